@@ -1,0 +1,89 @@
+package org.relukit.backend;
+
+/**
+ * The kernel set of the teacher-student workload (SPEC §3) over backend-owned tensors.
+ *
+ * <p>Shapes follow the paper's notation: a batch is {@code x[B × K]}, a layer's weights are
+ * {@code w[N × K]} (row n = fan-in of node n) and its bias {@code b[1 × N]}. Every kernel
+ * writes only its output tensors and never allocates; the caller allocates once (a training
+ * step is planned once) so that a device backend keeps a whole step on the device.
+ *
+ * <p>A bias argument may be {@code null} when the network has no biases ({@code --no_bias}).
+ * Kernels check shapes and throw {@link IllegalArgumentException} on a mismatch.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** The name users pass to {@code --backend}. */
+    String name();
+
+    /** One line saying what was detected, e.g. {@code Vector API, 512-bit species, FMA}. */
+    String description();
+
+    Tensor allocate(int rows, int cols);
+
+    /** Copies {@code dst.size()} floats, row-major, from {@code src} into {@code dst}. */
+    void upload(float[] src, Tensor dst);
+
+    /** Copies {@code src} row-major into the first {@code src.size()} floats of {@code dst}. */
+    void download(Tensor src, float[] dst);
+
+    /** {@code dst[dstRow + i, :] = src[srcRow + i, :]} for {@code i < count}; a batch out of a data set. */
+    void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count);
+
+    /** Fused hidden layer: {@code h = relu(x wᵀ + b)}. The gate {@code (z > 0)} is {@code (h > 0)}. */
+    void reluMatmul(Tensor x, Tensor w, Tensor b, Tensor h);
+
+    /** Linear output layer: {@code y = x wᵀ + b}. */
+    void linear(Tensor x, Tensor w, Tensor b, Tensor y);
+
+    /**
+     * Mean squared error over all {@code B × N} entries, and its gradient
+     * {@code dy = 2 (ys − yt) / (B·N)}. Returns the loss (NaN if the student diverged).
+     */
+    float mseLoss(Tensor ys, Tensor yt, Tensor dy);
+
+    /**
+     * Gradient through a layer to the pre-activation of the layer below:
+     * {@code dx = (dz w) ⊙ (h > 0)}, where {@code h} is the post-ReLU input of this layer.
+     * With {@code h == null} the product is not gated ({@code dx = dz w}).
+     */
+    void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx);
+
+    /** {@code dw = dzᵀ x} and {@code db = Σ_rows dz} ({@code db} may be null). */
+    void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db);
+
+    /** Plain SGD fused into the gradient: {@code w −= lr dzᵀ x}, {@code b −= lr Σ_rows dz}. */
+    void sgdFused(Tensor dz, Tensor x, Tensor w, Tensor b, float lr);
+
+    /**
+     * SGD with momentum and weight decay, as PyTorch does it:
+     * {@code g = grad + weightDecay·p; v = momentum·v + g; p −= lr·v}.
+     */
+    void sgdUpdate(Tensor p, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay);
+
+    /** Divides each row of {@code w} and its bias entry by (the row's L2 norm + 1e-5). */
+    void normalizeRows(Tensor w, Tensor b);
+
+    /**
+     * Correlation of every column of {@code t[n × Kt]} with every column of {@code s[n × Ks]}
+     * over the n samples: centre each column, {@code c = Tcᵀ Sc} scaled by
+     * {@code rsqrt(Σ Tc² + 1e-10) · rsqrt(Σ Sc² + 1e-10)}. {@code c} is {@code Kt × Ks}.
+     */
+    void correlation(Tensor t, Tensor s, Tensor c);
+
+    /** General product {@code c = alpha · op(a) · op(b) + beta · c}, op = transpose when asked. */
+    void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c, float alpha, float beta);
+
+    /** Element-wise {@code c = a ⊙ b} ({@code c} may be {@code a} or {@code b}). */
+    void hadamard(Tensor a, Tensor b, Tensor c);
+
+    /** Element-wise gate {@code g = (z > 0) ? 1 : 0}. */
+    void gate(Tensor z, Tensor g);
+
+    /** Scales every column of {@code w} to unit L2 norm (columns of norm 0 are left as they are). */
+    void normalizeColumns(Tensor w);
+
+    /** Releases everything the backend holds (thread pools, device contexts). */
+    @Override
+    void close();
+}

@@ -1,0 +1,19 @@
+package org.relukit.backend;
+
+/**
+ * What a user may choose about a backend at startup.
+ *
+ * @param threads CPU threads a kernel may use (1 = the calling thread only)
+ * @param device  for device backends, an index or a name substring; null for the default
+ */
+public record BackendOptions(int threads, String device) {
+    public BackendOptions {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+    }
+
+    public static BackendOptions defaults() {
+        return new BackendOptions(1, null);
+    }
+}

@@ -1,0 +1,66 @@
+package org.relukit.backend;
+
+/** Shape checks shared by every backend, so a mismatch reads the same whichever backend runs. */
+public final class Shapes {
+    private Shapes() {}
+
+    public static void require(boolean ok, String what, Tensor... tensors) {
+        if (!ok) {
+            StringBuilder shapes = new StringBuilder();
+            for (Tensor t : tensors) {
+                shapes.append(shapes.isEmpty() ? "" : ", ").append(t);
+            }
+            throw new IllegalArgumentException(what + " (shapes: " + shapes + ")");
+        }
+    }
+
+    /** x[B×K] · w[N×K]ᵀ + b[1×N] → out[B×N]. */
+    public static void layer(Tensor x, Tensor w, Tensor b, Tensor out) {
+        require(x.cols() == w.cols(), "layer: x and w must have the same number of columns", x, w);
+        require(out.rows() == x.rows() && out.cols() == w.rows(), "layer: output must be B x N", x, w, out);
+        if (b != null) {
+            require(b.size() == w.rows(), "layer: bias must have one entry per row of w", w, b);
+        }
+    }
+
+    public static void same(Tensor a, Tensor b, String what) {
+        require(a.rows() == b.rows() && a.cols() == b.cols(), what + ": tensors must have the same shape", a, b);
+    }
+
+    public static void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
+        require(dz.cols() == w.rows(), "backwardInput: dz must have one column per row of w", dz, w);
+        require(dx.rows() == dz.rows() && dx.cols() == w.cols(), "backwardInput: dx must be B x K", dz, w, dx);
+        if (h != null) {
+            same(h, dx, "backwardInput gate");
+        }
+    }
+
+    public static void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
+        require(dz.rows() == x.rows(), "weightGrad: dz and x must have the same batch size", dz, x);
+        require(dw.rows() == dz.cols() && dw.cols() == x.cols(), "weightGrad: dw must be N x K", dz, x, dw);
+        if (db != null) {
+            require(db.size() == dz.cols(), "weightGrad: db must have one entry per column of dz", dz, db);
+        }
+    }
+
+    public static void correlation(Tensor t, Tensor s, Tensor c) {
+        require(t.rows() == s.rows(), "correlation: t and s must have the same number of samples", t, s);
+        require(c.rows() == t.cols() && c.cols() == s.cols(), "correlation: c must be Kt x Ks", t, s, c);
+    }
+
+    public static void matmul(Tensor a, boolean ta, Tensor b, boolean tb, Tensor c) {
+        int m = ta ? a.cols() : a.rows();
+        int ka = ta ? a.rows() : a.cols();
+        int kb = tb ? b.cols() : b.rows();
+        int n = tb ? b.rows() : b.cols();
+        require(ka == kb, "matmul: inner dimensions differ", a, b);
+        require(c.rows() == m && c.cols() == n, "matmul: c has the wrong shape", a, b, c);
+    }
+
+    public static void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
+        require(src.cols() == dst.cols(), "copyRows: tensors must have the same number of columns", src, dst);
+        require(count >= 0 && srcRow >= 0 && dstRow >= 0
+                && srcRow + count <= src.rows() && dstRow + count <= dst.rows(),
+                "copyRows: rows " + srcRow + "+" + count + " -> " + dstRow + " out of range", src, dst);
+    }
+}

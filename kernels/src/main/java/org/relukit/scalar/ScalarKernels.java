@@ -1,0 +1,170 @@
+package org.relukit.scalar;
+
+/**
+ * The reference kernels: plain loops in the order the math is written, over row-major arrays
+ * with explicit sizes. Every other backend is tested against these and against float64.
+ */
+public final class ScalarKernels {
+    private ScalarKernels() {}
+
+    /** out[B×N] = x[B×K] w[N×K]ᵀ + b, then ReLU when {@code relu}. */
+    public static void layer(float[] x, float[] w, float[] b, float[] out, int batch, int n, int k, boolean relu) {
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = b == null ? 0f : b[j];
+                for (int p = 0; p < k; p++) {
+                    sum += x[i * k + p] * w[j * k + p];
+                }
+                out[i * n + j] = relu ? Math.max(sum, 0f) : sum;
+            }
+        }
+    }
+
+    public static float mseLoss(float[] ys, float[] yt, float[] dy, int count) {
+        double sum = 0;
+        float scale = 2f / count;
+        for (int i = 0; i < count; i++) {
+            float d = ys[i] - yt[i];
+            sum += d * d;
+            dy[i] = scale * d;
+        }
+        return (float) (sum / count);
+    }
+
+    /** dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0). */
+    public static void backwardInput(float[] dz, float[] w, float[] h, float[] dx, int batch, int n, int k) {
+        for (int i = 0; i < batch; i++) {
+            for (int p = 0; p < k; p++) {
+                float sum = 0f;
+                for (int j = 0; j < n; j++) {
+                    sum += dz[i * n + j] * w[j * k + p];
+                }
+                dx[i * k + p] = h == null || h[i * k + p] > 0f ? sum : 0f;
+            }
+        }
+    }
+
+    /** w = wScale·w + gScale·(dzᵀ x); b likewise with Σ dz. Gradient when wScale = 0, SGD when 1. */
+    public static void weightGrad(float[] dz, float[] x, float[] w, float[] b, int batch, int n, int k,
+                                  float wScale, float gScale) {
+        for (int j = 0; j < n; j++) {
+            for (int p = 0; p < k; p++) {
+                float sum = 0f;
+                for (int i = 0; i < batch; i++) {
+                    sum += dz[i * n + j] * x[i * k + p];
+                }
+                w[j * k + p] = wScale * w[j * k + p] + gScale * sum;
+            }
+            if (b != null) {
+                float sum = 0f;
+                for (int i = 0; i < batch; i++) {
+                    sum += dz[i * n + j];
+                }
+                b[j] = wScale * b[j] + gScale * sum;
+            }
+        }
+    }
+
+    public static void sgdUpdate(float[] p, float[] grad, float[] velocity, int count,
+                                 float lr, float momentum, float weightDecay) {
+        for (int i = 0; i < count; i++) {
+            float g = grad[i] + weightDecay * p[i];
+            float v = momentum * velocity[i] + g;
+            velocity[i] = v;
+            p[i] -= lr * v;
+        }
+    }
+
+    public static void normalizeRows(float[] w, float[] b, int n, int k) {
+        for (int j = 0; j < n; j++) {
+            double sq = 0;
+            for (int p = 0; p < k; p++) {
+                sq += (double) w[j * k + p] * w[j * k + p];
+            }
+            float scale = (float) (1 / (Math.sqrt(sq) + 1e-5));
+            for (int p = 0; p < k; p++) {
+                w[j * k + p] *= scale;
+            }
+            if (b != null) {
+                b[j] *= scale;
+            }
+        }
+    }
+
+    /** SPEC §1 "What is measured": centred, normalised cross product of the columns. */
+    public static void correlation(float[] t, float[] s, float[] c, int samples, int kt, int ks) {
+        float[] tMean = columnMeans(t, samples, kt);
+        float[] sMean = columnMeans(s, samples, ks);
+        float[] tInvNorm = inverseCentredNorms(t, tMean, samples, kt);
+        float[] sInvNorm = inverseCentredNorms(s, sMean, samples, ks);
+        for (int a = 0; a < kt; a++) {
+            for (int q = 0; q < ks; q++) {
+                float sum = 0f;
+                for (int i = 0; i < samples; i++) {
+                    sum += (t[i * kt + a] - tMean[a]) * (s[i * ks + q] - sMean[q]);
+                }
+                c[a * ks + q] = sum * tInvNorm[a] * sInvNorm[q];
+            }
+        }
+    }
+
+    static float[] columnMeans(float[] x, int rows, int cols) {
+        float[] mean = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            float sum = 0f;
+            for (int i = 0; i < rows; i++) {
+                sum += x[i * cols + j];
+            }
+            mean[j] = rows == 0 ? 0f : sum / rows;
+        }
+        return mean;
+    }
+
+    static float[] inverseCentredNorms(float[] x, float[] mean, int rows, int cols) {
+        float[] inv = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            float sq = 0f;
+            for (int i = 0; i < rows; i++) {
+                float d = x[i * cols + j] - mean[j];
+                sq += d * d;
+            }
+            inv[j] = (float) (1 / Math.sqrt(sq + 1e-10));
+        }
+        return inv;
+    }
+
+    /** c[M×N] = alpha op(a) op(b) + beta c, with a stored [rowsA × colsA] and b [rowsB × colsB]. */
+    public static void matmul(float[] a, int rowsA, int colsA, boolean ta,
+                              float[] b, int rowsB, int colsB, boolean tb,
+                              float[] c, float alpha, float beta) {
+        int m = ta ? colsA : rowsA;
+        int k = ta ? rowsA : colsA;
+        int n = tb ? rowsB : colsB;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    float av = ta ? a[p * colsA + i] : a[i * colsA + p];
+                    float bv = tb ? b[j * colsB + p] : b[p * colsB + j];
+                    sum += av * bv;
+                }
+                c[i * n + j] = alpha * sum + (beta == 0f ? 0f : beta * c[i * n + j]);
+            }
+        }
+    }
+
+    public static void normalizeColumns(float[] w, int rows, int cols) {
+        for (int j = 0; j < cols; j++) {
+            double sq = 0;
+            for (int i = 0; i < rows; i++) {
+                sq += (double) w[i * cols + j] * w[i * cols + j];
+            }
+            if (sq > 0) {
+                float scale = (float) (1 / Math.sqrt(sq));
+                for (int i = 0; i < rows; i++) {
+                    w[i * cols + j] *= scale;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package org.relukit.scalar;
+
+import org.relukit.backend.Backend;
+import org.relukit.backend.BackendOptions;
+import org.relukit.backend.BackendProvider;
+
+public final class ScalarProvider implements BackendProvider {
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public String unavailableReason() {
+        return null;
+    }
+
+    /** The reference runs on one thread whatever is asked: its job is to be obviously right. */
+    @Override
+    public Backend create(BackendOptions options) {
+        return new ScalarBackend();
+    }
+}

@@ -1,0 +1,184 @@
+package org.relukit.simd;
+
+import static org.relukit.backend.HostTensor.dataOrNull;
+import static org.relukit.backend.HostTensor.of;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.relukit.backend.Shapes;
+import org.relukit.backend.Tensor;
+import org.relukit.scalar.ScalarBackend;
+
+/**
+ * The Vector API backend. The kernels that carry the work (every matrix product, the loss) are
+ * {@link SimdKernels}; the cheap element-wise ones are inherited from the scalar reference.
+ */
+public final class SimdBackend extends ScalarBackend {
+    /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
+    private static final long PARALLEL_WORK = 1L << 18;
+
+    private final int threads;
+    private final ExecutorService pool;
+    /** The packed right operand of the current product; grown, never shrunk, so a step allocates nothing. */
+    private float[] packed = new float[0];
+
+    SimdBackend(int threads) {
+        this.threads = threads;
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, runnable -> {
+            Thread t = new Thread(runnable, "relukit-simd");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public String name() {
+        return "simd";
+    }
+
+    @Override
+    public String description() {
+        return "Vector API, " + SimdSpecies.FLOAT.vectorBitSize() + "-bit species"
+                + (SimdProvider.fmaEnabled() ? ", FMA" : ", no FMA")
+                + ", " + threads + (threads == 1 ? " thread" : " threads");
+    }
+
+    @Override
+    public void reluMatmul(Tensor x, Tensor w, Tensor b, Tensor h) {
+        layer(x, w, b, h, true);
+    }
+
+    @Override
+    public void linear(Tensor x, Tensor w, Tensor b, Tensor y) {
+        layer(x, w, b, y, false);
+    }
+
+    private void layer(Tensor x, Tensor w, Tensor b, Tensor out, boolean relu) {
+        Shapes.layer(x, w, b, out);
+        int n = w.rows(), k = w.cols();
+        float[] bp = packBuffer(k, n);
+        SimdKernels.packTransposed(of(w).data, n, k, bp);
+        gemm(of(x).data, k, 1, bp, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
+    }
+
+    @Override
+    public float mseLoss(Tensor ys, Tensor yt, Tensor dy) {
+        Shapes.same(ys, yt, "mseLoss");
+        Shapes.same(ys, dy, "mseLoss");
+        return SimdKernels.mseLoss(of(ys).data, of(yt).data, of(dy).data, ys.size());
+    }
+
+    @Override
+    public void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
+        Shapes.backwardInput(dz, w, h, dx);
+        int n = w.rows(), k = w.cols();
+        float[] bp = packBuffer(n, k);
+        SimdKernels.pack(of(w).data, n, k, bp);
+        gemm(of(dz).data, n, 1, bp, of(dx).data, dz.rows(), k, n, 1f, 0f, null, false, dataOrNull(h));
+    }
+
+    @Override
+    public void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
+        Shapes.weightGrad(dz, x, dw, db);
+        weightUpdate(dz, x, dw, db, 1f, 0f);
+    }
+
+    @Override
+    public void sgdFused(Tensor dz, Tensor x, Tensor w, Tensor b, float lr) {
+        Shapes.weightGrad(dz, x, w, b);
+        weightUpdate(dz, x, w, b, -lr, 1f);
+    }
+
+    /** w = beta·w + alpha·dzᵀx, b = beta·b + alpha·Σ dz. */
+    private void weightUpdate(Tensor dz, Tensor x, Tensor w, Tensor b, float alpha, float beta) {
+        int batch = dz.rows(), n = dz.cols(), k = x.cols();
+        float[] bp = packBuffer(batch, k);
+        SimdKernels.pack(of(x).data, batch, k, bp);
+        gemm(of(dz).data, 1, n, bp, of(w).data, n, k, batch, alpha, beta, null, false, null);
+        if (b != null) {
+            SimdKernels.columnSums(of(dz).data, batch, n, of(b).data, alpha, beta);
+        }
+    }
+
+    @Override
+    public void correlation(Tensor t, Tensor s, Tensor c) {
+        Shapes.correlation(t, s, c);
+        int samples = t.rows(), kt = t.cols(), ks = s.cols();
+        float[] tc = of(t).data.clone();
+        float[] sc = of(s).data.clone();
+        float[] tInv = new float[kt];
+        float[] sInv = new float[ks];
+        SimdKernels.centreColumns(tc, samples, kt, new float[kt], tInv);
+        SimdKernels.centreColumns(sc, samples, ks, new float[ks], sInv);
+        float[] bp = packBuffer(samples, ks);
+        SimdKernels.pack(sc, samples, ks, bp);
+        float[] out = of(c).data;
+        gemm(tc, 1, kt, bp, out, kt, ks, samples, 1f, 0f, null, false, null);
+        for (int a = 0; a < kt; a++) {
+            for (int q = 0; q < ks; q++) {
+                out[a * ks + q] *= tInv[a] * sInv[q];
+            }
+        }
+    }
+
+    @Override
+    public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c, float alpha, float beta) {
+        Shapes.matmul(a, transposeA, b, transposeB, c);
+        int m = c.rows(), n = c.cols(), k = transposeA ? a.rows() : a.cols();
+        float[] bp = packBuffer(k, n);
+        if (transposeB) {
+            SimdKernels.packTransposed(of(b).data, n, k, bp);
+        } else {
+            SimdKernels.pack(of(b).data, k, n, bp);
+        }
+        int aRow = transposeA ? 1 : a.cols(), aCol = transposeA ? a.cols() : 1;
+        gemm(of(a).data, aRow, aCol, bp, of(c).data, m, n, k, alpha, beta, null, false, null);
+    }
+
+    private float[] packBuffer(int k, int n) {
+        int size = k * SimdKernels.padded(n);
+        if (packed.length < size) {
+            packed = new float[size];
+        }
+        return packed;
+    }
+
+    /** Splits the rows of c across threads when the product is big enough to pay for it. */
+    private void gemm(float[] a, int aRow, int aCol, float[] bp, float[] c, int m, int n, int k,
+                      float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        if (pool == null || (long) m * n * k < PARALLEL_WORK || m < 2 * SimdKernels.MR) {
+            SimdKernels.gemm(a, aRow, aCol, bp, c, 0, m, n, k, alpha, beta, bias, relu, gate);
+            return;
+        }
+        int parts = Math.min(threads, m / SimdKernels.MR);
+        int chunk = (m / parts + SimdKernels.MR - 1) / SimdKernels.MR * SimdKernels.MR;
+        List<Future<?>> running = new ArrayList<>(parts);
+        for (int from = chunk; from < m; from += chunk) {
+            int rowFrom = from, rowTo = Math.min(m, from + chunk);
+            running.add(pool.submit(() ->
+                    SimdKernels.gemm(a, aRow, aCol, bp, c, rowFrom, rowTo, n, k, alpha, beta, bias, relu, gate)));
+        }
+        SimdKernels.gemm(a, aRow, aCol, bp, c, 0, Math.min(m, chunk), n, k, alpha, beta, bias, relu, gate);
+        try {
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a kernel ran on several threads", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a kernel thread failed", e.getCause());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package org.relukit.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels over row-major arrays. Every matrix product of the workload is one call of
+ * {@link #gemm}: {@code c = epilogue(a · bp)} where {@code bp} is the right operand packed
+ * {@code k × npad} (npad a multiple of the vector length, zero padded) so the inner loop never
+ * needs a mask. The epilogue (scale, accumulate, bias, ReLU, gate) is applied in registers before
+ * the single store, which is what fuses the forward layer and the SGD update.
+ */
+final class SimdKernels {
+    private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
+    private static final int V = S.length();
+
+    /** Rows of the register-blocked micro-kernel; it holds 4 rows × 2 vectors of accumulators. */
+    static final int MR = 4;
+
+    private SimdKernels() {}
+
+    static int padded(int n) {
+        return (n + V - 1) / V * V;
+    }
+
+    /** bp[p][j] = w[j][p] for a row-major {@code w[n × k]}: the transposed right operand. */
+    static void packTransposed(float[] w, int n, int k, float[] bp) {
+        int npad = padded(n);
+        for (int p = 0; p < k; p++) {
+            int row = p * npad;
+            for (int j = 0; j < n; j++) {
+                bp[row + j] = w[j * k + p];
+            }
+            for (int j = n; j < npad; j++) {
+                bp[row + j] = 0f;
+            }
+        }
+    }
+
+    /** bp[p][j] = b[p][j] for a row-major {@code b[k × n]}, rows padded to a whole vector. */
+    static void pack(float[] b, int k, int n, float[] bp) {
+        int npad = padded(n);
+        for (int p = 0; p < k; p++) {
+            System.arraycopy(b, p * n, bp, p * npad, n);
+            for (int j = n; j < npad; j++) {
+                bp[p * npad + j] = 0f;
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·bp) + beta·c (+ bias) (ReLU) (⊙ gate>0)}.
+     * {@code a} is read as {@code a[i·aRow + p·aCol]}, so a transposed left operand costs nothing.
+     */
+    static void gemm(float[] a, int aRow, int aCol, float[] bp, float[] c, int rowFrom, int rowTo, int n, int k,
+                     float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        int npad = padded(n);
+        for (int j = 0; j < n; j += 2 * V) {
+            boolean twoVectors = j + V < n;
+            int i = rowFrom;
+            for (; i + MR <= rowTo; i += MR) {
+                if (twoVectors) {
+                    tile4x2(a, aRow, aCol, bp, npad, c, i, j, n, k, alpha, beta, bias, relu, gate);
+                } else {
+                    tile4x1(a, aRow, aCol, bp, npad, c, i, j, n, k, alpha, beta, bias, relu, gate);
+                }
+            }
+            for (; i < rowTo; i++) {
+                tile1x2(a, aRow, aCol, bp, npad, c, i, j, n, k, alpha, beta, bias, relu, gate, twoVectors);
+            }
+        }
+    }
+
+    private static void tile4x2(float[] a, int aRow, int aCol, float[] bp, int npad, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += npad) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        store(c00, c, i, j, n, alpha, beta, bias, relu, gate);
+        store(c01, c, i, j + V, n, alpha, beta, bias, relu, gate);
+        store(c10, c, i + 1, j, n, alpha, beta, bias, relu, gate);
+        store(c11, c, i + 1, j + V, n, alpha, beta, bias, relu, gate);
+        store(c20, c, i + 2, j, n, alpha, beta, bias, relu, gate);
+        store(c21, c, i + 2, j + V, n, alpha, beta, bias, relu, gate);
+        store(c30, c, i + 3, j, n, alpha, beta, bias, relu, gate);
+        store(c31, c, i + 3, j + V, n, alpha, beta, bias, relu, gate);
+    }
+
+    private static void tile4x1(float[] a, int aRow, int aCol, float[] bp, int npad, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += npad) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+        }
+        store(c0, c, i, j, n, alpha, beta, bias, relu, gate);
+        store(c1, c, i + 1, j, n, alpha, beta, bias, relu, gate);
+        store(c2, c, i + 2, j, n, alpha, beta, bias, relu, gate);
+        store(c3, c, i + 3, j, n, alpha, beta, bias, relu, gate);
+    }
+
+    private static void tile1x2(float[] a, int aRow, int aCol, float[] bp, int npad, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate,
+                                boolean twoVectors) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        int a0 = i * aRow;
+        if (twoVectors) {
+            for (int p = 0, ap = a0, bo = j; p < k; p++, ap += aCol, bo += npad) {
+                FloatVector x = FloatVector.broadcast(S, a[ap]);
+                c0 = x.fma(FloatVector.fromArray(S, bp, bo), c0);
+                c1 = x.fma(FloatVector.fromArray(S, bp, bo + V), c1);
+            }
+            store(c1, c, i, j + V, n, alpha, beta, bias, relu, gate);
+        } else {
+            for (int p = 0, ap = a0, bo = j; p < k; p++, ap += aCol, bo += npad) {
+                c0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, bp, bo), c0);
+            }
+        }
+        store(c0, c, i, j, n, alpha, beta, bias, relu, gate);
+    }
+
+    /** The epilogue, in registers; columns past n (the zero padding) are masked off. */
+    private static void store(FloatVector acc, float[] c, int row, int j, int n,
+                              float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        int off = row * n + j;
+        FloatVector v = alpha == 1f ? acc : acc.mul(alpha);
+        if (j + V <= n) {
+            if (beta != 0f) {
+                v = FloatVector.fromArray(S, c, off).mul(beta).add(v);
+            }
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(S, bias, j));
+            }
+            if (relu) {
+                v = v.max(0f);
+            }
+            if (gate != null) {
+                v = v.blend(0f, FloatVector.fromArray(S, gate, off).compare(VectorOperators.LE, 0f));
+            }
+            v.intoArray(c, off);
+        } else {
+            VectorMask<Float> m = S.indexInRange(j, n);
+            if (beta != 0f) {
+                v = FloatVector.fromArray(S, c, off, m).mul(beta).add(v);
+            }
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(S, bias, j, m));
+            }
+            if (relu) {
+                v = v.max(0f);
+            }
+            if (gate != null) {
+                v = v.blend(0f, FloatVector.fromArray(S, gate, off, m).compare(VectorOperators.LE, 0f));
+            }
+            v.intoArray(c, off, m);
+        }
+    }
+
+    /** Σ over rows of {@code dz[batch × n]}, into {@code out = beta·out + alpha·Σ}. */
+    static void columnSums(float[] dz, int batch, int n, float[] out, float alpha, float beta) {
+        int j = 0;
+        for (; j < S.loopBound(n); j += V) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int i = 0; i < batch; i++) {
+                sum = sum.add(FloatVector.fromArray(S, dz, i * n + j));
+            }
+            FloatVector old = beta == 0f ? FloatVector.zero(S) : FloatVector.fromArray(S, out, j).mul(beta);
+            old.add(sum.mul(alpha)).intoArray(out, j);
+        }
+        for (; j < n; j++) {
+            float sum = 0f;
+            for (int i = 0; i < batch; i++) {
+                sum += dz[i * n + j];
+            }
+            out[j] = (beta == 0f ? 0f : beta * out[j]) + alpha * sum;
+        }
+    }
+
+    /** dy = 2 (ys − yt) / count; returns the mean of (ys − yt)². */
+    static float mseLoss(float[] ys, float[] yt, float[] dy, int count) {
+        float scale = 2f / count;
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < S.loopBound(count); i += V) {
+            FloatVector d = FloatVector.fromArray(S, ys, i).sub(FloatVector.fromArray(S, yt, i));
+            acc = d.fma(d, acc);
+            d.mul(scale).intoArray(dy, i);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < count; i++) {
+            float d = ys[i] - yt[i];
+            sum += d * d;
+            dy[i] = scale * d;
+        }
+        return (float) (sum / count);
+    }
+
+    /** Subtracts each column's mean in place and returns {@code rsqrt(Σ centred² + 1e-10)} per column. */
+    static void centreColumns(float[] x, int rows, int cols, float[] mean, float[] invNorm) {
+        java.util.Arrays.fill(mean, 0, cols, 0f);
+        java.util.Arrays.fill(invNorm, 0, cols, 0f);
+        for (int i = 0; i < rows; i++) {
+            addRow(x, i * cols, mean, cols, 1f);
+        }
+        float inv = rows == 0 ? 0f : 1f / rows;
+        for (int j = 0; j < cols; j++) {
+            mean[j] *= inv;
+        }
+        for (int i = 0; i < rows; i++) {
+            addRow(mean, 0, x, i * cols, cols, -1f);
+            for (int j = 0; j < cols; j++) {
+                float d = x[i * cols + j];
+                invNorm[j] += d * d;
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            invNorm[j] = (float) (1 / Math.sqrt(invNorm[j] + 1e-10));
+        }
+    }
+
+    private static void addRow(float[] src, int srcOff, float[] dst, int cols, float scale) {
+        addRow(src, srcOff, dst, 0, cols, scale);
+    }
+
+    /** dst[dstOff + j] += scale · src[srcOff + j]. */
+    private static void addRow(float[] src, int srcOff, float[] dst, int dstOff, int cols, float scale) {
+        int j = 0;
+        for (; j < S.loopBound(cols); j += V) {
+            FloatVector.fromArray(S, src, srcOff + j).mul(scale).add(FloatVector.fromArray(S, dst, dstOff + j))
+                    .intoArray(dst, dstOff + j);
+        }
+        for (; j < cols; j++) {
+            dst[dstOff + j] += scale * src[srcOff + j];
+        }
+    }
+}
