@@ -43,6 +43,40 @@ public interface Backend extends AutoCloseable {
     float mseLoss(Tensor ys, Tensor yt, Tensor dy);
 
     /**
+     * Softmax cross-entropy of {@code logits[B × C]} against the class each teacher row ranks
+     * highest ({@code --cross_entropy}); {@code dLogits = (softmax − onehot) / B}. Returns the mean
+     * loss. This default goes through the host: it is an option of the seed, not the headline path.
+     */
+    default float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits) {
+        Shapes.same(logits, teacherOutput, "crossEntropyLoss");
+        Shapes.same(logits, dLogits, "crossEntropyLoss");
+        int rows = logits.rows(), cols = logits.cols();
+        float[] z = new float[logits.size()];
+        float[] t = new float[logits.size()];
+        download(logits, z);
+        download(teacherOutput, t);
+        double loss = 0;
+        for (int i = 0; i < rows; i++) {
+            int o = i * cols, target = 0;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, z[o + j]);
+                target = t[o + j] > t[o + target] ? j : target;
+            }
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(z[o + j] - max);
+            }
+            loss += Math.log(sum) + max - z[o + target];
+            for (int j = 0; j < cols; j++) {
+                z[o + j] = (float) ((Math.exp(z[o + j] - max) / sum - (j == target ? 1 : 0)) / rows);
+            }
+        }
+        upload(z, dLogits);
+        return rows == 0 ? 0f : (float) (loss / rows);
+    }
+
+    /**
      * Gradient through a layer to the pre-activation of the layer below:
      * {@code dx = (dz w) ⊙ (h > 0)}, where {@code h} is the post-ReLU input of this layer.
      * With {@code h == null} the product is not gated ({@code dx = dz w}).

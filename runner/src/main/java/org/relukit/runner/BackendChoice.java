@@ -1,0 +1,31 @@
+package org.relukit.runner;
+
+import java.io.PrintWriter;
+import org.relukit.backend.Backend;
+import org.relukit.backend.BackendOptions;
+import org.relukit.backend.Backends;
+import picocli.CommandLine.Option;
+
+/** The backend flags every experiment shares; the choice is made once and logged in one line. */
+final class BackendChoice {
+    @Option(names = "--backend", defaultValue = "simd", paramLabel = "NAME",
+            description = "Kernel backend: simd, scalar or opencl (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "CPU threads for the kernels (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--device", paramLabel = "INDEX|NAME",
+            description = "OpenCL device: an index or part of its name (default: first GPU, else first CPU).")
+    String device;
+
+    Backend open(PrintWriter err) {
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
+        }
+        Backend backend = Backends.open(name, new BackendOptions(threads, device));
+        err.println("backend: " + backend.name() + " (" + backend.description() + ")");
+        return backend;
+    }
+}

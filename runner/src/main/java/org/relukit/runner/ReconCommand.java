@@ -1,0 +1,219 @@
+package org.relukit.runner;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.relukit.backend.Backend;
+import org.relukit.workload.Evaluation;
+import org.relukit.workload.LrSchedule;
+import org.relukit.workload.ReconConfig;
+import org.relukit.workload.ReconExperiment;
+import org.relukit.workload.ReconListener;
+import org.relukit.workload.TrialResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "recon", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Teacher-student reconstruction (SPEC §1): train an over-realised student on a fixed",
+                "teacher and report how well each teacher node is matched by a student node.",
+                "Exit code: 0 done, 2 bad input, 3 some trial diverged (NaN or infinite loss)."})
+final class ReconCommand implements Callable<Integer> {
+    /** Exit code when at least one trial's loss stopped being finite. */
+    static final int DIVERGED = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BackendChoice backend;
+
+    @Option(names = {"--data_d", "--data-d"}, defaultValue = "20", description = "Input dimension (default: ${DEFAULT-VALUE}).")
+    int dataD;
+
+    @Option(names = {"--data_std", "--data-std"}, defaultValue = "10.0", description = "Std of the gaussian inputs (default: ${DEFAULT-VALUE}).")
+    double dataStd;
+
+    @Option(names = "--ks", defaultValue = "[10, 15, 20, 25]", converter = Converters.Widths.class,
+            description = "Teacher hidden widths, lowest first (default: ${DEFAULT-VALUE}).")
+    List<Integer> ks;
+
+    @Option(names = {"--node_multi", "--node-multi"}, defaultValue = "10", description = "Student width multiplier (default: ${DEFAULT-VALUE}).")
+    int nodeMulti;
+
+    @Option(names = {"--d_output", "--d-output"}, defaultValue = "100", description = "Output width (default: ${DEFAULT-VALUE}).")
+    int dOutput;
+
+    @Option(names = "--lr", defaultValue = "0.05", converter = Converters.Lr.class,
+            description = "Learning rate, or a schedule like {0: 0.05, 20: 0.01} (default: ${DEFAULT-VALUE}).")
+    LrSchedule lr;
+
+    @Option(names = {"--num_epoch", "--num-epoch"}, defaultValue = "40", description = "Epochs per trial (default: ${DEFAULT-VALUE}).")
+    int numEpoch;
+
+    @Option(names = {"--num_trial", "--num-trial"}, defaultValue = "10", description = "Independent students (default: ${DEFAULT-VALUE}).")
+    int numTrial;
+
+    @Option(names = "--batchsize", defaultValue = "64", description = "SGD batch size (default: ${DEFAULT-VALUE}).")
+    int batchsize;
+
+    @Option(names = {"--eval_batchsize", "--eval-batchsize"}, defaultValue = "64",
+            description = "Batch size of the statistics; they use the first 3 batches (default: ${DEFAULT-VALUE}).")
+    int evalBatchsize;
+
+    @Option(names = "--momentum", defaultValue = "0.0", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = {"--weight_decay", "--weight-decay"}, defaultValue = "0.0", description = "SGD weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = {"--no_bias", "--no-bias"}, description = "No biases anywhere.")
+    boolean noBias;
+
+    @Option(names = "--normalize", description = "Renormalise student rows after every step.")
+    boolean normalize;
+
+    @Option(names = "--perturb", paramLabel = "STD", description = "Student = teacher + N(0, STD²) noise; forces --node_multi 1.")
+    Double perturb;
+
+    @Option(names = {"--same_dir", "--same-dir"}, description = "Student node j starts along teacher node j mod Kt.")
+    boolean sameDir;
+
+    @Option(names = {"--same_sign", "--same-sign"}, description = "Student weights start with the sign of their teacher weight.")
+    boolean sameSign;
+
+    @Option(names = {"--cross_entropy", "--cross-entropy"}, description = "Cross-entropy on the argmax of the teacher output instead of MSE.")
+    boolean crossEntropy;
+
+    @Option(names = {"--regen_dataset_each_epoch", "--regen-dataset-each-epoch"}, description = "Draw a new training set every epoch.")
+    boolean regenDatasetEachEpoch;
+
+    @Option(names = "--dataset", defaultValue = "gaussian", description = "Input distribution; only gaussian (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = {"--train_size", "--train-size"}, defaultValue = "100000", description = "Training samples (default: ${DEFAULT-VALUE}).")
+    int trainSize;
+
+    @Option(names = {"--eval_size", "--eval-size"}, defaultValue = "1024", description = "Evaluation samples (default: ${DEFAULT-VALUE}).")
+    int evalSize;
+
+    @Option(names = {"--json_output", "--json-output"}, description = "Print each evaluation as one JSON line instead of text.")
+    boolean jsonOutput;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json and metrics.jsonl here.")
+    Path out;
+
+    ReconConfig config() {
+        if (!dataset.equals("gaussian")) {
+            throw new IllegalArgumentException("--dataset " + dataset + " is not built in: use --dataset gaussian");
+        }
+        ReconConfig c = new ReconConfig();
+        c.dataD = dataD;
+        c.dataStd = dataStd;
+        c.ks = ks;
+        c.nodeMulti = nodeMulti;
+        c.dOutput = dOutput;
+        c.lr = lr;
+        c.numEpoch = numEpoch;
+        c.numTrial = numTrial;
+        c.batchsize = batchsize;
+        c.evalBatchsize = evalBatchsize;
+        c.momentum = momentum;
+        c.weightDecay = weightDecay;
+        c.seed = seed;
+        c.noBias = noBias;
+        c.normalize = normalize;
+        c.perturb = perturb;
+        c.sameDir = sameDir;
+        c.sameSign = sameSign;
+        c.crossEntropy = crossEntropy;
+        c.regenDatasetEachEpoch = regenDatasetEachEpoch;
+        c.trainSize = trainSize;
+        c.evalSize = evalSize;
+        c.validate();
+        return c;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ReconConfig config = config();
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        try (RunFiles files = RunFiles.open(out);
+             Backend kernels = backend.open(stderr)) {
+            files.writeConfig(configJson(config, kernels));
+            long start = System.nanoTime();
+            List<TrialResult> results = new ReconExperiment(kernels, config).run(new ReconListener() {
+                @Override
+                public void onEvaluation(Evaluation e) {
+                    Map<String, Object> record = Metrics.of(e);
+                    files.appendMetrics(record);
+                    if (jsonOutput) {
+                        stdout.println(Metrics.toJson(record));
+                    } else {
+                        stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
+                                e.loss(), e.corrsSummary(),
+                                e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
+                    }
+                }
+
+                @Override
+                public void onDiverged(int trial, int epoch, int step, float loss) {
+                    Map<String, Object> record = new LinkedHashMap<>();
+                    record.put("trial", trial);
+                    record.put("epoch", epoch);
+                    record.put("step", step);
+                    record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
+                    files.appendMetrics(record);
+                    stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
+                            trial, epoch, step, loss);
+                }
+            });
+            long diverged = results.stream().filter(TrialResult::diverged).count();
+            stderr.printf("recon: %d trial(s) in %.1f s%s%n", results.size(), (System.nanoTime() - start) / 1e9,
+                    diverged > 0 ? ", " + diverged + " diverged" : "");
+            return diverged > 0 ? DIVERGED : 0;
+        }
+    }
+
+    private Map<String, Object> configJson(ReconConfig c, Backend kernels) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("experiment", "recon");
+        m.put("backend", kernels.name());
+        m.put("backend_description", kernels.description());
+        m.put("threads", backend.threads);
+        m.put("data_d", c.dataD);
+        m.put("data_std", c.dataStd);
+        m.put("ks", c.ks);
+        m.put("node_multi", c.nodeMulti);
+        m.put("d_output", c.dOutput);
+        m.put("lr", c.lr.rates());
+        m.put("num_epoch", c.numEpoch);
+        m.put("num_trial", c.numTrial);
+        m.put("batchsize", c.batchsize);
+        m.put("eval_batchsize", c.evalBatchsize);
+        m.put("momentum", c.momentum);
+        m.put("weight_decay", c.weightDecay);
+        m.put("seed", c.seed);
+        m.put("no_bias", c.noBias);
+        m.put("normalize", c.normalize);
+        m.put("perturb", c.perturb);
+        m.put("same_dir", c.sameDir);
+        m.put("same_sign", c.sameSign);
+        m.put("cross_entropy", c.crossEntropy);
+        m.put("regen_dataset_each_epoch", c.regenDatasetEachEpoch);
+        m.put("dataset", dataset);
+        m.put("train_size", c.trainSize);
+        m.put("eval_size", c.evalSize);
+        m.put("java", Runtime.version().toString());
+        return m;
+    }
+}
