@@ -1,0 +1,120 @@
+package org.relukit.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CommandLineTest {
+
+    record Result(int exit, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    /** Each user mistake: exit 2, one line that names the problem, no stack trace. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "recon --backend=nope                 | unknown backend 'nope'",
+        "recon --ks [10,x,20]                 | [10,x,20]",
+        "recon --ks []                        | []",
+        "recon --lr 0                         | --lr",
+        "recon --lr -0.5                      | --lr",
+        "recon --lr {0:0.1,x}                 | schedule",
+        "recon --batchsize 0                  | --batchsize",
+        "recon --num_epoch -1                 | --num_epoch",
+        "recon --data_std NaN                 | --data_std",
+        "recon --threads 0                    | --threads",
+        "recon --dataset mnist                | --dataset",
+        "recon --frobnicate                   | --frobnicate",
+        "recon --momentum 1.5                 | --momentum",
+        "bench --batch 0                      | --batch",
+        "bench --backend=nope                 | unknown backend 'nope'",
+        "nosuchcommand                        | nosuchcommand",
+    })
+    void badInputIsOneLineAndExitTwo(String args, String mentioned) {
+        Result r = run(args.trim().split(" +"));
+        assertEquals(2, r.exit(), r.err());
+        String[] lines = r.err().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("relukit: "), r.err());
+        assertTrue(last.contains(mentioned.trim()), "'" + last + "' should mention " + mentioned);
+        assertFalse(r.err().contains("\tat "), "stack trace in: " + r.err());
+        assertFalse(r.err().contains("Exception"), "exception name in: " + r.err());
+    }
+
+    @Test
+    void reconWritesConfigAndOneMetricsLinePerEvaluation(@TempDir Path dir) throws IOException {
+        Result r = run("recon", "--seed", "124", "--num_trial", "2", "--num_epoch", "2", "--train_size", "2000",
+                "--ks", "[10, 15]", "--node-multi", "3", "--d_output", "20", "--out", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Corrs Summary: L0: "), r.out());
+        JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+        assertEquals(124, config.get("seed").getAsInt());
+        assertEquals("simd", config.get("backend").getAsString());
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(2 * 3 * 2, lines.size(), "2 trials x (before + 2 epochs) x 2 splits");
+        JsonObject last = JsonParser.parseString(lines.getLast()).getAsJsonObject();
+        assertEquals(1, last.get("trial").getAsInt());
+        assertEquals(1, last.get("epoch").getAsInt());
+        assertEquals("eval", last.get("split").getAsString());
+        assertEquals(2, last.getAsJsonArray("best_corr_mean").size());
+        assertTrue(last.get("steps_per_s").getAsDouble() > 0);
+        for (String key : List.of("loss", "best_corr_min", "best_corr_max")) {
+            assertTrue(last.has(key), key);
+        }
+        assertEquals(-1, JsonParser.parseString(lines.getFirst()).getAsJsonObject().get("epoch").getAsInt());
+    }
+
+    @Test
+    void scheduleAndKebabNamesAreAccepted() {
+        Result r = run("recon", "--lr", "{0: 0.05, 1: 0.01}", "--num-trial", "1", "--num-epoch", "2",
+                "--train-size", "1000", "--ks", "10,15", "--node_multi", "2", "--json_output", "--backend", "scalar");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(6, lines.length, r.out());
+        assertTrue(lines[0].startsWith("{\"trial\":0,\"epoch\":-1"), lines[0]);
+    }
+
+    @Test
+    void divergenceIsReportedAndGivesExitThree(@TempDir Path dir) throws IOException {
+        Result r = run("recon", "--lr", "1000", "--num_trial", "1", "--num_epoch", "2", "--train_size", "2000",
+                "--out", dir.toString());
+        assertEquals(ReconCommand.DIVERGED, r.exit(), r.err());
+        assertTrue(r.err().contains("diverged"), r.err());
+        assertTrue(Files.readString(dir.resolve("metrics.jsonl")).contains("\"exit\":\"nan\"")
+                || Files.readString(dir.resolve("metrics.jsonl")).contains("\"exit\":\"inf\""));
+    }
+
+    @Test
+    void benchPrintsStepsPerSecondLast() {
+        Result r = run("bench", "--batch", "8", "--steps", "20");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.matches("steps_per_s=[0-9]+\\.[0-9]"), last);
+        assertTrue(Double.parseDouble(last.substring("steps_per_s=".length())) > 0);
+    }
+
+    @Test
+    void unwritableOutIsAUserError() {
+        Result r = run("recon", "--num_epoch", "1", "--out", "/proc/relukit-cannot-write-here");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--out"), r.err());
+    }
+}
