@@ -45,8 +45,8 @@ class ReadmeExampleTest {
             System.setOut(original);
         }
         List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(4, lines.size(), "one line per hidden layer: " + lines);
+        assertEquals(2, lines.size(), "one line per hidden layer: " + lines);
         float l0 = Float.parseFloat(lines.get(0).replaceFirst("^L0 mean best correlation ", ""));
-        assertTrue(l0 > 0.95f, "L0 should be matched after two epochs: " + lines.get(0));
+        assertTrue(l0 > 0.99f, "L0 should be matched after three epochs: " + lines.get(0));
     }
 }
