@@ -211,7 +211,12 @@ final class SimdKernels {
             acc = d.fma(d, acc);
             d.mul(scale).intoArray(dy, i);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        // Lanes summed in a fixed order: reduceLanes may associate differently once C2 compiles it,
+        // which would make the same run print different losses.
+        double sum = 0;
+        for (int lane = 0; lane < V; lane++) {
+            sum += acc.lane(lane);
+        }
         for (; i < count; i++) {
             float d = ys[i] - yt[i];
             sum += d * d;

@@ -8,16 +8,19 @@ import org.relukit.backend.Tensor;
 
 /**
  * The {@code recon} experiment (SPEC §1): a fixed teacher, a fresh over-realised student per
- * trial, plain SGD on MSE, and the teacher–student correlations before training and after every
- * epoch, on the first batches of the training and the evaluation sets.
+ * trial, SGD on the output loss, and the teacher–student correlations before training and after
+ * every epoch, on the first batches of the training and the evaluation sets.
  *
- * <p>Randomness: the teacher and the data sets come from {@code seed}; trial t's student init,
- * shuffles and regenerated data come from a stream of its own, so a trial does not depend on the
- * ones before it.
+ * <p>Randomness: the teacher and the data sets come from {@code seed}; trial t's student comes
+ * from a stream of (seed, t) and epoch e's shuffle (and regenerated data) from (seed, t, e). So a
+ * trial does not depend on the ones before it, and a run resumed from a {@link Checkpoint}
+ * continues exactly as it would have.
  */
 public final class ReconExperiment {
     private final Backend backend;
     private final ReconConfig config;
+    private volatile boolean stopRequested;
+    private boolean stopped;
 
     public ReconExperiment(Backend backend, ReconConfig config) {
         config.validate();
@@ -25,86 +28,166 @@ public final class ReconExperiment {
         this.config = config;
     }
 
+    /** Asks a running experiment to stop at the next step boundary; safe from any thread. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Whether the last run ended on {@link #requestStop()} rather than by finishing. */
+    public boolean stopped() {
+        return stopped;
+    }
+
     public List<TrialResult> run() {
         return run(new ReconListener() {});
     }
 
     public List<TrialResult> run(ReconListener listener) {
+        return resume(null, listener);
+    }
+
+    /**
+     * Continues from a checkpoint of a run with the same config ({@code null}: from the start).
+     * Returns the trials run by this call; a trial resumed mid-way holds only its later evaluations.
+     */
+    public List<TrialResult> resume(Checkpoint from, ReconListener listener) {
+        stopped = false;
         SplittableRandom root = new SplittableRandom(config.seed);
         List<Layer> teacherLayers = TeacherStudent.teacher(config, root.split());
+        if (from != null && !sameShapes(from.teacher(), teacherLayers)) {
+            throw new IllegalArgumentException("the checkpoint was made with other widths than this config");
+        }
         SplittableRandom dataRng = root.split();
         int d = config.dataD;
         float[] train = Initialisation.gaussian(dataRng, config.trainSize * d, config.dataStd);
         float[] eval = Initialisation.gaussian(dataRng, config.evalSize * d, config.dataStd);
         List<TrialResult> results = new ArrayList<>();
+        int firstTrial = from == null ? 0 : from.trialFinished(config) ? from.trial() + 1 : from.trial();
         try (Network teacher = new Network(backend, teacherLayers);
              Tensor trainSet = backend.allocate(config.trainSize, d);
              Tensor shuffled = backend.allocate(config.trainSize, d);
              Tensor evalSet = backend.allocate(config.evalSize, d)) {
             backend.upload(eval, evalSet);
-            for (int trial = 0; trial < config.numTrial; trial++) {
-                backend.upload(train, trainSet);
-                results.add(runTrial(trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet, listener));
+            for (int trial = firstTrial; trial < config.numTrial && !stopped; trial++) {
+                Checkpoint start = from != null && from.trial() == trial ? from : null;
+                results.add(new Trial(trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet, listener)
+                        .run(start));
             }
         }
         return results;
     }
 
-    private static SplittableRandom trialRandom(long seed, int trial) {
-        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + trial + 1);
-    }
-
-    private TrialResult runTrial(int trial, Network teacher, List<Layer> teacherLayers, float[] originalTrain,
-                                 Tensor trainSet, Tensor shuffled, Tensor evalSet, ReconListener listener) {
-        SplittableRandom rng = trialRandom(config.seed, trial);
-        int batch = config.batchsize, d = config.dataD;
-        int fullSteps = config.trainSize / batch, tailRows = config.trainSize % batch;
-        List<Evaluation> evaluations = new ArrayList<>();
-        float[] host = originalTrain.clone();
-        float[] shuffledHost = new float[host.length];
-        int[] order = new int[config.trainSize];
-        try (Network student = new Network(backend, TeacherStudent.student(config, teacherLayers, rng));
-             Sgd sgd = new Sgd(backend, student, config.momentum, config.weightDecay, config.normalize);
-             TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy);
-             TrainingStep tail = tailRows == 0 ? null
-                     : new TrainingStep(backend, teacher, student, sgd, tailRows, config.crossEntropy);
-             Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches * config.evalBatchsize)) {
-            evaluate(evaluator, trainSet, evalSet, trial, -1, 0, evaluations, listener);
-            int steps = config.stepsPerEpoch();
-            for (int epoch = 0; epoch < config.numEpoch; epoch++) {
-                if (config.regenDatasetEachEpoch && epoch > 0) {
-                    host = Initialisation.gaussian(rng, host.length, config.dataStd);
-                    backend.upload(host, trainSet);
-                }
-                shuffle(host, shuffledHost, order, d, rng);
-                backend.upload(shuffledHost, shuffled);
-                float lr = (float) config.lr.at(epoch);
-                long start = System.nanoTime();
-                for (int step = 0; step < steps; step++) {
-                    float loss = step < fullSteps
-                            ? full.run(shuffled, step * batch, lr)
-                            : tail.run(shuffled, step * batch, lr);
-                    if (!Float.isFinite(loss)) {
-                        listener.onDiverged(trial, epoch, step, loss);
-                        return new TrialResult(trial, List.copyOf(evaluations), epoch);
-                    }
-                    if (step % 100 == 0 || step == steps - 1) {
-                        listener.onProgress(trial, epoch, step + 1, steps, loss);
-                    }
-                }
-                double stepsPerSecond = steps / ((System.nanoTime() - start) / 1e9);
-                evaluate(evaluator, trainSet, evalSet, trial, epoch, stepsPerSecond, evaluations, listener);
+    private static boolean sameShapes(List<Layer> a, List<Layer> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int l = 0; l < a.size(); l++) {
+            if (a.get(l).n() != b.get(l).n() || a.get(l).k() != b.get(l).k()) {
+                return false;
             }
         }
-        return new TrialResult(trial, List.copyOf(evaluations), -1);
+        return true;
     }
 
-    private static void evaluate(Evaluator evaluator, Tensor trainSet, Tensor evalSet, int trial, int epoch,
-                                 double stepsPerSecond, List<Evaluation> evaluations, ReconListener listener) {
-        for (String split : new String[] {"train", "eval"}) {
-            Evaluation e = evaluator.evaluate(split.equals("train") ? trainSet : evalSet, trial, epoch, split, stepsPerSecond);
-            evaluations.add(e);
-            listener.onEvaluation(e);
+    /** The stream of trial t (epoch = -1) or of its epoch e. */
+    static SplittableRandom random(long seed, int trial, int epoch) {
+        return new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L * (trial + 1) ^ 0xC2B2AE3D27D4EB4FL * (epoch + 2));
+    }
+
+    /** One trial's state, so its loop reads as the paper's procedure. */
+    private final class Trial {
+        private final int trial;
+        private final Network teacher;
+        private final List<Layer> teacherLayers;
+        private final float[] originalTrain;
+        private final Tensor trainSet, shuffled, evalSet;
+        private final ReconListener listener;
+        private final List<Evaluation> evaluations = new ArrayList<>();
+
+        Trial(int trial, Network teacher, List<Layer> teacherLayers, float[] originalTrain, Tensor trainSet,
+              Tensor shuffled, Tensor evalSet, ReconListener listener) {
+            this.trial = trial;
+            this.teacher = teacher;
+            this.teacherLayers = teacherLayers;
+            this.originalTrain = originalTrain;
+            this.trainSet = trainSet;
+            this.shuffled = shuffled;
+            this.evalSet = evalSet;
+            this.listener = listener;
+        }
+
+        TrialResult run(Checkpoint start) {
+            int batch = config.batchsize, d = config.dataD;
+            int fullSteps = config.trainSize / batch, tailRows = config.trainSize % batch;
+            int steps = config.stepsPerEpoch();
+            float[] host = originalTrain;
+            float[] shuffledHost = new float[host.length];
+            int[] order = new int[config.trainSize];
+            List<Layer> initial = start != null ? start.student()
+                    : TeacherStudent.student(config, teacherLayers, random(config.seed, trial, -1));
+            backend.upload(originalTrain, trainSet);
+            try (Network student = new Network(backend, initial);
+                 Sgd sgd = new Sgd(backend, student, config.momentum, config.weightDecay, config.normalize);
+                 TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy);
+                 TrainingStep tail = tailRows == 0 ? null
+                         : new TrainingStep(backend, teacher, student, sgd, tailRows, config.crossEntropy);
+                 Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches * config.evalBatchsize)) {
+                int firstEpoch = 0, firstStep = 0;
+                if (start != null) {
+                    sgd.uploadVelocities(start.velocities());
+                    firstEpoch = start.epoch();
+                    firstStep = start.step();
+                } else {
+                    evaluate(evaluator, -1, 0);
+                }
+                for (int epoch = firstEpoch; epoch < config.numEpoch; epoch++) {
+                    SplittableRandom rng = random(config.seed, trial, epoch);
+                    if (config.regenDatasetEachEpoch && epoch > 0) {
+                        host = Initialisation.gaussian(rng, host.length, config.dataStd);
+                        backend.upload(host, trainSet);
+                    }
+                    shuffle(host, shuffledHost, order, d, rng);
+                    backend.upload(shuffledHost, shuffled);
+                    float lr = (float) config.lr.at(epoch);
+                    long begin = System.nanoTime();
+                    int from = epoch == firstEpoch ? firstStep : 0;
+                    for (int step = from; step < steps; step++) {
+                        if (stopRequested) {
+                            stopped = true;
+                            listener.onCheckpoint(new Checkpoint(trial, epoch, step, teacherLayers,
+                                    student.download(), sgd.downloadVelocities()));
+                            return result(-1);
+                        }
+                        float loss = step < fullSteps
+                                ? full.run(shuffled, step * batch, lr)
+                                : tail.run(shuffled, step * batch, lr);
+                        if (!Float.isFinite(loss)) {
+                            listener.onDiverged(trial, epoch, step, loss);
+                            return result(epoch);
+                        }
+                        if (step % 100 == 0 || step == steps - 1) {
+                            listener.onProgress(trial, epoch, step + 1, steps, loss);
+                        }
+                    }
+                    evaluate(evaluator, epoch, (steps - from) / ((System.nanoTime() - begin) / 1e9));
+                    listener.onCheckpoint(new Checkpoint(trial, epoch + 1, 0, teacherLayers,
+                            student.download(), sgd.downloadVelocities()));
+                }
+            }
+            return result(-1);
+        }
+
+        private TrialResult result(int divergedAtEpoch) {
+            return new TrialResult(trial, List.copyOf(evaluations), divergedAtEpoch);
+        }
+
+        private void evaluate(Evaluator evaluator, int epoch, double stepsPerSecond) {
+            for (String split : new String[] {"train", "eval"}) {
+                Evaluation e = evaluator.evaluate(split.equals("train") ? trainSet : evalSet, trial, epoch, split,
+                        stepsPerSecond);
+                evaluations.add(e);
+                listener.onEvaluation(e);
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package org.relukit.workload;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
@@ -60,6 +62,38 @@ final class Sgd implements AutoCloseable {
         backend.sgdUpdate(w, gradW[l], velocityW[l], lr, momentum, weightDecay);
         if (b != null) {
             backend.sgdUpdate(b, gradB[l], velocityB[l], lr, momentum, weightDecay);
+        }
+    }
+
+    /** The velocities, weights and biases of each layer in turn; empty for plain SGD. */
+    List<float[]> downloadVelocities() {
+        List<float[]> out = new ArrayList<>();
+        for (int l = 0; l < velocityW.length && !isPlain(); l++) {
+            for (Tensor v : new Tensor[] {velocityW[l], velocityB[l]}) {
+                if (v != null) {
+                    float[] host = new float[v.size()];
+                    backend.download(v, host);
+                    out.add(host);
+                }
+            }
+        }
+        return out;
+    }
+
+    void uploadVelocities(List<float[]> velocities) {
+        int i = 0;
+        for (int l = 0; l < velocityW.length && !isPlain(); l++) {
+            for (Tensor v : new Tensor[] {velocityW[l], velocityB[l]}) {
+                if (v != null) {
+                    if (i >= velocities.size() || velocities.get(i).length != v.size()) {
+                        throw new IllegalArgumentException("the checkpoint's velocities do not fit this student and optimiser");
+                    }
+                    backend.upload(velocities.get(i++), v);
+                }
+            }
+        }
+        if (i != velocities.size()) {
+            throw new IllegalArgumentException("the checkpoint's velocities do not fit this student and optimiser");
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.relukit.backend.Backend;
+import org.relukit.workload.Checkpoint;
 import org.relukit.workload.Evaluation;
 import org.relukit.workload.LrSchedule;
 import org.relukit.workload.ReconConfig;
@@ -108,8 +109,13 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--json_output", "--json-output"}, description = "Print each evaluation as one JSON line instead of text.")
     boolean jsonOutput;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json and metrics.jsonl here.")
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Results directory: config.json, metrics.jsonl, checkpoints (default: runs/recon-<timestamp>).")
     Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run in DIR from its last checkpoint, with the flags it was started with.")
+    Path resume;
 
     ReconConfig config() {
         if (!dataset.equals("gaussian")) {
@@ -144,42 +150,82 @@ final class ReconCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ReconConfig config = config();
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
-        try (RunFiles files = RunFiles.open(out);
-             Backend kernels = backend.open(stderr)) {
-            files.writeConfig(configJson(config, kernels));
-            long start = System.nanoTime();
-            List<TrialResult> results = new ReconExperiment(kernels, config).run(new ReconListener() {
-                @Override
-                public void onEvaluation(Evaluation e) {
-                    Map<String, Object> record = Metrics.of(e);
-                    files.appendMetrics(record);
-                    if (jsonOutput) {
-                        stdout.println(Metrics.toJson(record));
-                    } else {
-                        stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
-                                e.loss(), e.corrsSummary(),
-                                e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
-                    }
-                }
+        PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
+        if (resume == null) {
+            ReconConfig config = config();
+            Path dir = out != null ? out : RunFiles.defaultDir("recon");
+            try (RunFiles files = RunFiles.open(dir)) {
+                return execute(config, files, null, stdout, stderr);
+            }
+        }
+        if (spec.commandLine().getParseResult().matchedOptions().size() > 1) {
+            throw new IllegalArgumentException("--resume takes no other flags: the run continues with the flags it was started with");
+        }
+        ReconCommand original = new ReconCommand();
+        new picocli.CommandLine(original).parseArgs(RunFiles.originalArgs(resume));
+        Checkpoint from = CheckpointFile.read(resume.resolve(RunFiles.CHECKPOINT));
+        original.out = resume;
+        original.originalArgs = RunFiles.originalArgs(resume);
+        ReconConfig config = original.config();
+        try (RunFiles files = RunFiles.resume(resume, from)) {
+            stderr.println("recon: resuming " + resume + " at trial " + from.trial() + ", epoch " + from.epoch()
+                    + ", step " + from.step());
+            return original.execute(config, files, from, stdout, stderr);
+        }
+    }
 
-                @Override
-                public void onDiverged(int trial, int epoch, int step, float loss) {
-                    Map<String, Object> record = new LinkedHashMap<>();
-                    record.put("trial", trial);
-                    record.put("epoch", epoch);
-                    record.put("step", step);
-                    record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
-                    files.appendMetrics(record);
-                    stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
-                            trial, epoch, step, loss);
+    /** The command line this run was started with, kept in config.json for --resume. */
+    private String[] originalArgs;
+
+    private int execute(ReconConfig config, RunFiles files, Checkpoint from, PrintWriter stdout, PrintWriter stderr) {
+        try (Backend kernels = backend.open(stderr)) {
+            if (from == null) {
+                files.writeConfig(configJson(config, kernels));
+            }
+            ReconExperiment experiment = new ReconExperiment(kernels, config);
+            long start = System.nanoTime();
+            List<TrialResult> results;
+            try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
+                results = experiment.resume(from, new ReconListener() {
+                    @Override
+                    public void onEvaluation(Evaluation e) {
+                        Map<String, Object> record = Metrics.of(e);
+                        files.appendMetrics(record);
+                        if (jsonOutput) {
+                            stdout.println(Metrics.toJson(record));
+                        } else {
+                            stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
+                                    e.loss(), e.corrsSummary(),
+                                    e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
+                        }
+                    }
+
+                    @Override
+                    public void onDiverged(int trial, int epoch, int step, float loss) {
+                        Map<String, Object> record = new LinkedHashMap<>();
+                        record.put("trial", trial);
+                        record.put("epoch", epoch);
+                        record.put("step", step);
+                        record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
+                        files.appendMetrics(record);
+                        stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
+                                trial, epoch, step, loss);
+                    }
+
+                    @Override
+                    public void onCheckpoint(Checkpoint checkpoint) {
+                        files.writeCheckpoint(checkpoint, checkpoint.trialFinished(config));
+                    }
+                });
+                if (experiment.stopped()) {
+                    stderr.printf("relukit: stopped by signal; results so far are in %s; continue with: relukit recon --resume %s%n",
+                            files.dir(), files.dir());
+                    return stop.exitCode();
                 }
-            });
+            }
             long diverged = results.stream().filter(TrialResult::diverged).count();
-            stderr.printf("recon: %d trial(s) in %.1f s%s%n", results.size(), (System.nanoTime() - start) / 1e9,
-                    diverged > 0 ? ", " + diverged + " diverged" : "");
+            stderr.printf("recon: %d trial(s) in %.1f s%s; results in %s%n", results.size(),
+                    (System.nanoTime() - start) / 1e9, diverged > 0 ? ", " + diverged + " diverged" : "", files.dir());
             return diverged > 0 ? DIVERGED : 0;
         }
     }
@@ -214,6 +260,8 @@ final class ReconCommand implements Callable<Integer> {
         m.put("train_size", c.trainSize);
         m.put("eval_size", c.evalSize);
         m.put("java", Runtime.version().toString());
+        m.put("args", originalArgs != null ? originalArgs
+                : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));
         return m;
     }
 }

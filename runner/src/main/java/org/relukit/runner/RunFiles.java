@@ -1,16 +1,30 @@
 package org.relukit.runner;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.relukit.workload.Checkpoint;
 
-/** A results directory ({@code --out}): config.json and metrics.jsonl; nothing when no directory was given. */
+/**
+ * A results directory: {@code config.json}, {@code metrics.jsonl}, {@code checkpoint.json} (the
+ * latest state, to resume from) and {@code checkpoints/trial-T.json} (each finished trial).
+ *
+ * <p>Whole files are written to a temporary file and renamed, so they are never seen half
+ * written. A metrics line goes out in one {@code write} call, which a kill cannot split.
+ */
 final class RunFiles implements AutoCloseable {
+    static final String METRICS = "metrics.jsonl";
+    static final String CHECKPOINT = "checkpoint.json";
     private final Path dir;
     private final BufferedWriter metrics;
 
@@ -19,51 +33,116 @@ final class RunFiles implements AutoCloseable {
         this.metrics = metrics;
     }
 
+    /** A fresh directory: an existing metrics.jsonl there is replaced. With {@code null}, writes nothing. */
     static RunFiles open(Path dir) {
-        if (dir == null) {
-            return new RunFiles(null, null);
-        }
+        return dir == null ? new RunFiles(null, null) : open(dir, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    /**
+     * An interrupted run's directory: drops metrics lines from after the checkpoint (a kill can
+     * land between an evaluation and the next checkpoint), then appends.
+     */
+    static RunFiles resume(Path dir, Checkpoint from) {
+        Path file = dir.resolve(METRICS);
         try {
-            Files.createDirectories(dir);
-            BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-            return new RunFiles(dir, metrics);
+            List<String> kept = new ArrayList<>();
+            for (String line : Files.readAllLines(file)) {
+                JsonObject record;
+                try {
+                    record = JsonParser.parseString(line).getAsJsonObject();
+                } catch (RuntimeException partial) {
+                    continue;
+                }
+                int trial = record.get("trial").getAsInt(), epoch = record.get("epoch").getAsInt();
+                if (trial < from.trial() || trial == from.trial() && epoch < from.epoch()) {
+                    kept.add(line);
+                }
+            }
+            writeAtomically(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
         } catch (IOException e) {
+            throw new IllegalArgumentException("--resume " + dir + ": cannot rewrite " + file + " (" + e.getMessage() + ")");
+        }
+        return open(dir, StandardOpenOption.APPEND);
+    }
+
+    private static RunFiles open(Path dir, StandardOpenOption mode) {
+        try {
+            Files.createDirectories(dir.resolve("checkpoints"));
+            BufferedWriter metrics = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, mode, StandardOpenOption.WRITE);
+            return new RunFiles(dir, metrics);
+        } catch (IOException | UnsupportedOperationException e) {
             throw new IllegalArgumentException("--out " + dir + " cannot be written (" + e.getMessage()
                     + "): choose a directory you can write to");
         }
+    }
+
+    /** {@code runs/<experiment>-<yyyyMMdd-HHmmss>} under the working directory. */
+    static Path defaultDir(String experiment) {
+        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return Path.of("runs", experiment + "-" + stamp);
+    }
+
+    /** The command-line flags a run in {@code dir} was started with, from its config.json. */
+    static String[] originalArgs(Path dir) {
+        Path config = dir.resolve("config.json");
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+            List<String> args = new ArrayList<>();
+            json.getAsJsonArray("args").forEach(a -> args.add(a.getAsString()));
+            return args.toArray(String[]::new);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("--resume " + dir + ": cannot read " + config
+                    + " (" + e.getMessage() + "): point --resume at a results directory that relukit wrote");
+        }
+    }
+
+    Path dir() {
+        return dir;
     }
 
     void writeConfig(Map<String, Object> config) {
         writeJson("config.json", config);
     }
 
-    /** Writes a whole JSON file through a temporary file and a rename, so it is never seen half written. */
     void writeJson(String name, Object value) {
+        write(name, Metrics.toPrettyJson(value) + "\n");
+    }
+
+    void writeCheckpoint(Checkpoint checkpoint, boolean trialFinished) {
+        String json = CheckpointFile.toJson(checkpoint);
+        if (trialFinished) {
+            write("checkpoints/trial-" + checkpoint.trial() + ".json", json);
+        }
+        write(CHECKPOINT, json);
+    }
+
+    private void write(String name, String text) {
         if (dir == null) {
             return;
         }
         try {
-            Path tmp = dir.resolve(name + ".tmp");
-            Files.writeString(tmp, Metrics.toPrettyJson(value) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            writeAtomically(dir.resolve(name), text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(name), e);
         }
     }
 
-    /** One JSON object per line, flushed at once so a crash loses at most the line being written. */
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     void appendMetrics(Map<String, Object> record) {
         if (metrics == null) {
             return;
         }
         try {
-            metrics.write(Metrics.toJson(record));
-            metrics.newLine();
+            metrics.write(Metrics.toJson(record) + "\n");
             metrics.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + dir.resolve("metrics.jsonl"), e);
+            throw new UncheckedIOException("cannot append to " + dir.resolve(METRICS), e);
         }
     }
 

@@ -1,0 +1,21 @@
+package org.relukit.workload;
+
+import java.util.List;
+
+/**
+ * Where a {@code recon} run stands, enough to continue it exactly: the next step to run
+ * (trial, epoch, step), both networks, and the optimiser's velocities (empty for plain SGD).
+ * A finished trial is {@code epoch == numEpoch, step == 0}.
+ */
+public record Checkpoint(int trial, int epoch, int step, List<Layer> teacher, List<Layer> student,
+                         List<float[]> velocities) {
+    public Checkpoint {
+        teacher = List.copyOf(teacher);
+        student = List.copyOf(student);
+        velocities = List.copyOf(velocities);
+    }
+
+    public boolean trialFinished(ReconConfig config) {
+        return epoch >= config.numEpoch;
+    }
+}

@@ -1,0 +1,90 @@
+package org.relukit.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nothing is lost on SIGTERM, a resumed run ends where an uninterrupted one does, threads change nothing. */
+class InterruptAndResumeTest {
+    private static final List<String> ARGS = List.of("recon", "--seed", "11", "--num_trial", "2", "--num_epoch", "4",
+            "--train_size", "6000", "--momentum", "0.5", "--ks", "[10, 15]");
+
+    @Test
+    void sigtermStopsAtAStepAndResumeMatchesAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+        Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut");
+        assertEquals(0, CommandLineTest.run(args(whole)).exit());
+
+        Process process = new ProcessBuilder(javaCommand(cut)).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("cut.log").toFile()).start();
+        Path metrics = cut.resolve(RunFiles.METRICS);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 2) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        process.destroy();
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
+        String log = Files.readString(tmp.resolve("cut.log"));
+        assertEquals(143, process.exitValue(), log);
+        assertTrue(log.contains("--resume"), log);
+        assertTrue(Files.exists(cut.resolve(RunFiles.CHECKPOINT)), log);
+        assertTrue(Files.readAllLines(metrics).size() < metricsWithoutSpeed(whole).size(), "stopped before the end");
+
+        CommandLineTest.Result resumed = CommandLineTest.run("recon", "--resume", cut.toString());
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertEquals(metricsWithoutSpeed(whole), metricsWithoutSpeed(cut));
+        assertTrue(Files.exists(cut.resolve("checkpoints/trial-1.json")));
+    }
+
+    /** The SIMD backend splits the rows of each product, not the sums, so threads cannot change a bit. */
+    @Test
+    void twoThreadsGiveBitIdenticalMetrics(@TempDir Path tmp) throws IOException {
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        List<String> big = List.of("recon", "--seed", "3", "--num_trial", "1", "--num_epoch", "2", "--train_size", "4000",
+                "--batchsize", "256");
+        assertEquals(0, CommandLineTest.run(concat(big, "--threads", "1", "--out", one.toString())).exit());
+        assertEquals(0, CommandLineTest.run(concat(big, "--threads", "2", "--out", two.toString())).exit());
+        assertEquals(metricsWithoutSpeed(one), metricsWithoutSpeed(two));
+    }
+
+    @Test
+    void resumeRefusesOtherFlagsAndMissingDirectories(@TempDir Path tmp) {
+        CommandLineTest.Result r = CommandLineTest.run("recon", "--resume", tmp.resolve("nothing").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("config.json"), r.err());
+        r = CommandLineTest.run("recon", "--resume", tmp.toString(), "--lr", "0.1");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--resume takes no other flags"), r.err());
+    }
+
+    private static String[] args(Path out) {
+        return concat(ARGS, "--out", out.toString());
+    }
+
+    private static String[] concat(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    private static List<String> javaCommand(Path out) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args(out)));
+        return cmd;
+    }
+
+    private static List<String> metricsWithoutSpeed(Path dir) throws IOException {
+        return Files.readAllLines(dir.resolve(RunFiles.METRICS)).stream()
+                .map(line -> line.replaceAll(",\"steps_per_s\":[^,}]*", ""))
+                .toList();
+    }
+}
