@@ -154,8 +154,8 @@ final class ReconCommand implements Callable<Integer> {
         if (resume == null) {
             ReconConfig config = config();
             Path dir = out != null ? out : RunFiles.defaultDir("recon");
-            try (RunFiles files = RunFiles.open(dir)) {
-                return execute(config, files, null, stdout, stderr);
+            try (Backend kernels = backend.open(stderr); RunFiles files = RunFiles.open(dir)) {
+                return execute(config, kernels, files, null, stdout, stderr);
             }
         }
         if (spec.commandLine().getParseResult().matchedOptions().size() > 1) {
@@ -167,67 +167,66 @@ final class ReconCommand implements Callable<Integer> {
         original.out = resume;
         original.originalArgs = RunFiles.originalArgs(resume);
         ReconConfig config = original.config();
-        try (RunFiles files = RunFiles.resume(resume, from)) {
+        try (Backend kernels = original.backend.open(stderr); RunFiles files = RunFiles.resume(resume, from)) {
             stderr.println("recon: resuming " + resume + " at trial " + from.trial() + ", epoch " + from.epoch()
                     + ", step " + from.step());
-            return original.execute(config, files, from, stdout, stderr);
+            return original.execute(config, kernels, files, from, stdout, stderr);
         }
     }
 
     /** The command line this run was started with, kept in config.json for --resume. */
     private String[] originalArgs;
 
-    private int execute(ReconConfig config, RunFiles files, Checkpoint from, PrintWriter stdout, PrintWriter stderr) {
-        try (Backend kernels = backend.open(stderr)) {
-            if (from == null) {
-                files.writeConfig(configJson(config, kernels));
-            }
-            ReconExperiment experiment = new ReconExperiment(kernels, config);
-            long start = System.nanoTime();
-            List<TrialResult> results;
-            try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
-                results = experiment.resume(from, new ReconListener() {
-                    @Override
-                    public void onEvaluation(Evaluation e) {
-                        Map<String, Object> record = Metrics.of(e);
-                        files.appendMetrics(record);
-                        if (jsonOutput) {
-                            stdout.println(Metrics.toJson(record));
-                        } else {
-                            stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
-                                    e.loss(), e.corrsSummary(),
-                                    e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
-                        }
-                    }
-
-                    @Override
-                    public void onDiverged(int trial, int epoch, int step, float loss) {
-                        Map<String, Object> record = new LinkedHashMap<>();
-                        record.put("trial", trial);
-                        record.put("epoch", epoch);
-                        record.put("step", step);
-                        record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
-                        files.appendMetrics(record);
-                        stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
-                                trial, epoch, step, loss);
-                    }
-
-                    @Override
-                    public void onCheckpoint(Checkpoint checkpoint) {
-                        files.writeCheckpoint(checkpoint, checkpoint.trialFinished(config));
-                    }
-                });
-                if (experiment.stopped()) {
-                    stderr.printf("relukit: stopped by signal; results so far are in %s; continue with: relukit recon --resume %s%n",
-                            files.dir(), files.dir());
-                    return stop.exitCode();
-                }
-            }
-            long diverged = results.stream().filter(TrialResult::diverged).count();
-            stderr.printf("recon: %d trial(s) in %.1f s%s; results in %s%n", results.size(),
-                    (System.nanoTime() - start) / 1e9, diverged > 0 ? ", " + diverged + " diverged" : "", files.dir());
-            return diverged > 0 ? DIVERGED : 0;
+    private int execute(ReconConfig config, Backend kernels, RunFiles files, Checkpoint from,
+                        PrintWriter stdout, PrintWriter stderr) {
+        if (from == null) {
+            files.writeConfig(configJson(config, kernels));
         }
+        ReconExperiment experiment = new ReconExperiment(kernels, config);
+        long start = System.nanoTime();
+        List<TrialResult> results;
+        try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
+            results = experiment.resume(from, new ReconListener() {
+                @Override
+                public void onEvaluation(Evaluation e) {
+                    Map<String, Object> record = Metrics.of(e);
+                    files.appendMetrics(record);
+                    if (jsonOutput) {
+                        stdout.println(Metrics.toJson(record));
+                    } else {
+                        stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
+                                e.loss(), e.corrsSummary(),
+                                e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
+                    }
+                }
+
+                @Override
+                public void onDiverged(int trial, int epoch, int step, float loss) {
+                    Map<String, Object> record = new LinkedHashMap<>();
+                    record.put("trial", trial);
+                    record.put("epoch", epoch);
+                    record.put("step", step);
+                    record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
+                    files.appendMetrics(record);
+                    stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
+                            trial, epoch, step, loss);
+                }
+
+                @Override
+                public void onCheckpoint(Checkpoint checkpoint) {
+                    files.writeCheckpoint(checkpoint, checkpoint.trialFinished(config));
+                }
+            });
+            if (experiment.stopped()) {
+                stderr.printf("relukit: stopped by signal; results so far are in %s; continue with: relukit recon --resume %s%n",
+                        files.dir(), files.dir());
+                return stop.exitCode();
+            }
+        }
+        long diverged = results.stream().filter(TrialResult::diverged).count();
+        stderr.printf("recon: %d trial(s) in %.1f s%s; results in %s%n", results.size(),
+                (System.nanoTime() - start) / 1e9, diverged > 0 ? ", " + diverged + " diverged" : "", files.dir());
+        return diverged > 0 ? DIVERGED : 0;
     }
 
     private Map<String, Object> configJson(ReconConfig c, Backend kernels) {

@@ -82,9 +82,10 @@ class CommandLineTest {
     }
 
     @Test
-    void scheduleAndKebabNamesAreAccepted() {
+    void scheduleAndKebabNamesAreAccepted(@TempDir Path dir) {
         Result r = run("recon", "--lr", "{0: 0.05, 1: 0.01}", "--num-trial", "1", "--num-epoch", "2",
-                "--train-size", "1000", "--ks", "10,15", "--node_multi", "2", "--json_output", "--backend", "scalar");
+                "--train-size", "1000", "--ks", "10,15", "--node_multi", "2", "--json_output", "--backend", "scalar",
+                "--out", dir.toString());
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(6, lines.length, r.out());
