@@ -16,6 +16,11 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build_benchmarks
+# A build elsewhere in the tree (mvn verify) would rewrite the jar under the forks: run a copy.
+copy=$(mktemp -d)
+trap 'rm -rf "$copy"' EXIT
+cp "$jar" "$copy/benchmarks.jar"
+jar="$copy/benchmarks.jar"
 
 read -r -a iterations <<< "${ITERATIONS:--f 1 -wi 4 -w 1s -i 3 -r 500ms}"
 gc_shapes=${GC_SHAPES:-b64:20x100,b64:150x200,b1024:200x250,b1024:1024x1024}
