@@ -23,8 +23,8 @@ public final class SimdBackend extends ScalarBackend {
 
     private final int threads;
     private final ExecutorService pool;
-    /** The packed right operand of the current product; grown, never shrunk, so a step allocates nothing. */
-    private float[] packed = new float[0];
+    /** The transposed right operand of the current product; grown, never shrunk, so a step allocates nothing. */
+    private float[] transposed = new float[0];
 
     SimdBackend(int threads) {
         this.threads = threads;
@@ -60,9 +60,9 @@ public final class SimdBackend extends ScalarBackend {
     private void layer(Tensor x, Tensor w, Tensor b, Tensor out, boolean relu) {
         Shapes.layer(x, w, b, out);
         int n = w.rows(), k = w.cols();
-        float[] bp = packBuffer(k, n);
-        SimdKernels.packTransposed(of(w).data, n, k, bp);
-        gemm(of(x).data, k, 1, bp, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
+        float[] wt = transposeBuffer(n * k);
+        SimdKernels.transpose(of(w).data, n, k, wt);
+        gemm(of(x).data, k, 1, wt, n, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
     }
 
     @Override
@@ -76,9 +76,7 @@ public final class SimdBackend extends ScalarBackend {
     public void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
         Shapes.backwardInput(dz, w, h, dx);
         int n = w.rows(), k = w.cols();
-        float[] bp = packBuffer(n, k);
-        SimdKernels.pack(of(w).data, n, k, bp);
-        gemm(of(dz).data, n, 1, bp, of(dx).data, dz.rows(), k, n, 1f, 0f, null, false, dataOrNull(h));
+        gemm(of(dz).data, n, 1, of(w).data, k, of(dx).data, dz.rows(), k, n, 1f, 0f, null, false, dataOrNull(h));
     }
 
     @Override
@@ -96,9 +94,7 @@ public final class SimdBackend extends ScalarBackend {
     /** w = beta·w + alpha·dzᵀx, b = beta·b + alpha·Σ dz. */
     private void weightUpdate(Tensor dz, Tensor x, Tensor w, Tensor b, float alpha, float beta) {
         int batch = dz.rows(), n = dz.cols(), k = x.cols();
-        float[] bp = packBuffer(batch, k);
-        SimdKernels.pack(of(x).data, batch, k, bp);
-        gemm(of(dz).data, 1, n, bp, of(w).data, n, k, batch, alpha, beta, null, false, null);
+        gemm(of(dz).data, 1, n, of(x).data, k, of(w).data, n, k, batch, alpha, beta, null, false, null);
         if (b != null) {
             SimdKernels.columnSums(of(dz).data, batch, n, of(b).data, alpha, beta);
         }
@@ -114,10 +110,8 @@ public final class SimdBackend extends ScalarBackend {
         float[] sInv = new float[ks];
         SimdKernels.centreColumns(tc, samples, kt, new float[kt], tInv);
         SimdKernels.centreColumns(sc, samples, ks, new float[ks], sInv);
-        float[] bp = packBuffer(samples, ks);
-        SimdKernels.pack(sc, samples, ks, bp);
         float[] out = of(c).data;
-        gemm(tc, 1, kt, bp, out, kt, ks, samples, 1f, 0f, null, false, null);
+        gemm(tc, 1, kt, sc, ks, out, kt, ks, samples, 1f, 0f, null, false, null);
         for (int a = 0; a < kt; a++) {
             for (int q = 0; q < ks; q++) {
                 out[a * ks + q] *= tInv[a] * sInv[q];
@@ -129,29 +123,27 @@ public final class SimdBackend extends ScalarBackend {
     public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c, float alpha, float beta) {
         Shapes.matmul(a, transposeA, b, transposeB, c);
         int m = c.rows(), n = c.cols(), k = transposeA ? a.rows() : a.cols();
-        float[] bp = packBuffer(k, n);
+        float[] right = of(b).data;
         if (transposeB) {
-            SimdKernels.packTransposed(of(b).data, n, k, bp);
-        } else {
-            SimdKernels.pack(of(b).data, k, n, bp);
+            right = transposeBuffer(n * k);
+            SimdKernels.transpose(of(b).data, n, k, right);
         }
         int aRow = transposeA ? 1 : a.cols(), aCol = transposeA ? a.cols() : 1;
-        gemm(of(a).data, aRow, aCol, bp, of(c).data, m, n, k, alpha, beta, null, false, null);
+        gemm(of(a).data, aRow, aCol, right, n, of(c).data, m, n, k, alpha, beta, null, false, null);
     }
 
-    private float[] packBuffer(int k, int n) {
-        int size = k * SimdKernels.padded(n);
-        if (packed.length < size) {
-            packed = new float[size];
+    private float[] transposeBuffer(int size) {
+        if (transposed.length < size) {
+            transposed = new float[size];
         }
-        return packed;
+        return transposed;
     }
 
     /** Splits the rows of c across threads when the product is big enough to pay for it. */
-    private void gemm(float[] a, int aRow, int aCol, float[] bp, float[] c, int m, int n, int k,
+    private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int m, int n, int k,
                       float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         if (pool == null || (long) m * n * k < PARALLEL_WORK || m < 2 * SimdKernels.MR) {
-            SimdKernels.gemm(a, aRow, aCol, bp, c, 0, m, n, k, alpha, beta, bias, relu, gate);
+            SimdKernels.gemm(a, aRow, aCol, b, ldb, c, 0, m, n, k, alpha, beta, bias, relu, gate);
             return;
         }
         int parts = Math.min(threads, m / SimdKernels.MR);
@@ -160,9 +152,9 @@ public final class SimdBackend extends ScalarBackend {
         for (int from = chunk; from < m; from += chunk) {
             int rowFrom = from, rowTo = Math.min(m, from + chunk);
             running.add(pool.submit(() ->
-                    SimdKernels.gemm(a, aRow, aCol, bp, c, rowFrom, rowTo, n, k, alpha, beta, bias, relu, gate)));
+                    SimdKernels.gemm(a, aRow, aCol, b, ldb, c, rowFrom, rowTo, n, k, alpha, beta, bias, relu, gate)));
         }
-        SimdKernels.gemm(a, aRow, aCol, bp, c, 0, Math.min(m, chunk), n, k, alpha, beta, bias, relu, gate);
+        SimdKernels.gemm(a, aRow, aCol, b, ldb, c, 0, Math.min(m, chunk), n, k, alpha, beta, bias, relu, gate);
         try {
             for (Future<?> f : running) {
                 f.get();

@@ -7,10 +7,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API kernels over row-major arrays. Every matrix product of the workload is one call of
- * {@link #gemm}: {@code c = epilogue(a · bp)} where {@code bp} is the right operand packed
- * {@code k × npad} (npad a multiple of the vector length, zero padded) so the inner loop never
- * needs a mask. The epilogue (scale, accumulate, bias, ReLU, gate) is applied in registers before
- * the single store, which is what fuses the forward layer and the SGD update.
+ * {@link #gemm}: {@code c = epilogue(a · b)} with {@code b} read row-major with row stride
+ * {@code ldb}, so weights and activations are used where they lie; only the forward layer needs
+ * its weights transposed first ({@link #transpose}). The last partial vector of a row is loaded
+ * and stored under a mask. The epilogue (scale, accumulate, bias, ReLU, gate) is applied in
+ * registers before the single store, which is what fuses the forward layer and the SGD update.
  */
 final class SimdKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -21,68 +22,71 @@ final class SimdKernels {
 
     private SimdKernels() {}
 
-    static int padded(int n) {
-        return (n + V - 1) / V * V;
-    }
-
-    /** bp[p][j] = w[j][p] for a row-major {@code w[n × k]}: the transposed right operand. */
-    static void packTransposed(float[] w, int n, int k, float[] bp) {
-        int npad = padded(n);
-        for (int p = 0; p < k; p++) {
-            int row = p * npad;
-            for (int j = 0; j < n; j++) {
-                bp[row + j] = w[j * k + p];
-            }
-            for (int j = n; j < npad; j++) {
-                bp[row + j] = 0f;
+    /**
+     * {@code t[p][j] = w[j][p]} for a row-major {@code w[n × k]}. Eight rows are read side by
+     * side so the writes are runs of eight floats rather than single floats a whole row apart.
+     */
+    static void transpose(float[] w, int n, int k, float[] t) {
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            int r = j * k;
+            for (int p = 0, o = j; p < k; p++, o += n) {
+                t[o] = w[r + p];
+                t[o + 1] = w[r + k + p];
+                t[o + 2] = w[r + 2 * k + p];
+                t[o + 3] = w[r + 3 * k + p];
+                t[o + 4] = w[r + 4 * k + p];
+                t[o + 5] = w[r + 5 * k + p];
+                t[o + 6] = w[r + 6 * k + p];
+                t[o + 7] = w[r + 7 * k + p];
             }
         }
-    }
-
-    /** bp[p][j] = b[p][j] for a row-major {@code b[k × n]}, rows padded to a whole vector. */
-    static void pack(float[] b, int k, int n, float[] bp) {
-        int npad = padded(n);
-        for (int p = 0; p < k; p++) {
-            System.arraycopy(b, p * n, bp, p * npad, n);
-            for (int j = n; j < npad; j++) {
-                bp[p * npad + j] = 0f;
+        for (; j < n; j++) {
+            for (int p = 0; p < k; p++) {
+                t[p * n + j] = w[j * k + p];
             }
         }
     }
 
     /**
-     * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·bp) + beta·c (+ bias) (ReLU) (⊙ gate>0)}.
-     * {@code a} is read as {@code a[i·aRow + p·aCol]}, so a transposed left operand costs nothing.
+     * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·b) + beta·c (+ bias) (ReLU) (⊙ gate>0)}.
+     * {@code a} is read as {@code a[i·aRow + p·aCol]}, so a transposed left operand costs nothing;
+     * {@code b} as {@code b[p·ldb + j]}.
      */
-    static void gemm(float[] a, int aRow, int aCol, float[] bp, float[] c, int rowFrom, int rowTo, int n, int k,
-                     float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        int npad = padded(n);
-        for (int j = 0; j < n; j += 2 * V) {
-            boolean twoVectors = j + V < n;
+    static void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo, int n,
+                     int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        int j = 0;
+        for (; j + 2 * V <= n; j += 2 * V) {
             int i = rowFrom;
             for (; i + MR <= rowTo; i += MR) {
-                if (twoVectors) {
-                    tile4x2(a, aRow, aCol, bp, npad, c, i, j, n, k, alpha, beta, bias, relu, gate);
-                } else {
-                    tile4x1(a, aRow, aCol, bp, npad, c, i, j, n, k, alpha, beta, bias, relu, gate);
-                }
+                tile4x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta, bias, relu, gate);
             }
             for (; i < rowTo; i++) {
-                tile1x2(a, aRow, aCol, bp, npad, c, i, j, n, k, alpha, beta, bias, relu, gate, twoVectors);
+                tile1x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta, bias, relu, gate);
+            }
+        }
+        if (j < n) {
+            VectorMask<Float> m0 = S.indexInRange(j, n), m1 = S.indexInRange(j + V, n);
+            int i = rowFrom;
+            for (; i + MR <= rowTo; i += MR) {
+                tile4x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, m0, m1, alpha, beta, bias, relu, gate);
+            }
+            for (; i < rowTo; i++) {
+                tile1x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, m0, m1, alpha, beta, bias, relu, gate);
             }
         }
     }
 
-    private static void tile4x2(float[] a, int aRow, int aCol, float[] bp, int npad, float[] c, int i, int j,
+    private static void tile4x2(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += npad) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
@@ -106,45 +110,69 @@ final class SimdKernels {
         store(c31, c, i + 3, j + V, n, alpha, beta, bias, relu, gate);
     }
 
-    private static void tile4x1(float[] a, int aRow, int aCol, float[] bp, int npad, float[] c, int i, int j,
+    /** The last, partial column block: loads under masks, so b needs no padding. */
+    private static void tile4x2Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                    int n, int k, VectorMask<Float> m0, VectorMask<Float> m1,
+                                    float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo, m0);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V, m1);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        for (int r = 0; r < MR; r++) {
+            FloatVector lo = r == 0 ? c00 : r == 1 ? c10 : r == 2 ? c20 : c30;
+            FloatVector hi = r == 0 ? c01 : r == 1 ? c11 : r == 2 ? c21 : c31;
+            store(lo, c, i + r, j, n, alpha, beta, bias, relu, gate);
+            if (j + V < n) {
+                store(hi, c, i + r, j + V, n, alpha, beta, bias, relu, gate);
+            }
+        }
+    }
+
+    private static void tile1x2(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += npad) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+        for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c0 = x.fma(FloatVector.fromArray(S, b, bo), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, bo + V), c1);
         }
         store(c0, c, i, j, n, alpha, beta, bias, relu, gate);
-        store(c1, c, i + 1, j, n, alpha, beta, bias, relu, gate);
-        store(c2, c, i + 2, j, n, alpha, beta, bias, relu, gate);
-        store(c3, c, i + 3, j, n, alpha, beta, bias, relu, gate);
+        store(c1, c, i, j + V, n, alpha, beta, bias, relu, gate);
     }
 
-    private static void tile1x2(float[] a, int aRow, int aCol, float[] bp, int npad, float[] c, int i, int j,
-                                int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate,
-                                boolean twoVectors) {
+    private static void tile1x2Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                    int n, int k, VectorMask<Float> m0, VectorMask<Float> m1,
+                                    float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        int a0 = i * aRow;
-        if (twoVectors) {
-            for (int p = 0, ap = a0, bo = j; p < k; p++, ap += aCol, bo += npad) {
-                FloatVector x = FloatVector.broadcast(S, a[ap]);
-                c0 = x.fma(FloatVector.fromArray(S, bp, bo), c0);
-                c1 = x.fma(FloatVector.fromArray(S, bp, bo + V), c1);
-            }
-            store(c1, c, i, j + V, n, alpha, beta, bias, relu, gate);
-        } else {
-            for (int p = 0, ap = a0, bo = j; p < k; p++, ap += aCol, bo += npad) {
-                c0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, bp, bo), c0);
-            }
+        for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c0 = x.fma(FloatVector.fromArray(S, b, bo, m0), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, bo + V, m1), c1);
         }
         store(c0, c, i, j, n, alpha, beta, bias, relu, gate);
+        if (j + V < n) {
+            store(c1, c, i, j + V, n, alpha, beta, bias, relu, gate);
+        }
     }
 
-    /** The epilogue, in registers; columns past n (the zero padding) are masked off. */
+    /** The epilogue, in registers; columns past n are masked off. */
     private static void store(FloatVector acc, float[] c, int row, int j, int n,
                               float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         int off = row * n + j;
