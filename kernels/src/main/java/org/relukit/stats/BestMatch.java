@@ -2,9 +2,18 @@ package org.relukit.stats;
 
 /**
  * For every teacher node of one layer, the student node whose activations correlate best with it
- * and that correlation: the row maxima of the correlation matrix {@code C[Kt × Ks]}.
+ * and that correlation: the row maxima of the correlation matrix {@code correlations[Kt × Ks]},
+ * which is kept (row-major) for plots.
  */
-public record BestMatch(float[] bestCorrelation, int[] bestStudent) {
+public record BestMatch(float[] bestCorrelation, int[] bestStudent, float[] correlations) {
+
+    public int teacherNodes() {
+        return bestCorrelation.length;
+    }
+
+    public int studentNodes() {
+        return bestCorrelation.length == 0 ? 0 : correlations.length / bestCorrelation.length;
+    }
 
     public static BestMatch of(float[] c, int kt, int ks) {
         float[] best = new float[kt];
@@ -23,7 +32,7 @@ public record BestMatch(float[] bestCorrelation, int[] bestStudent) {
                 }
             }
         }
-        return new BestMatch(best, arg);
+        return new BestMatch(best, arg, java.util.Arrays.copyOf(c, kt * ks));
     }
 
     public float min() {

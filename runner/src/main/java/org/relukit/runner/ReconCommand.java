@@ -187,8 +187,13 @@ final class ReconCommand implements Callable<Integer> {
         List<TrialResult> results;
         try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
             results = experiment.resume(from, new ReconListener() {
+                private Evaluation lastEval;
+
                 @Override
                 public void onEvaluation(Evaluation e) {
+                    if (e.split().equals("eval")) {
+                        lastEval = e;
+                    }
                     Map<String, Object> record = Metrics.of(e);
                     files.appendMetrics(record);
                     if (jsonOutput) {
@@ -214,7 +219,11 @@ final class ReconCommand implements Callable<Integer> {
 
                 @Override
                 public void onCheckpoint(Checkpoint checkpoint) {
-                    files.writeCheckpoint(checkpoint, checkpoint.trialFinished(config));
+                    boolean finished = checkpoint.trialFinished(config);
+                    files.writeCheckpoint(checkpoint, finished);
+                    if (finished && lastEval != null) {
+                        files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(lastEval));
+                    }
                 }
             });
             if (experiment.stopped()) {

@@ -17,7 +17,8 @@ import org.relukit.workload.Checkpoint;
 
 /**
  * A results directory: {@code config.json}, {@code metrics.jsonl}, {@code checkpoint.json} (the
- * latest state, to resume from) and {@code checkpoints/trial-T.json} (each finished trial).
+ * latest state, to resume from), {@code checkpoints/trial-T.json} (each finished trial) and, for
+ * recon, {@code correlations/trial-T.json} (the final teacher × student correlation matrices).
  *
  * <p>Whole files are written to a temporary file and renamed, so they are never seen half
  * written. A metrics line goes out in one {@code write} call, which a kill cannot split.
@@ -68,6 +69,7 @@ final class RunFiles implements AutoCloseable {
     private static RunFiles open(Path dir, StandardOpenOption mode) {
         try {
             Files.createDirectories(dir.resolve("checkpoints"));
+            Files.createDirectories(dir.resolve("correlations"));
             BufferedWriter metrics = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, mode, StandardOpenOption.WRITE);
             return new RunFiles(dir, metrics);
