@@ -103,12 +103,13 @@ final class RunFiles implements AutoCloseable {
         return dir;
     }
 
+    /** config.json is for people to read too, so it is indented. */
     void writeConfig(Map<String, Object> config) {
-        writeJson("config.json", config);
+        write("config.json", Metrics.toPrettyJson(config) + "\n");
     }
 
     void writeJson(String name, Object value) {
-        write(name, Metrics.toPrettyJson(value) + "\n");
+        write(name, Metrics.toJson(value) + "\n");
     }
 
     void writeCheckpoint(Checkpoint checkpoint, boolean trialFinished) {
