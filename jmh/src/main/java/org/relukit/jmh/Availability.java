@@ -22,7 +22,8 @@ public final class Availability {
         PrintStream err = System.err;
         List<String> backends = new ArrayList<>();
         for (String name : BACKENDS) {
-            try (Backend backend = openBackend(name)) {
+            try {
+                openBackend(name).close();
                 backends.add(name);
             } catch (IllegalStateException e) {
                 err.println(e.getMessage());

@@ -71,6 +71,7 @@ final class Baselines {
      * OpenBLAS starts a thread per core; the backends run on the calling thread, so the baseline is
      * pinned to one thread too (as OPENBLAS_NUM_THREADS=1 would). Says what libblas.so.3 turned out to be.
      */
+    @SuppressWarnings("restricted") // the forks pass --enable-native-access=ALL-UNNAMED
     private static String openBlasOnOneThread() {
         // libblas.so.3 is loaded by now; under OpenBLAS it pulls in libopenblas.so.0, which dlopen returns as is.
         SymbolLookup openBlas;
