@@ -44,7 +44,10 @@ public final class ScalarKernels {
         }
     }
 
-    /** w = wScale·w + gScale·(dzᵀ x); b likewise with Σ dz. Gradient when wScale = 0, SGD when 1. */
+    /**
+     * w = wScale·w + gScale·(dzᵀ x); b likewise with Σ dz. Gradient when wScale = 0, SGD when 1.
+     * With wScale = 0 the old w is not read, so a NaN left in a gradient buffer does not survive (0·NaN = NaN).
+     */
     public static void weightGrad(float[] dz, float[] x, float[] w, float[] b, int batch, int n, int k,
                                   float wScale, float gScale) {
         for (int j = 0; j < n; j++) {
@@ -53,14 +56,14 @@ public final class ScalarKernels {
                 for (int i = 0; i < batch; i++) {
                     sum += dz[i * n + j] * x[i * k + p];
                 }
-                w[j * k + p] = wScale * w[j * k + p] + gScale * sum;
+                w[j * k + p] = (wScale == 0f ? 0f : wScale * w[j * k + p]) + gScale * sum;
             }
             if (b != null) {
                 float sum = 0f;
                 for (int i = 0; i < batch; i++) {
                     sum += dz[i * n + j];
                 }
-                b[j] = wScale * b[j] + gScale * sum;
+                b[j] = (wScale == 0f ? 0f : wScale * b[j]) + gScale * sum;
             }
         }
     }
