@@ -1,0 +1,684 @@
+package org.relukit.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The conformance kit every {@link Backend} must pass: each kernel of SPEC §3, over many shapes,
+ * against the float64 {@link Reference}. A backend's test extends this class and says how to
+ * create the backend; it may widen the shapes (a threaded backend adds products big enough to be
+ * split).
+ *
+ * <p>Outputs are poisoned with NaN before every call, so an element a kernel forgets to write
+ * fails the comparison; inputs are random with both signs (never zeros) and must come back
+ * unchanged. Results are compared by the relative error {@code ||out − ref|| / ||ref||}, and
+ * element-wise against {@code tol · max|ref|} so that one wrong element of a large output is not
+ * diluted by the norm (see {@link #sumTolerance}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendConformance {
+
+    /** Round-off allowed for results of a few float32 operations per element (scaling, SGD). */
+    protected static final double ELEMENTWISE_TOLERANCE = 1e-6;
+
+    /** The workload: batch 64, student layers 20 → 100 → 150 → 200 → 250 → 100 (SPEC §1). */
+    protected static final int BATCH = 64;
+    protected static final int[] STUDENT_WIDTHS = {20, 100, 150, 200, 250, 100};
+    /** Teacher hidden widths and the 3 evaluation batches the correlations are measured on. */
+    private static final int[] TEACHER_WIDTHS = {10, 15, 20, 25};
+    private static final int NODE_MULTI = 10;
+    private static final int CORRELATION_SAMPLES = 3 * BATCH;
+
+    /** One product {@code out[m × n]} with inner dimension {@code k}. */
+    public record ProductShape(int m, int n, int k) {
+        @Override
+        public String toString() {
+            return m + "x" + n + "x" + k;
+        }
+    }
+
+    /** The shape of an element-wise operand. */
+    public record MatrixShape(int rows, int cols) {
+        public int size() {
+            return rows * cols;
+        }
+
+        @Override
+        public String toString() {
+            return rows + "x" + cols;
+        }
+    }
+
+    protected Backend backend;
+    private final List<Tensor> tensors = new ArrayList<>();
+
+    /** Creates the backend under test; called once per test class and closed after it. */
+    protected abstract Backend createBackend();
+
+    @BeforeAll
+    void openBackend() {
+        backend = createBackend();
+    }
+
+    @AfterAll
+    void closeBackend() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    @AfterEach
+    void closeTensors() {
+        tensors.forEach(Tensor::close);
+        tensors.clear();
+    }
+
+    /**
+     * Relative error allowed for an output whose elements are float32 sums of {@code terms}
+     * products. Recursive float32 summation of k terms errs by at most about k·u·Σ|terms|
+     * (u = 2⁻²⁴ ≈ 6e-8). With random signs the rounding errors add up like a random walk while
+     * the sum itself is about √k terms large, so the relative error is typically a few √k·u,
+     * about 2e-6 at k = 1000, whatever the summation order (blocked, vectorised, FMA). The bound
+     * is 1e-5 for short sums, rising linearly to 1e-4 at k = 1000 and capped there; the scalar and
+     * SIMD backends stay at least 4× below it (most shapes more than 10×). A real bug (a dropped or
+     * repeated term, a wrong index, a mis-scaled tail) costs at least about 1/√k relative on the
+     * elements it touches, ≥ 3e-2 for every shape here, and the element-wise check of
+     * {@link #assertClose} catches it even when it touches one element of a large output.
+     */
+    protected static double sumTolerance(int terms) {
+        return Math.min(1e-4, Math.max(1e-5, terms * 1e-7));
+    }
+
+    protected Stream<ProductShape> productShapes() {
+        return Stream.of(edgeProductShapes(), workloadProductShapes(), randomProductShapes(), emptyProductShapes())
+                .flatMap(s -> s);
+    }
+
+    /** Sizes of 1, odd sizes, and sizes that are not (or are just) multiples of 4, 8 and 16 floats. */
+    protected static Stream<ProductShape> edgeProductShapes() {
+        return Stream.of(
+                new ProductShape(1, 1, 1), new ProductShape(1, 7, 3), new ProductShape(3, 1, 7),
+                new ProductShape(7, 3, 1), new ProductShape(3, 7, 17), new ProductShape(17, 33, 3),
+                new ProductShape(33, 3, 7), new ProductShape(7, 17, 33), new ProductShape(5, 9, 2),
+                new ProductShape(15, 31, 65), new ProductShape(31, 65, 15), new ProductShape(65, 15, 31),
+                new ProductShape(100, 250, 15), new ProductShape(250, 100, 31), new ProductShape(15, 65, 250),
+                new ProductShape(4, 8, 16), new ProductShape(8, 16, 32), new ProductShape(16, 32, 8),
+                new ProductShape(32, 64, 4), new ProductShape(2, 250, 100));
+    }
+
+    /**
+     * The products of one training step (forward {@code 64×N×K}, input gradient {@code 64×K×N},
+     * weight gradient {@code N×K×64}) and of the correlations (teacher × student nodes over 192 samples).
+     */
+    protected static Stream<ProductShape> workloadProductShapes() {
+        List<ProductShape> shapes = new ArrayList<>();
+        for (int l = 0; l + 1 < STUDENT_WIDTHS.length; l++) {
+            int k = STUDENT_WIDTHS[l], n = STUDENT_WIDTHS[l + 1];
+            shapes.add(new ProductShape(BATCH, n, k));
+            shapes.add(new ProductShape(BATCH, k, n));
+            shapes.add(new ProductShape(n, k, BATCH));
+        }
+        for (int kt : TEACHER_WIDTHS) {
+            shapes.add(new ProductShape(kt, kt * NODE_MULTI, CORRELATION_SAMPLES));
+        }
+        return shapes.stream();
+    }
+
+    protected static Stream<ProductShape> randomProductShapes() {
+        RandomTensors random = new RandomTensors(0x5EED_1905_13405L);
+        return IntStream.range(0, 6).mapToObj(i ->
+                new ProductShape(random.nextInt(1, 131), random.nextInt(1, 131), random.nextInt(1, 131)));
+    }
+
+    /** No rows, no columns, no inner dimension: legal, and the result is still fully defined. */
+    protected static Stream<ProductShape> emptyProductShapes() {
+        return Stream.of(new ProductShape(0, 7, 5), new ProductShape(7, 0, 5),
+                new ProductShape(7, 5, 0), new ProductShape(0, 0, 0));
+    }
+
+    protected Stream<MatrixShape> matrixShapes() {
+        RandomTensors random = new RandomTensors(0x5EED_1905_13406L);
+        Stream<MatrixShape> fixed = Stream.of(
+                new MatrixShape(1, 1), new MatrixShape(1, 3), new MatrixShape(3, 1), new MatrixShape(7, 17),
+                new MatrixShape(17, 16), new MatrixShape(16, 17), new MatrixShape(15, 31), new MatrixShape(33, 65),
+                new MatrixShape(BATCH, 100), new MatrixShape(BATCH, 250), new MatrixShape(100, 250),
+                new MatrixShape(250, 200));
+        Stream<MatrixShape> randomShapes = IntStream.range(0, 4).mapToObj(i ->
+                new MatrixShape(random.nextInt(1, 131), random.nextInt(1, 131)));
+        return Stream.of(fixed, randomShapes, Stream.of(new MatrixShape(0, 5), new MatrixShape(5, 0)))
+                .flatMap(s -> s);
+    }
+
+    protected Stream<MatrixShape> nonEmptyMatrixShapes() {
+        return matrixShapes().filter(s -> s.size() > 0);
+    }
+
+    private Stream<Arguments> matmulCases() {
+        return productShapes().flatMap(s -> Stream.of(
+                Arguments.of(s, false, false), Arguments.of(s, false, true),
+                Arguments.of(s, true, false), Arguments.of(s, true, true)));
+    }
+
+    private Stream<Arguments> sgdUpdateCases() {
+        return nonEmptyMatrixShapes().flatMap(s -> Stream.of(
+                Arguments.of(s, 0f, 0f), Arguments.of(s, 0.9f, 0f),
+                Arguments.of(s, 0f, 0.01f), Arguments.of(s, 0.9f, 5e-4f)));
+    }
+
+    @Test
+    void describesItself() {
+        assertFalse(backend.name().isBlank(), "name()");
+        assertFalse(backend.description().isBlank(), "description()");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrixShapes")
+    void uploadDownloadRoundTrip(MatrixShape s) {
+        float[] data = random("roundTrip", s).gaussian(s.size(), 0, 3);
+        Tensor t = track(backend.allocate(s.rows(), s.cols()));
+        assertEquals(s.rows(), t.rows());
+        assertEquals(s.cols(), t.cols());
+        assertEquals(s.size(), t.size());
+        backend.upload(data, t);
+        float[] back = new float[s.size() + 3];
+        Arrays.fill(back, 42f);
+        backend.download(t, back);
+        assertArrayEquals(data, Arrays.copyOf(back, s.size()), "downloaded data");
+        assertArrayEquals(new float[] {42f, 42f, 42f}, Arrays.copyOfRange(back, s.size(), back.length),
+                "download must write only the first size() floats");
+    }
+
+    @Test
+    void uploadReadsOnlyTheTensorsSizeAndTensorsAreIndependent() {
+        RandomTensors random = random("upload", "");
+        float[] long1 = random.signed(40);
+        float[] long2 = random.signed(40);
+        Tensor a = tensor(long1, 5, 7);
+        Tensor b = tensor(long2, 5, 7);
+        assertArrayEquals(Arrays.copyOf(long1, 35), read(a));
+        assertArrayEquals(Arrays.copyOf(long2, 35), read(b));
+        float[] again = random.gaussian(35, 0, 1);
+        backend.upload(again, a);
+        assertArrayEquals(again, read(a), "a second upload replaces the contents");
+        assertArrayEquals(Arrays.copyOf(long2, 35), read(b), "an upload to one tensor left another alone");
+    }
+
+    @ParameterizedTest(name = "cols={0}")
+    @ValueSource(ints = {1, 3, 17, 100, 250})
+    void copyRows(int cols) {
+        float[] data = random("copyRows", cols).signed(11 * cols);
+        Tensor src = tensor(data, 11, cols);
+        Tensor dst = poisoned(9, cols);
+        backend.copyRows(src, 4, dst, 2, 5);
+        float[] out = read(dst);
+        for (int i = 0; i < 9; i++) {
+            for (int j = 0; j < cols; j++) {
+                float got = out[i * cols + j];
+                if (i >= 2 && i < 7) {
+                    assertEquals(data[(i + 2) * cols + j], got, "dst[" + i + "," + j + "]");
+                } else {
+                    assertTrue(Float.isNaN(got), "row " + i + " is outside the copy and must be untouched");
+                }
+            }
+        }
+        backend.copyRows(src, 0, dst, 0, 0);
+        assertTrue(Float.isNaN(read(dst)[0]), "copying 0 rows copies nothing");
+        Tensor whole = poisoned(11, cols);
+        backend.copyRows(src, 0, whole, 0, 11);
+        assertArrayEquals(data, read(whole));
+        assertUnchanged(src, data, "src");
+
+        assertThrows(IllegalArgumentException.class, () -> backend.copyRows(src, 7, dst, 0, 5), "past the end of src");
+        assertThrows(IllegalArgumentException.class, () -> backend.copyRows(src, 0, dst, 5, 5), "past the end of dst");
+        assertThrows(IllegalArgumentException.class, () -> backend.copyRows(src, -1, dst, 0, 2), "negative row");
+        Tensor narrower = poisoned(9, cols + 1);
+        assertThrows(IllegalArgumentException.class, () -> backend.copyRows(src, 0, narrower, 0, 1), "column mismatch");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void reluMatmul(ProductShape s) {
+        checkLayer(s, true, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void reluMatmulWithoutBias(ProductShape s) {
+        checkLayer(s, true, false);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void linear(ProductShape s) {
+        checkLayer(s, false, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void linearWithoutBias(ProductShape s) {
+        checkLayer(s, false, false);
+    }
+
+    /** {@code out[B×N] = (relu)(x[B×K] w[N×K]ᵀ + b)} with B = m, N = n, K = k. */
+    private void checkLayer(ProductShape s, boolean relu, boolean withBias) {
+        int batch = s.m(), n = s.n(), k = s.k();
+        RandomTensors random = random("layer" + relu + withBias, s);
+        float[] x = random.gaussian(batch * k, 0, 1);
+        float[] w = random.uniform(n * k, -1 / Math.sqrt(Math.max(k, 1)), 1 / Math.sqrt(Math.max(k, 1)));
+        float[] b = withBias ? random.signed(n) : null;
+        Tensor xt = tensor(x, batch, k), wt = tensor(w, n, k), bt = withBias ? tensor(b, 1, n) : null;
+        Tensor out = poisoned(batch, n);
+        if (relu) {
+            backend.reluMatmul(xt, wt, bt, out);
+        } else {
+            backend.linear(xt, wt, bt, out);
+        }
+        assertClose(relu ? "h" : "y", s, Reference.layer(x, w, b, batch, n, k, relu), read(out), sumTolerance(k + 1));
+        assertUnchanged(xt, x, "x");
+        assertUnchanged(wt, w, "w");
+        if (withBias) {
+            assertUnchanged(bt, b, "b");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nonEmptyMatrixShapes")
+    void mseLoss(MatrixShape s) {
+        RandomTensors random = random("mseLoss", s);
+        float[] ys = random.gaussian(s.size(), 0, 2);
+        float[] yt = random.gaussian(s.size(), 0.5, 1);
+        Tensor yst = tensor(ys, s.rows(), s.cols()), ytt = tensor(yt, s.rows(), s.cols());
+        Tensor dy = poisoned(s.rows(), s.cols());
+        float loss = backend.mseLoss(yst, ytt, dy);
+        double ref = Reference.mseLoss(ys, yt);
+        double error = Math.abs(loss - ref) / ref;
+        assertTrue(error <= sumTolerance(s.size()),
+                () -> "loss " + loss + " vs float64 " + ref + " at " + s + ": relative error " + error);
+        assertClose("dy", s, Reference.mseGradient(ys, yt), read(dy), ELEMENTWISE_TOLERANCE);
+        assertUnchanged(yst, ys, "ys");
+        assertUnchanged(ytt, yt, "yt");
+    }
+
+    @Test
+    void mseLossIsNaNWhenTheStudentDiverged() {
+        RandomTensors random = random("mseLossNaN", "");
+        for (int at : new int[] {0, 37, 99}) {
+            float[] ys = random.gaussian(100, 0, 1);
+            ys[at] = Float.NaN;
+            Tensor dy = poisoned(4, 25);
+            float loss = backend.mseLoss(tensor(ys, 4, 25), tensor(random.gaussian(100, 0, 1), 4, 25), dy);
+            assertTrue(Float.isNaN(loss), "a NaN output at " + at + " must give a NaN loss, got " + loss);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void backwardInput(ProductShape s) {
+        checkBackwardInput(s, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void backwardInputUngated(ProductShape s) {
+        checkBackwardInput(s, false);
+    }
+
+    /** {@code dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0)} with B = m, K = n, N = k. */
+    private void checkBackwardInput(ProductShape s, boolean gated) {
+        int batch = s.m(), k = s.n(), n = s.k();
+        RandomTensors random = random("backwardInput" + gated, s);
+        float[] dz = random.gaussian(batch * n, 0, 1);
+        float[] w = random.signed(n * k);
+        float[] h = gated ? random.relu(batch * k) : null;
+        Tensor dzt = tensor(dz, batch, n), wt = tensor(w, n, k), ht = gated ? tensor(h, batch, k) : null;
+        Tensor dx = poisoned(batch, k);
+        backend.backwardInput(dzt, wt, ht, dx);
+        assertClose("dx", s, Reference.backwardInput(dz, w, h, batch, n, k), read(dx), sumTolerance(n));
+        assertUnchanged(dzt, dz, "dz");
+        assertUnchanged(wt, w, "w");
+        if (gated) {
+            assertUnchanged(ht, h, "h");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void weightGrad(ProductShape s) {
+        checkWeightGrad(s, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void weightGradWithoutBias(ProductShape s) {
+        checkWeightGrad(s, false);
+    }
+
+    /** {@code dw[N×K] = dz[B×N]ᵀ x[B×K]}, {@code db = Σ_rows dz}, with N = m, K = n, B = k. */
+    private void checkWeightGrad(ProductShape s, boolean withBias) {
+        int n = s.m(), k = s.n(), batch = s.k();
+        RandomTensors random = random("weightGrad" + withBias, s);
+        float[] dz = random.gaussian(batch * n, 0, 1);
+        float[] x = withBias ? random.relu(batch * k) : random.signed(batch * k);
+        Tensor dzt = tensor(dz, batch, n), xt = tensor(x, batch, k);
+        Tensor dw = poisoned(n, k);
+        Tensor db = withBias ? poisoned(1, n) : null;
+        backend.weightGrad(dzt, xt, dw, db);
+        assertClose("dw", s, Reference.weightGrad(dz, x, batch, n, k), read(dw), sumTolerance(batch));
+        if (withBias) {
+            assertClose("db", s, Reference.columnSums(dz, batch, n), read(db), sumTolerance(batch));
+        }
+        assertUnchanged(dzt, dz, "dz");
+        assertUnchanged(xt, x, "x");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void sgdFused(ProductShape s) {
+        checkSgdFused(s, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void sgdFusedWithoutBias(ProductShape s) {
+        checkSgdFused(s, false);
+    }
+
+    /** {@code w −= lr dzᵀ x}, {@code b −= lr Σ dz}, with w [N×K], N = m, K = n, B = k. */
+    private void checkSgdFused(ProductShape s, boolean withBias) {
+        int n = s.m(), k = s.n(), batch = s.k();
+        RandomTensors random = random("sgdFused" + withBias, s);
+        float[] dz = random.gaussian(batch * n, 0, 1);
+        float[] x = random.signed(batch * k);
+        float[] w = random.signed(n * k);
+        float[] b = withBias ? random.signed(n) : null;
+        // The step is about as large as the weights, so an error in it is not hidden by w.
+        float lr = (float) (1 / Math.sqrt(Math.max(batch, 1)));
+        Tensor dzt = tensor(dz, batch, n), xt = tensor(x, batch, k);
+        Tensor wt = tensor(w, n, k), bt = withBias ? tensor(b, 1, n) : null;
+        backend.sgdFused(dzt, xt, wt, bt, lr);
+        assertClose("w", s, Reference.step(w, Reference.weightGrad(dz, x, batch, n, k), lr), read(wt),
+                sumTolerance(batch));
+        if (withBias) {
+            assertClose("b", s, Reference.step(b, Reference.columnSums(dz, batch, n), lr), read(bt),
+                    sumTolerance(batch));
+        }
+        assertUnchanged(dzt, dz, "dz");
+        assertUnchanged(xt, x, "x");
+    }
+
+    @ParameterizedTest(name = "{0} momentum={1} weightDecay={2}")
+    @MethodSource("sgdUpdateCases")
+    void sgdUpdate(MatrixShape s, float momentum, float weightDecay) {
+        RandomTensors random = random("sgdUpdate" + momentum + weightDecay, s);
+        float[] p = random.signed(s.size());
+        float[] grad = random.gaussian(s.size(), 0, 1);
+        float[] velocity = random.gaussian(s.size(), 0, 1);
+        float lr = 0.05f;
+        Tensor pt = tensor(p, s.rows(), s.cols()), gt = tensor(grad, s.rows(), s.cols());
+        Tensor vt = tensor(velocity, s.rows(), s.cols());
+        backend.sgdUpdate(pt, gt, vt, lr, momentum, weightDecay);
+        double[][] ref = Reference.sgdUpdate(p, grad, velocity, lr, momentum, weightDecay);
+        assertClose("p", s, ref[0], read(pt), ELEMENTWISE_TOLERANCE);
+        assertClose("velocity", s, ref[1], read(vt), ELEMENTWISE_TOLERANCE);
+        assertUnchanged(gt, grad, "grad");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrixShapes")
+    void normalizeRows(MatrixShape s) {
+        checkNormalizeRows(s, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrixShapes")
+    void normalizeRowsWithoutBias(MatrixShape s) {
+        checkNormalizeRows(s, false);
+    }
+
+    private void checkNormalizeRows(MatrixShape s, boolean withBias) {
+        RandomTensors random = random("normalizeRows" + withBias, s);
+        float[] w = random.signed(s.size());
+        float[] b = withBias ? random.signed(s.rows()) : null;
+        Tensor wt = tensor(w, s.rows(), s.cols()), bt = withBias ? tensor(b, 1, s.rows()) : null;
+        backend.normalizeRows(wt, bt);
+        double[][] ref = Reference.normalizeRows(w, b, s.rows(), s.cols());
+        assertClose("w", s, ref[0], read(wt), ELEMENTWISE_TOLERANCE);
+        if (withBias) {
+            assertClose("b", s, ref[1], read(bt), ELEMENTWISE_TOLERANCE);
+        }
+    }
+
+    /**
+     * Teacher {@code t[k × m]} and student {@code s[k × n]} activations over k samples: post-ReLU,
+     * some student columns a scaled noisy copy of a teacher column (correlation near 1), and a dead
+     * node (a zero column, correlation 0 by the 1e-10 guard) on each side.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("productShapes")
+    void correlation(ProductShape shape) {
+        int kt = shape.m(), ks = shape.n(), samples = shape.k();
+        RandomTensors random = random("correlation", shape);
+        float[] t = random.relu(samples * kt);
+        float[] s = random.relu(samples * ks);
+        float[] noise = random.gaussian(samples, 0, 0.05);
+        for (int q = 0; q < ks; q += 2) {
+            int a = (q / 2) % Math.max(kt, 1);
+            for (int i = 0; i < samples && kt > 0; i++) {
+                s[i * ks + q] = 2 * t[i * kt + a] + noise[i];
+            }
+        }
+        if (kt >= 2 && ks >= 2) {
+            for (int i = 0; i < samples; i++) {
+                t[i * kt + kt - 1] = 0f;
+                s[i * ks + ks - 1] = 0f;
+            }
+        }
+        Tensor tt = tensor(t, samples, kt), st = tensor(s, samples, ks);
+        Tensor c = poisoned(kt, ks);
+        backend.correlation(tt, st, c);
+        assertClose("c", shape, Reference.correlation(t, s, samples, kt, ks), read(c), sumTolerance(samples));
+        assertUnchanged(tt, t, "t");
+        assertUnchanged(st, s, "s");
+    }
+
+    /**
+     * {@code c[m×n] = alpha op(a) op(b) + beta c}, with {@code beta = 0} over a NaN-poisoned
+     * {@code c} (it must be overwritten, not scaled: 0 · NaN is NaN) and {@code beta ≠ 0} over a
+     * random one.
+     */
+    @ParameterizedTest(name = "{0} transposeA={1} transposeB={2}")
+    @MethodSource("matmulCases")
+    void matmul(ProductShape s, boolean transposeA, boolean transposeB) {
+        int m = s.m(), n = s.n(), k = s.k();
+        int rowsA = transposeA ? k : m, colsA = transposeA ? m : k;
+        int rowsB = transposeB ? n : k, colsB = transposeB ? k : n;
+        RandomTensors random = random("matmul" + transposeA + transposeB, s);
+        float[] a = random.signed(m * k);
+        float[] b = random.gaussian(k * n, 0, 1);
+        Tensor at = tensor(a, rowsA, colsA), bt = tensor(b, rowsB, colsB);
+        float[][] alphaBeta = {{1f, 0f}, {-0.75f, 0f}, {0.5f, 1.25f}, {1f, 1f}};
+        for (float[] ab : alphaBeta) {
+            float alpha = ab[0], beta = ab[1];
+            float[] c0 = beta == 0f ? RandomTensors.nan(m * n) : random.signed(m * n);
+            Tensor c = tensor(c0, m, n);
+            backend.matmul(at, transposeA, bt, transposeB, c, alpha, beta);
+            assertClose("c (alpha=" + alpha + ", beta=" + beta + ")", s,
+                    Reference.matmul(a, rowsA, colsA, transposeA, b, rowsB, colsB, transposeB, c0, alpha, beta),
+                    read(c), sumTolerance(k + 1));
+        }
+        assertUnchanged(at, a, "a");
+        assertUnchanged(bt, b, "b");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrixShapes")
+    void hadamard(MatrixShape s) {
+        RandomTensors random = random("hadamard", s);
+        float[] a = random.signed(s.size());
+        float[] b = random.gaussian(s.size(), 0, 2);
+        double[] ref = Reference.hadamard(a, b);
+        Tensor at = tensor(a, s.rows(), s.cols()), bt = tensor(b, s.rows(), s.cols());
+        Tensor c = poisoned(s.rows(), s.cols());
+        backend.hadamard(at, bt, c);
+        assertClose("c", s, ref, read(c), ELEMENTWISE_TOLERANCE);
+        assertUnchanged(at, a, "a");
+        assertUnchanged(bt, b, "b");
+
+        backend.hadamard(at, bt, at);
+        assertClose("c = a, in place", s, ref, read(at), ELEMENTWISE_TOLERANCE);
+        Tensor a2 = tensor(a, s.rows(), s.cols());
+        backend.hadamard(a2, bt, bt);
+        assertClose("c = b, in place", s, ref, read(bt), ELEMENTWISE_TOLERANCE);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrixShapes")
+    void gate(MatrixShape s) {
+        float[] z = random("gate", s).gaussian(s.size(), 0, 1);
+        if (z.length >= 3) {
+            z[0] = 0f;
+            z[z.length / 2] = -0f;
+            z[z.length - 1] = Float.MIN_VALUE;
+        }
+        Tensor zt = tensor(z, s.rows(), s.cols());
+        Tensor g = poisoned(s.rows(), s.cols());
+        backend.gate(zt, g);
+        double[] ref = Reference.gate(z);
+        float[] expected = new float[ref.length];
+        for (int i = 0; i < ref.length; i++) {
+            expected[i] = (float) ref[i];
+        }
+        assertArrayEquals(expected, read(g), "g = (z > 0) at " + s);
+        assertUnchanged(zt, z, "z");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrixShapes")
+    void normalizeColumns(MatrixShape s) {
+        float[] w = random("normalizeColumns", s).signed(s.size());
+        if (s.cols() >= 2) {
+            for (int i = 0; i < s.rows(); i++) {
+                w[i * s.cols() + 1] = 0f;
+            }
+        }
+        Tensor wt = tensor(w, s.rows(), s.cols());
+        backend.normalizeColumns(wt);
+        assertClose("w", s, Reference.normalizeColumns(w, s.rows(), s.cols()), read(wt), ELEMENTWISE_TOLERANCE);
+    }
+
+    @Test
+    void shapeMismatchesThrow() {
+        RandomTensors random = random("mismatch", "");
+        Tensor x = tensor(random.signed(4 * 5), 4, 5);
+        Tensor w = tensor(random.signed(3 * 6), 3, 6);
+        Tensor w35 = tensor(random.signed(3 * 5), 3, 5);
+        Tensor b3 = tensor(random.signed(3), 1, 3);
+        Tensor b4 = tensor(random.signed(4), 1, 4);
+        Tensor out43 = poisoned(4, 3);
+        Tensor out44 = poisoned(4, 4);
+        Tensor out45 = poisoned(4, 5);
+        Tensor out35 = poisoned(3, 5);
+
+        assertThrows(IllegalArgumentException.class, () -> backend.reluMatmul(x, w, b3, out43), "x and w fan-in");
+        assertThrows(IllegalArgumentException.class, () -> backend.linear(x, w35, b4, out43), "bias length");
+        assertThrows(IllegalArgumentException.class, () -> backend.linear(x, w35, b3, out44), "output shape");
+        assertThrows(IllegalArgumentException.class, () -> backend.mseLoss(out43, out44, out43), "ys vs yt");
+        assertThrows(IllegalArgumentException.class, () -> backend.backwardInput(out44, w35, null, out45), "dz vs w");
+        assertThrows(IllegalArgumentException.class, () -> backend.backwardInput(out43, w35, out44, out45), "gate");
+        assertThrows(IllegalArgumentException.class, () -> backend.weightGrad(out43, x, out45, null), "dw shape");
+        assertThrows(IllegalArgumentException.class, () -> backend.weightGrad(out43, x, out35, b4), "db length");
+        assertThrows(IllegalArgumentException.class, () -> backend.sgdFused(out43, out35, w35, b3, 0.1f), "batch");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.sgdUpdate(out43, out44, out43, 0.1f, 0f, 0f), "grad shape");
+        assertThrows(IllegalArgumentException.class, () -> backend.normalizeRows(w35, b4), "bias length");
+        assertThrows(IllegalArgumentException.class, () -> backend.correlation(x, out35, out35), "sample counts");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.matmul(x, false, w, true, out43, 1f, 0f), "inner dimension");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.matmul(x, false, w35, true, out44, 1f, 0f), "c shape");
+        assertThrows(IllegalArgumentException.class, () -> backend.hadamard(out43, out44, out43), "hadamard");
+        assertThrows(IllegalArgumentException.class, () -> backend.gate(out43, out44), "gate");
+    }
+
+    /** A generator seeded by the test and its shape, so every case has its own reproducible data. */
+    protected static RandomTensors random(String test, Object shape) {
+        return new RandomTensors((long) test.hashCode() << 32 ^ String.valueOf(shape).hashCode());
+    }
+
+    /** A tensor of this backend holding {@code data}; closed after the test. */
+    protected Tensor tensor(float[] data, int rows, int cols) {
+        Tensor t = track(backend.allocate(rows, cols));
+        backend.upload(data, t);
+        return t;
+    }
+
+    /** An output tensor filled with NaN, so an element the kernel does not write fails the comparison. */
+    protected Tensor poisoned(int rows, int cols) {
+        return tensor(RandomTensors.nan(rows * cols), rows, cols);
+    }
+
+    protected Tensor track(Tensor t) {
+        tensors.add(t);
+        return t;
+    }
+
+    protected float[] read(Tensor t) {
+        float[] out = new float[t.size()];
+        backend.download(t, out);
+        return out;
+    }
+
+    protected void assertUnchanged(Tensor t, float[] before, String name) {
+        assertArrayEquals(before, read(t), () -> name + " is an input and must not change");
+    }
+
+    /**
+     * {@code ||out − ref|| / ||ref|| ≤ tolerance} (absolute {@code ||out||} when ref is all zeros),
+     * and every element within {@code tolerance · max|ref|} of its reference.
+     */
+    protected static void assertClose(String what, Object shape, double[] ref, float[] out, double tolerance) {
+        assertEquals(ref.length, out.length, () -> what + ": output size at " + shape);
+        for (int i = 0; i < out.length; i++) {
+            if (!Float.isFinite(out[i])) {
+                fail(what + " at " + shape + ": element " + i + " is " + out[i] + " (expected " + ref[i]
+                        + "); NaN means the kernel did not write it");
+            }
+        }
+        double error = Reference.relativeError(out, ref);
+        double scale = 0;
+        int worst = -1;
+        double worstError = 0;
+        for (int i = 0; i < ref.length; i++) {
+            scale = Math.max(scale, Math.abs(ref[i]));
+            double e = Math.abs(out[i] - ref[i]);
+            if (e > worstError) {
+                worstError = e;
+                worst = i;
+            }
+        }
+        double bound = tolerance * Math.max(scale, Double.MIN_NORMAL);
+        if (!(error <= tolerance) || worstError > bound) {
+            fail(String.format("%s at %s: relative error %.3g (tolerance %.1g); worst element %d: %s vs float64 %s",
+                    what, shape, error, tolerance, worst, worst < 0 ? "-" : out[worst], worst < 0 ? "-" : ref[worst]));
+        }
+    }
+}

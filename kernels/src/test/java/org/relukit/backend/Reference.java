@@ -1,0 +1,285 @@
+package org.relukit.backend;
+
+/**
+ * The float64 reference every backend is checked against: the math of SPEC §3 written the
+ * plainest way, over float32 inputs widened to double, so that the only error left in a
+ * backend's result is its own float32 rounding. Independent of {@code ScalarKernels} on purpose:
+ * the scalar backend is itself under test.
+ *
+ * <p>All matrices are row-major; sizes are passed explicitly, as the kernels take them.
+ */
+public final class Reference {
+    private Reference() {}
+
+    /** {@code out[B×N] = x[B×K] wᵀ + b}, then ReLU when {@code relu}; {@code b} may be null. */
+    public static double[] layer(float[] x, float[] w, float[] b, int batch, int n, int k, boolean relu) {
+        double[] out = new double[batch * n];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < n; j++) {
+                double z = b == null ? 0 : b[j];
+                for (int p = 0; p < k; p++) {
+                    z += (double) x[i * k + p] * w[j * k + p];
+                }
+                out[i * n + j] = relu ? Math.max(z, 0) : z;
+            }
+        }
+        return out;
+    }
+
+    /** Mean of {@code (ys − yt)²} over all entries. */
+    public static double mseLoss(float[] ys, float[] yt) {
+        double sum = 0;
+        for (int i = 0; i < ys.length; i++) {
+            double d = (double) ys[i] - yt[i];
+            sum += d * d;
+        }
+        return sum / ys.length;
+    }
+
+    /** {@code dL/dys = 2 (ys − yt) / count}. */
+    public static double[] mseGradient(float[] ys, float[] yt) {
+        double[] dy = new double[ys.length];
+        for (int i = 0; i < ys.length; i++) {
+            dy[i] = 2 * ((double) ys[i] - yt[i]) / ys.length;
+        }
+        return dy;
+    }
+
+    /** {@code dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0)}; not gated when {@code h} is null. */
+    public static double[] backwardInput(float[] dz, float[] w, float[] h, int batch, int n, int k) {
+        double[] dx = new double[batch * k];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < n; j++) {
+                double g = dz[i * n + j];
+                for (int p = 0; p < k; p++) {
+                    dx[i * k + p] += g * w[j * k + p];
+                }
+            }
+            if (h != null) {
+                for (int p = 0; p < k; p++) {
+                    if (!(h[i * k + p] > 0)) {
+                        dx[i * k + p] = 0;
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    /** {@code dw[N×K] = dz[B×N]ᵀ x[B×K]}. */
+    public static double[] weightGrad(float[] dz, float[] x, int batch, int n, int k) {
+        double[] dw = new double[n * k];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < n; j++) {
+                double g = dz[i * n + j];
+                for (int p = 0; p < k; p++) {
+                    dw[j * k + p] += g * x[i * k + p];
+                }
+            }
+        }
+        return dw;
+    }
+
+    /** {@code db[N] = Σ_rows dz[B×N]}. */
+    public static double[] columnSums(float[] dz, int batch, int n) {
+        double[] db = new double[n];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < n; j++) {
+                db[j] += dz[i * n + j];
+            }
+        }
+        return db;
+    }
+
+    /** {@code p − lr·g}, element-wise. */
+    public static double[] step(float[] p, double[] g, double lr) {
+        double[] out = new double[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = p[i] - lr * g[i];
+        }
+        return out;
+    }
+
+    /** PyTorch SGD: {@code g = grad + wd·p; v = momentum·v + g; p −= lr·v}. Returns {p, v}. */
+    public static double[][] sgdUpdate(float[] p, float[] grad, float[] velocity,
+                                       double lr, double momentum, double weightDecay) {
+        double[] pOut = new double[p.length];
+        double[] vOut = new double[p.length];
+        for (int i = 0; i < p.length; i++) {
+            double g = grad[i] + weightDecay * p[i];
+            vOut[i] = momentum * velocity[i] + g;
+            pOut[i] = p[i] - lr * vOut[i];
+        }
+        return new double[][] {pOut, vOut};
+    }
+
+    /** Each row of {@code w[N×K]} and its bias divided by (row L2 norm + 1e-5). Returns {w, b}. */
+    public static double[][] normalizeRows(float[] w, float[] b, int n, int k) {
+        double[] wOut = new double[n * k];
+        double[] bOut = b == null ? null : new double[n];
+        for (int j = 0; j < n; j++) {
+            double sq = 0;
+            for (int p = 0; p < k; p++) {
+                sq += (double) w[j * k + p] * w[j * k + p];
+            }
+            double divisor = Math.sqrt(sq) + 1e-5;
+            for (int p = 0; p < k; p++) {
+                wOut[j * k + p] = w[j * k + p] / divisor;
+            }
+            if (b != null) {
+                bOut[j] = b[j] / divisor;
+            }
+        }
+        return new double[][] {wOut, bOut};
+    }
+
+    /**
+     * SPEC §1 "What is measured": {@code c[Kt×Ks] = Tcᵀ Sc · rsqrt(Σ Tc² + 1e-10) · rsqrt(Σ Sc² + 1e-10)}
+     * with every column of {@code t[n×Kt]} and {@code s[n×Ks]} centred over the n samples.
+     */
+    public static double[] correlation(float[] t, float[] s, int samples, int kt, int ks) {
+        double[] tc = centred(t, samples, kt);
+        double[] sc = centred(s, samples, ks);
+        double[] tInv = inverseNorms(tc, samples, kt);
+        double[] sInv = inverseNorms(sc, samples, ks);
+        double[] c = new double[kt * ks];
+        for (int i = 0; i < samples; i++) {
+            for (int a = 0; a < kt; a++) {
+                double ta = tc[i * kt + a];
+                for (int q = 0; q < ks; q++) {
+                    c[a * ks + q] += ta * sc[i * ks + q];
+                }
+            }
+        }
+        for (int a = 0; a < kt; a++) {
+            for (int q = 0; q < ks; q++) {
+                c[a * ks + q] *= tInv[a] * sInv[q];
+            }
+        }
+        return c;
+    }
+
+    private static double[] centred(float[] x, int rows, int cols) {
+        double[] mean = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                mean[j] += x[i * cols + j];
+            }
+        }
+        double[] out = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                out[i * cols + j] = x[i * cols + j] - mean[j] / rows;
+            }
+        }
+        return out;
+    }
+
+    private static double[] inverseNorms(double[] x, int rows, int cols) {
+        double[] inv = new double[cols];
+        for (int j = 0; j < cols; j++) {
+            double sq = 0;
+            for (int i = 0; i < rows; i++) {
+                sq += x[i * cols + j] * x[i * cols + j];
+            }
+            inv[j] = 1 / Math.sqrt(sq + 1e-10);
+        }
+        return inv;
+    }
+
+    /**
+     * {@code alpha · op(a) · op(b) + beta · c} with {@code a} stored {@code [rowsA × colsA]},
+     * {@code b} stored {@code [rowsB × colsB]}. When {@code beta == 0} the old {@code c} is not
+     * read (BLAS convention), so a NaN there does not survive.
+     */
+    public static double[] matmul(float[] a, int rowsA, int colsA, boolean transposeA,
+                                  float[] b, int rowsB, int colsB, boolean transposeB,
+                                  float[] c, double alpha, double beta) {
+        int m = transposeA ? colsA : rowsA;
+        int k = transposeA ? rowsA : colsA;
+        int n = transposeB ? rowsB : colsB;
+        // op(a) as [m×k] and op(b)ᵀ as [n×k], so the inner loop runs over contiguous memory.
+        double[] opA = new double[m * k];
+        double[] opBt = new double[n * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                opA[i * k + p] = transposeA ? a[p * colsA + i] : a[i * colsA + p];
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            for (int p = 0; p < k; p++) {
+                opBt[j * k + p] = transposeB ? b[j * colsB + p] : b[p * colsB + j];
+            }
+        }
+        double[] out = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += opA[i * k + p] * opBt[j * k + p];
+                }
+                out[i * n + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * n + j]);
+            }
+        }
+        return out;
+    }
+
+    public static double[] hadamard(float[] a, float[] b) {
+        double[] c = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = (double) a[i] * b[i];
+        }
+        return c;
+    }
+
+    public static double[] gate(float[] z) {
+        double[] g = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            g[i] = z[i] > 0 ? 1 : 0;
+        }
+        return g;
+    }
+
+    /** Every column of {@code w[rows×cols]} scaled to unit L2 norm; zero columns unchanged. */
+    public static double[] normalizeColumns(float[] w, int rows, int cols) {
+        double[] out = new double[rows * cols];
+        for (int j = 0; j < cols; j++) {
+            double sq = 0;
+            for (int i = 0; i < rows; i++) {
+                sq += (double) w[i * cols + j] * w[i * cols + j];
+            }
+            double scale = sq > 0 ? 1 / Math.sqrt(sq) : 1;
+            for (int i = 0; i < rows; i++) {
+                out[i * cols + j] = w[i * cols + j] * scale;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code ||out − ref|| / ||ref||} in the L2 norm; when {@code ref} is all zeros, the absolute
+     * {@code ||out||}. NaN when {@code out} holds a NaN or an infinity (a comparison with it fails).
+     */
+    public static double relativeError(float[] out, double[] ref) {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < ref.length; i++) {
+            double d = out[i] - ref[i];
+            diff += d * d;
+            norm += ref[i] * ref[i];
+        }
+        for (int i = 0; i < ref.length; i++) {
+            if (!Float.isFinite(out[i])) {
+                return Double.NaN;
+            }
+        }
+        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+    }
+
+    public static double[] widen(float[] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i];
+        }
+        return out;
+    }
+}

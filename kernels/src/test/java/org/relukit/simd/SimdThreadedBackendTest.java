@@ -1,0 +1,50 @@
+package org.relukit.simd;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.relukit.backend.Backend;
+import org.relukit.backend.BackendConformance;
+import org.relukit.backend.BackendOptions;
+import org.relukit.backend.Backends;
+import org.relukit.backend.RandomTensors;
+import org.relukit.backend.Tensor;
+
+/**
+ * The SIMD backend on two threads. A product is split across threads when m·n·k ≥ 2^18 and
+ * m ≥ 8: the workload products that qualify, plus products whose row split is uneven (exactly 8
+ * rows, a last chunk of one row, m not a multiple of the 4-row micro-kernel) and two large
+ * ones. The small edge and empty shapes stay, to check the single-thread fallback of a threaded
+ * backend.
+ */
+class SimdThreadedBackendTest extends BackendConformance {
+    private static final long PARALLEL_WORK = 1L << 18;
+
+    @Override
+    protected Backend createBackend() {
+        return Backends.open("simd", new BackendOptions(2, null));
+    }
+
+    @Override
+    protected Stream<ProductShape> productShapes() {
+        Stream<ProductShape> split = Stream.of(
+                new ProductShape(256, 256, 256), new ProductShape(1000, 250, 200),
+                new ProductShape(8, 300, 110), new ProductShape(9, 200, 150),
+                new ProductShape(257, 129, 33), new ProductShape(1001, 17, 31));
+        Stream<ProductShape> workload = workloadProductShapes()
+                .filter(s -> (long) s.m() * s.n() * s.k() >= PARALLEL_WORK && s.m() >= 8);
+        return Stream.of(split, workload, edgeProductShapes(), emptyProductShapes()).flatMap(s -> s);
+    }
+
+    /** Not a timing: the pool's threads exist only once a product was handed to them. */
+    @Test
+    void bigProductsRunOnThePool() {
+        RandomTensors random = random("pool", "");
+        Tensor a = tensor(random.signed(256 * 256), 256, 256);
+        Tensor c = poisoned(256, 256);
+        backend.matmul(a, false, a, true, c, 1f, 0f);
+        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("relukit-simd")),
+                "a 256x256x256 product on a 2-thread backend should have started a relukit-simd worker");
+    }
+}
