@@ -31,11 +31,13 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void upload(float[] src, Tensor dst) {
+        Shapes.require(src.length >= dst.size(), "upload: the array holds " + src.length + " floats", dst);
         System.arraycopy(src, 0, of(dst).data, 0, dst.size());
     }
 
     @Override
     public void download(Tensor src, float[] dst) {
+        Shapes.require(dst.length >= src.size(), "download: the array holds " + dst.length + " floats", src);
         System.arraycopy(of(src).data, 0, dst, 0, src.size());
     }
 

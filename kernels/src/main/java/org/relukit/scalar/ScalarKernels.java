@@ -28,7 +28,7 @@ public final class ScalarKernels {
             sum += d * d;
             dy[i] = scale * d;
         }
-        return (float) (sum / count);
+        return count == 0 ? 0f : (float) (sum / count);
     }
 
     /** dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0). */

@@ -104,12 +104,13 @@ public final class SimdBackend extends ScalarBackend {
     public void correlation(Tensor t, Tensor s, Tensor c) {
         Shapes.correlation(t, s, c);
         int samples = t.rows(), kt = t.cols(), ks = s.cols();
-        float[] tc = of(t).data.clone();
-        float[] sc = of(s).data.clone();
-        float[] tInv = new float[kt];
-        float[] sInv = new float[ks];
-        SimdKernels.centreColumns(tc, samples, kt, new float[kt], tInv);
-        SimdKernels.centreColumns(sc, samples, ks, new float[ks], sInv);
+        scratch.reset();
+        float[] tc = scratch.take(t.size()), sc = scratch.take(s.size());
+        float[] tMean = scratch.take(kt), tInv = scratch.take(kt), sMean = scratch.take(ks), sInv = scratch.take(ks);
+        System.arraycopy(of(t).data, 0, tc, 0, t.size());
+        System.arraycopy(of(s).data, 0, sc, 0, s.size());
+        SimdKernels.centreColumns(tc, samples, kt, tMean, tInv);
+        SimdKernels.centreColumns(sc, samples, ks, sMean, sInv);
         float[] out = of(c).data;
         gemm(tc, 1, kt, sc, ks, out, kt, ks, samples, 1f, 0f, null, false, null);
         for (int a = 0; a < kt; a++) {
@@ -138,6 +139,25 @@ public final class SimdBackend extends ScalarBackend {
         }
         return transposed;
     }
+
+    /** Work arrays of the statistics kernels, kept between calls so they allocate only while growing. */
+    private static final class Scratch {
+        private float[][] arrays = new float[6][0];
+        private int used;
+
+        float[] take(int size) {
+            if (arrays[used].length < size) {
+                arrays[used] = new float[size];
+            }
+            return arrays[used++];
+        }
+
+        void reset() {
+            used = 0;
+        }
+    }
+
+    private final Scratch scratch = new Scratch();
 
     /** Splits the rows of c across threads when the product is big enough to pay for it. */
     private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int m, int n, int k,

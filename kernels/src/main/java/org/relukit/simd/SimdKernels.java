@@ -250,7 +250,7 @@ final class SimdKernels {
             sum += d * d;
             dy[i] = scale * d;
         }
-        return (float) (sum / count);
+        return count == 0 ? 0f : (float) (sum / count);
     }
 
     /** Subtracts each column's mean in place and returns {@code rsqrt(Σ centred² + 1e-10)} per column. */
