@@ -1,0 +1,112 @@
+package org.relukit.matrix;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parameters of the {@code matrix} experiment (SPEC §2), under the seed's names and with the
+ * seed's defaults ({@code test_multilayer.py}). A plain mutable bag: set what you change, then
+ * {@link #validate()}.
+ */
+public final class MatrixConfig {
+    /** Evaluations (and report lines) come every this many iterations, as in the seed. */
+    public static final int REPORT_EVERY = 100;
+
+    /** Widths of every layer from input to output; hidden ones are multiplied by {@link #nodeMulti}. */
+    public List<Integer> ks = List.of(10, 20, 30);
+    public int nodeMulti = 5;
+    public double lr = 0.01;
+    /** Std of the student's gaussian init, before its columns are scaled to unit norm. */
+    public double initStd = 0.3;
+    public int numIter = 20_000;
+    /** The seed's default is 1: plain per-sample SGD. */
+    public int batchsize = 1;
+    /** Fresh samples each evaluation draws. */
+    public int evalBatchsize = 1_024;
+    /** The teacher's bias row is {@code -bias} before its columns are normalised. */
+    public double bias = 0.0;
+    /** Add the teacher into the student's first columns (and bias row) before normalising. */
+    public boolean perturb = false;
+    /** Push every student node beyond the teacher's count away from a random teacher node. */
+    public boolean initNegTeacher = false;
+    /** One fixed batch for every step (gradient descent) instead of a fresh batch per step. */
+    public boolean useGd = false;
+    /** Accumulate the gradient one sample at a time (slow; a check of the batched form). */
+    public boolean useAccurateGrad = false;
+    /** Seeds the teacher, and the student and the data unless they are given their own seeds. */
+    public long seed = 1;
+    /** Seeds the student's init; null = {@link #seed}. */
+    public Long seedInit = null;
+    /** Seeds the training batches and the evaluation samples; null = {@link #seed}. */
+    public Long seedX = null;
+    public boolean verbose = false;
+
+    /** @throws IllegalArgumentException naming the first bad parameter and what it must be */
+    public void validate() {
+        if (ks == null || ks.size() < 2) {
+            throw new IllegalArgumentException("--ks needs an input and an output width at least, e.g. \"[10, 20, 30]\", got " + ks);
+        }
+        for (int k : ks) {
+            atLeast("--ks entries", k, 1);
+        }
+        for (int i = 0; i + 1 < ks.size(); i++) {
+            // The "separate" init draws distinct, non-zero rows over 5 values: at most 5^n_in - 1 exist.
+            int nIn = ks.get(i), nOut = ks.get(i + 1);
+            if (nIn < 14 && nOut > Math.pow(5, nIn) - 1) {
+                throw new IllegalArgumentException("--ks " + ks + ": a teacher layer of " + nOut + " nodes over "
+                        + nIn + " inputs cannot have distinct fan-in rows (at most " + (long) (Math.pow(5, nIn) - 1)
+                        + " exist): widen the layer below or narrow this one");
+            }
+        }
+        atLeast("--node_multi", nodeMulti, 1);
+        finite("--lr", lr);
+        if (lr <= 0) {
+            throw new IllegalArgumentException("--lr must be positive, got " + lr);
+        }
+        finite("--init_std", initStd);
+        if (initStd < 0) {
+            throw new IllegalArgumentException("--init_std must be >= 0, got " + initStd);
+        }
+        finite("--bias", bias);
+        atLeast("--num_iter", numIter, 1);
+        atLeast("--batchsize", batchsize, 1);
+        // A correlation over fewer than two samples is 0 by construction: nothing to measure.
+        atLeast("--eval_batchsize", evalBatchsize, 2);
+        for (int width : studentWidths()) {
+            long widest = (long) width + 1;
+            if (widest * Math.max(batchsize, evalBatchsize) > Integer.MAX_VALUE || widest * widest > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("--ks " + ks + " with --node_multi " + nodeMulti + " and a batch of "
+                        + Math.max(batchsize, evalBatchsize) + " makes a matrix beyond 2^31 floats: use smaller widths or batches");
+            }
+        }
+    }
+
+    private static void atLeast(String flag, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(flag + " must be at least " + min + ", got " + value);
+        }
+    }
+
+    private static void finite(String flag, double value) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException(flag + " must be a finite number, got " + value);
+        }
+    }
+
+    /** Every layer's width in the student: hidden widths times {@link #nodeMulti}, not the input, not the output. */
+    public List<Integer> studentWidths() {
+        List<Integer> widths = new ArrayList<>(ks);
+        for (int i = 1; i + 1 < widths.size(); i++) {
+            widths.set(i, (int) Math.min(Integer.MAX_VALUE - 1, (long) widths.get(i) * nodeMulti));
+        }
+        return widths;
+    }
+
+    public long studentSeed() {
+        return seedInit != null ? seedInit : seed;
+    }
+
+    public long dataSeed() {
+        return seedX != null ? seedX : seed;
+    }
+}

@@ -1,0 +1,157 @@
+package org.relukit.matrix;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class MatrixInitTest {
+    private static MatrixConfig config() {
+        MatrixConfig c = new MatrixConfig();
+        c.nodeMulti = 2;
+        c.bias = 0.5;
+        return c;
+    }
+
+    private static void assertUnitColumns(FoldedLayer layer, String what) {
+        for (int j = 0; j < layer.outputs(); j++) {
+            double sq = 0;
+            for (int i = 0; i < layer.rows(); i++) {
+                sq += (double) layer.get(i, j) * layer.get(i, j);
+            }
+            assertEquals(1.0, Math.sqrt(sq), 1e-6, what + " column " + j);
+        }
+    }
+
+    @Test
+    void teacherIsSeparateTransposedWithANegativeBiasRowAndUnitColumns() {
+        List<FoldedLayer> teacher = MatrixInit.teacher(config(), new SplittableRandom(3));
+        assertEquals(2, teacher.size());
+        for (int k = 0; k < 2; k++) {
+            FoldedLayer layer = teacher.get(k);
+            assertEquals(List.of(10, 20, 30).get(k), layer.inputs());
+            assertEquals(List.of(20, 30).get(k), layer.outputs());
+            assertUnitColumns(layer, "teacher " + k);
+            Set<List<Float>> directions = new HashSet<>();
+            for (int j = 0; j < layer.outputs(); j++) {
+                Float[] column = new Float[layer.inputs()];
+                boolean nonZero = false;
+                for (int p = 0; p < layer.inputs(); p++) {
+                    // Every fan-in weight is a choice of {±0.5, ±0.25, 0} over the column's norm.
+                    float scaled = layer.get(p, j) / -layer.get(layer.inputs(), j) * 0.5f;
+                    float quarter = Math.round(scaled * 4) / 4f;
+                    assertEquals(quarter, scaled, 1e-5, "teacher " + k + " weight " + p + "," + j);
+                    nonZero |= quarter != 0;
+                    column[p] = quarter;
+                }
+                assertTrue(layer.get(layer.inputs(), j) < 0, "the bias row is -bias");
+                assertTrue(nonZero, "no all-zero teacher node");
+                assertTrue(directions.add(List.of(column)), "teacher nodes are distinct");
+            }
+        }
+    }
+
+    @Test
+    void teacherIsReproducibleFromItsSeed() {
+        MatrixConfig a = config(), b = config();
+        b.seed = 2;
+        List<FoldedLayer> first = MatrixExperiment.teacher(a);
+        List<FoldedLayer> again = MatrixExperiment.teacher(a);
+        List<FoldedLayer> other = MatrixExperiment.teacher(b);
+        for (int k = 0; k < first.size(); k++) {
+            assertArrayEquals(first.get(k).w(), again.get(k).w());
+        }
+        assertFalse(Arrays.equals(first.get(0).w(), other.get(0).w()), "another seed, another teacher");
+    }
+
+    @Test
+    void studentWidensHiddenLayersOnlyAndHasUnitColumns() {
+        MatrixConfig c = config();
+        c.ks = List.of(10, 20, 15, 30);
+        c.nodeMulti = 3;
+        List<FoldedLayer> teacher = MatrixInit.teacher(c, new SplittableRandom(4));
+        List<FoldedLayer> student = MatrixInit.student(c, teacher, new SplittableRandom(5));
+        assertEquals(List.of(10, 60, 45, 30), c.studentWidths());
+        for (int k = 0; k < 3; k++) {
+            assertEquals(c.studentWidths().get(k), student.get(k).inputs());
+            assertEquals(c.studentWidths().get(k + 1), student.get(k).outputs());
+            assertUnitColumns(student.get(k), "student " + k);
+        }
+    }
+
+    @Test
+    void perturbPutsTheTeacherIntoTheFirstColumnsAndBiasRow() {
+        MatrixConfig c = config();
+        c.perturb = true;
+        c.initStd = 0;
+        List<FoldedLayer> teacher = MatrixInit.teacher(c, new SplittableRandom(6));
+        List<FoldedLayer> student = MatrixInit.student(c, teacher, new SplittableRandom(7));
+        for (int k = 0; k < 2; k++) {
+            FoldedLayer t = teacher.get(k), s = student.get(k);
+            for (int j = 0; j < s.outputs(); j++) {
+                for (int i = 0; i < s.rows(); i++) {
+                    float expected;
+                    if (j >= t.outputs()) {
+                        expected = 0f;
+                    } else if (i < t.inputs()) {
+                        expected = t.get(i, j);
+                    } else if (i == s.inputs()) {
+                        expected = t.get(t.inputs(), j);
+                    } else {
+                        expected = 0f;
+                    }
+                    assertEquals(expected, s.get(i, j), 1e-6, "student " + k + " at " + i + "," + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void initNegTeacherPointsTheExtraNodesAwayFromATeacherNode() {
+        MatrixConfig c = config();
+        c.initNegTeacher = true;
+        c.initStd = 0;
+        List<FoldedLayer> teacher = MatrixInit.teacher(c, new SplittableRandom(8));
+        FoldedLayer s = MatrixInit.student(c, teacher, new SplittableRandom(9)).getFirst();
+        FoldedLayer t = teacher.getFirst();
+        for (int j = t.outputs(); j < s.outputs(); j++) {
+            boolean found = false;
+            for (int kk = 0; kk < t.outputs() && !found; kk++) {
+                boolean same = true;
+                for (int i = 0; i < t.rows(); i++) {
+                    same &= Math.abs(s.get(i, j) + t.get(i, kk)) < 1e-6;
+                }
+                found = same;
+            }
+            assertTrue(found, "student column " + j + " is minus a teacher column");
+        }
+    }
+
+    @Test
+    void validateNamesTheBadFlag() {
+        MatrixConfig c = new MatrixConfig();
+        c.ks = List.of(10);
+        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--ks"));
+        c = new MatrixConfig();
+        c.ks = List.of(1, 5);
+        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--ks"));
+        c = new MatrixConfig();
+        c.lr = Double.NaN;
+        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--lr"));
+        c = new MatrixConfig();
+        c.evalBatchsize = 1;
+        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--eval_batchsize"));
+        c = new MatrixConfig();
+        c.nodeMulti = 0;
+        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--node_multi"));
+        new MatrixConfig().validate();
+    }
+}

@@ -1,0 +1,187 @@
+package org.relukit.runner;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.relukit.backend.Backend;
+import org.relukit.matrix.MatrixConfig;
+import org.relukit.matrix.MatrixExperiment;
+import org.relukit.matrix.MatrixListener;
+import org.relukit.matrix.MatrixReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The matrix-form gradient (SPEC §2): train an over-parameterised student with the closed-form",
+                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of the nodes that match no teacher node shrink.",
+                "Exit code: 0 done, 2 bad input, 3 the evaluation loss stopped being finite."})
+final class MatrixCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BackendChoice backend;
+
+    @Option(names = "--ks", defaultValue = "[10, 20, 30]", converter = Converters.Widths.class,
+            description = "Widths of every layer, input to output; hidden ones are multiplied by --node_multi (default: ${DEFAULT-VALUE}).")
+    List<Integer> ks;
+
+    @Option(names = {"--node_multi", "--node-multi"}, defaultValue = "5", description = "Student hidden width multiplier (default: ${DEFAULT-VALUE}).")
+    int nodeMulti;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "Learning rate of W += lr ΔW (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = {"--init_std", "--init-std"}, defaultValue = "0.3",
+            description = "Std of the student's gaussian init, before unit-norm columns (default: ${DEFAULT-VALUE}).")
+    double initStd;
+
+    @Option(names = {"--num_iter", "--num-iter"}, defaultValue = "20000", description = "Iterations (default: ${DEFAULT-VALUE}).")
+    int numIter;
+
+    @Option(names = "--batchsize", defaultValue = "1", description = "Fresh samples per iteration (default: ${DEFAULT-VALUE}).")
+    int batchsize;
+
+    @Option(names = {"--eval_batchsize", "--eval-batchsize"}, defaultValue = "1024",
+            description = "Fresh samples per evaluation (default: ${DEFAULT-VALUE}).")
+    int evalBatchsize;
+
+    @Option(names = "--bias", defaultValue = "0.0", description = "The teacher's bias row is -BIAS before normalisation (default: ${DEFAULT-VALUE}).")
+    double bias;
+
+    @Option(names = "--perturb", description = "Student = teacher in its first columns + N(0, init_std²) noise, then normalised.")
+    boolean perturb;
+
+    @Option(names = {"--init_neg_teacher", "--init-neg-teacher"},
+            description = "Subtract a random teacher column from every student column beyond the teacher's.")
+    boolean initNegTeacher;
+
+    @Option(names = {"--use_gd", "--use-gd"}, description = "One fixed batch for every iteration (gradient descent).")
+    boolean useGd;
+
+    @Option(names = {"--use_accurate_grad", "--use-accurate-grad"},
+            description = "Accumulate the gradient one sample at a time (slow; a check of the batched form).")
+    boolean useAccurateGrad;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seeds the teacher, and the rest unless given (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = {"--seed_init", "--seed-init"}, description = "Seeds the student's init (default: --seed).")
+    Long seedInit;
+
+    @Option(names = {"--seed_x", "--seed-x"}, description = "Seeds the batches and evaluation samples (default: --seed).")
+    Long seedX;
+
+    @Option(names = "--verbose", description = "Also print each layer's W_row_norm every report.")
+    boolean verbose;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl and final.json here.")
+    Path out;
+
+    MatrixConfig config() {
+        MatrixConfig c = new MatrixConfig();
+        c.ks = ks;
+        c.nodeMulti = nodeMulti;
+        c.lr = lr;
+        c.initStd = initStd;
+        c.numIter = numIter;
+        c.batchsize = batchsize;
+        c.evalBatchsize = evalBatchsize;
+        c.bias = bias;
+        c.perturb = perturb;
+        c.initNegTeacher = initNegTeacher;
+        c.useGd = useGd;
+        c.useAccurateGrad = useAccurateGrad;
+        c.seed = seed;
+        c.seedInit = seedInit;
+        c.seedX = seedX;
+        c.verbose = verbose;
+        c.validate();
+        return c;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MatrixConfig config = config();
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        try (RunFiles files = RunFiles.open(out);
+             Backend kernels = backend.open(stderr)) {
+            files.writeConfig(configJson(config, kernels));
+            MatrixReport last = new MatrixExperiment(kernels, config).run(new MatrixListener() {
+                @Override
+                public void onReport(MatrixReport r) {
+                    Map<String, Object> record = new LinkedHashMap<>();
+                    record.put("iter", r.iter());
+                    record.put("loss", r.loss());
+                    record.put("eval_loss", r.evalLoss());
+                    record.put("max_corrs", r.maxCorrs());
+                    record.put("zero_cnt", r.zeroCnt());
+                    files.appendMetrics(record);
+                    stdout.printf(Locale.ROOT, "iter %6d  loss %.6g  eval_loss %.6g  max_corrs %s  zero_cnt %s%n", r.iter(), r.loss(),
+                            r.evalLoss(), format(r.maxCorrs()), Arrays.toString(r.zeroCnt()));
+                    if (verbose) {
+                        for (int k = 0; k < r.wRowNorm().length; k++) {
+                            stdout.printf(Locale.ROOT, "  [%d] W_row_norm: %s%n", k, format(r.wRowNorm()[k]));
+                        }
+                    }
+                }
+            });
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("iter", last.iter());
+            result.put("eval_loss", last.evalLoss());
+            result.put("max_corrs", last.maxCorrs());
+            result.put("zero_cnt", last.zeroCnt());
+            result.put("w_row_norm", last.wRowNorm());
+            result.put("seconds", last.seconds());
+            files.writeJson("final.json", result);
+            stderr.printf(Locale.ROOT, "matrix: %d iterations in %.2f s (%.0f it/s)%n", config.numIter, last.seconds(),
+                    config.numIter / last.seconds());
+            return Float.isFinite(last.evalLoss()) ? 0 : ReconCommand.DIVERGED;
+        }
+    }
+
+    /** Floats as the seed prints tensors: 4 significant digits, scientific when small. */
+    private static String format(float[] values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4g", values[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    private Map<String, Object> configJson(MatrixConfig c, Backend kernels) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("experiment", "matrix");
+        m.put("backend", kernels.name());
+        m.put("backend_description", kernels.description());
+        m.put("threads", backend.threads);
+        m.put("ks", c.ks);
+        m.put("student_widths", c.studentWidths());
+        m.put("node_multi", c.nodeMulti);
+        m.put("lr", c.lr);
+        m.put("init_std", c.initStd);
+        m.put("num_iter", c.numIter);
+        m.put("batchsize", c.batchsize);
+        m.put("eval_batchsize", c.evalBatchsize);
+        m.put("bias", c.bias);
+        m.put("perturb", c.perturb);
+        m.put("init_neg_teacher", c.initNegTeacher);
+        m.put("use_gd", c.useGd);
+        m.put("use_accurate_grad", c.useAccurateGrad);
+        m.put("seed", c.seed);
+        m.put("seed_init", c.studentSeed());
+        m.put("seed_x", c.dataSeed());
+        m.put("verbose", c.verbose);
+        m.put("java", Runtime.version().toString());
+        return m;
+    }
+}
