@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The matrix-form gradient (SPEC §2): train an over-parameterised student with the closed-form",
-                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of the nodes that match no teacher node shrink.",
+        description = {"The matrix-form gradient (SPEC §2): train an over-parameterised student with",
+                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match",
+                "no teacher node shrink to zero.",
                 "Exit code: 0 done, 2 bad input, 3 the evaluation loss stopped being finite."})
 final class MatrixCommand implements Callable<Integer> {
     @Spec
