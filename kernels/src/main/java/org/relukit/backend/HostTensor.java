@@ -1,12 +1,18 @@
 package org.relukit.backend;
 
-/** A tensor in a Java array, used by the CPU backends. */
+/** A tensor in a Java array, used by the CPU backends: {@code data[0, rows·cols)} row-major. */
 public final class HostTensor extends Tensor {
     public final float[] data;
 
+    /**
+     * Floats past the end of the matrix: a 512-bit vector's worth, so a masked vector load or store
+     * at the end of the last row stays inside the array, where the Vector API's fast path runs.
+     */
+    static final int SLACK = 16;
+
     public HostTensor(int rows, int cols) {
         super(rows, cols);
-        this.data = new float[Math.multiplyExact(rows, cols)];
+        this.data = new float[Math.addExact(Math.multiplyExact(rows, cols), SLACK)];
     }
 
     /** CPU tensors are garbage-collected; closing has nothing to free. */

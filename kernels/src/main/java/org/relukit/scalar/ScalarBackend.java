@@ -120,7 +120,7 @@ public class ScalarBackend implements Backend {
         Shapes.same(a, b, "hadamard");
         Shapes.same(a, c, "hadamard");
         float[] x = of(a).data, y = of(b).data, z = of(c).data;
-        for (int i = 0; i < z.length; i++) {
+        for (int i = 0; i < c.size(); i++) {
             z[i] = x[i] * y[i];
         }
     }
@@ -129,7 +129,7 @@ public class ScalarBackend implements Backend {
     public void gate(Tensor z, Tensor g) {
         Shapes.same(z, g, "gate");
         float[] in = of(z).data, out = of(g).data;
-        for (int i = 0; i < out.length; i++) {
+        for (int i = 0; i < g.size(); i++) {
             out[i] = in[i] > 0f ? 1f : 0f;
         }
     }

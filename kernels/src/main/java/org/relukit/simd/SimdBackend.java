@@ -14,8 +14,9 @@ import org.relukit.backend.Tensor;
 import org.relukit.scalar.ScalarBackend;
 
 /**
- * The Vector API backend. The kernels that carry the work (every matrix product, the loss) are
- * {@link SimdKernels}; the cheap element-wise ones are inherited from the scalar reference.
+ * The Vector API backend. The kernels that carry the work (every matrix product, the loss, the
+ * element-wise products of the matrix experiment) are {@link SimdKernels}; the cheap rest
+ * (row copies, normalisations, the SGD update with momentum) is inherited from the scalar reference.
  */
 public final class SimdBackend extends ScalarBackend {
     /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
@@ -118,6 +119,19 @@ public final class SimdBackend extends ScalarBackend {
                 out[a * ks + q] *= tInv[a] * sInv[q];
             }
         }
+    }
+
+    @Override
+    public void hadamard(Tensor a, Tensor b, Tensor c) {
+        Shapes.same(a, b, "hadamard");
+        Shapes.same(a, c, "hadamard");
+        SimdKernels.hadamard(of(a).data, of(b).data, of(c).data, c.size());
+    }
+
+    @Override
+    public void gate(Tensor z, Tensor g) {
+        Shapes.same(z, g, "gate");
+        SimdKernels.gate(of(z).data, of(g).data, g.size());
     }
 
     @Override

@@ -135,13 +135,15 @@ final class SimdKernels {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        for (int r = 0; r < MR; r++) {
-            FloatVector lo = r == 0 ? c00 : r == 1 ? c10 : r == 2 ? c20 : c30;
-            FloatVector hi = r == 0 ? c01 : r == 1 ? c11 : r == 2 ? c21 : c31;
-            store(lo, c, i + r, j, n, alpha, beta, bias, relu, gate);
-            if (j + V < n) {
-                store(hi, c, i + r, j + V, n, alpha, beta, bias, relu, gate);
-            }
+        store(c00, c, i, j, n, alpha, beta, bias, relu, gate);
+        store(c10, c, i + 1, j, n, alpha, beta, bias, relu, gate);
+        store(c20, c, i + 2, j, n, alpha, beta, bias, relu, gate);
+        store(c30, c, i + 3, j, n, alpha, beta, bias, relu, gate);
+        if (j + V < n) {
+            store(c01, c, i, j + V, n, alpha, beta, bias, relu, gate);
+            store(c11, c, i + 1, j + V, n, alpha, beta, bias, relu, gate);
+            store(c21, c, i + 2, j + V, n, alpha, beta, bias, relu, gate);
+            store(c31, c, i + 3, j + V, n, alpha, beta, bias, relu, gate);
         }
     }
 
@@ -206,6 +208,29 @@ final class SimdKernels {
                 v = v.blend(0f, FloatVector.fromArray(S, gate, off, m).compare(VectorOperators.LE, 0f));
             }
             v.intoArray(c, off, m);
+        }
+    }
+
+    /** z[i] = x[i] · y[i] for i < count. */
+    static void hadamard(float[] x, float[] y, float[] z, int count) {
+        int i = 0;
+        for (; i < S.loopBound(count); i += V) {
+            FloatVector.fromArray(S, x, i).mul(FloatVector.fromArray(S, y, i)).intoArray(z, i);
+        }
+        for (; i < count; i++) {
+            z[i] = x[i] * y[i];
+        }
+    }
+
+    /** g[i] = (z[i] > 0) ? 1 : 0 for i < count. */
+    static void gate(float[] z, float[] g, int count) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (; i < S.loopBound(count); i += V) {
+            FloatVector.zero(S).blend(one, FloatVector.fromArray(S, z, i).compare(VectorOperators.GT, 0f)).intoArray(g, i);
+        }
+        for (; i < count; i++) {
+            g[i] = z[i] > 0f ? 1f : 0f;
         }
     }
 
