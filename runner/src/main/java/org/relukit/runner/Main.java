@@ -2,12 +2,13 @@ package org.relukit.runner;
 
 import java.io.PrintWriter;
 import org.relukit.backend.BackendUnavailableException;
+import org.relukit.runner.report.PlotCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "relukit", mixinStandardHelpOptions = true, version = "relukit 0.1.0",
         description = "Teacher-student experiments on deep ReLU networks (\"Luck Matters\", Tian et al.), on fast kernels.",
-        subcommands = {ReconCommand.class, MatrixCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReconCommand.class, MatrixCommand.class, BenchCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code of a user mistake: a bad flag or value, a backend that cannot run. */
     static final int USAGE = 2;

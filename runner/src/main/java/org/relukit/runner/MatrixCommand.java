@@ -58,18 +58,18 @@ final class MatrixCommand implements Callable<Integer> {
     @Option(names = "--bias", defaultValue = "0.0", description = "The teacher's bias row is -BIAS before normalisation (default: ${DEFAULT-VALUE}).")
     double bias;
 
-    @Option(names = "--perturb", description = "Student = teacher in its first columns + N(0, init_std²) noise, then normalised.")
+    @Option(names = "--perturb", description = "Student = teacher in its first columns + N(0, init_std²) noise, then normalised (default: ${DEFAULT-VALUE}).")
     boolean perturb;
 
     @Option(names = {"--init_neg_teacher", "--init-neg-teacher"},
-            description = "Subtract a random teacher column from every student column beyond the teacher's.")
+            description = "Subtract a random teacher column from every student column beyond the teacher's (default: ${DEFAULT-VALUE}).")
     boolean initNegTeacher;
 
-    @Option(names = {"--use_gd", "--use-gd"}, description = "One fixed batch for every iteration (gradient descent).")
+    @Option(names = {"--use_gd", "--use-gd"}, description = "One fixed batch for every iteration, gradient descent (default: ${DEFAULT-VALUE}).")
     boolean useGd;
 
     @Option(names = {"--use_accurate_grad", "--use-accurate-grad"},
-            description = "Accumulate the gradient one sample at a time (slow; a check of the batched form).")
+            description = "Accumulate the gradient one sample at a time; slow, a check of the batched form (default: ${DEFAULT-VALUE}).")
     boolean useAccurateGrad;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seeds the teacher, and the rest unless given (default: ${DEFAULT-VALUE}).")
@@ -81,11 +81,14 @@ final class MatrixCommand implements Callable<Integer> {
     @Option(names = {"--seed_x", "--seed-x"}, description = "Seeds the batches and evaluation samples (default: --seed).")
     Long seedX;
 
-    @Option(names = "--verbose", description = "Also print each layer's W_row_norm every report.")
+    @Option(names = "--verbose", description = "Also print each layer's W_row_norm every report (default: ${DEFAULT-VALUE}).")
     boolean verbose;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl and final.json here.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, plots and report.html here (default: none, no files).")
     Path out;
+
+    @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
+    boolean quiet;
 
     MatrixConfig config() {
         MatrixConfig c = new MatrixConfig();
@@ -117,9 +120,11 @@ final class MatrixCommand implements Callable<Integer> {
         try (RunFiles files = RunFiles.open(out);
              Backend kernels = backend.open(stderr)) {
             files.writeConfig(configJson(config, kernels));
+            Progress progress = Progress.onStderr(stderr, quiet);
             MatrixReport last = new MatrixExperiment(kernels, config).run(new MatrixListener() {
                 @Override
                 public void onReport(MatrixReport r) {
+                    progress.clear();
                     Map<String, Object> record = new LinkedHashMap<>();
                     record.put("iter", r.iter());
                     record.put("loss", r.loss());
@@ -134,6 +139,8 @@ final class MatrixCommand implements Callable<Integer> {
                             stdout.printf(Locale.ROOT, "  [%d] W_row_norm: %s%n", k, format(r.wRowNorm()[k]));
                         }
                     }
+                    progress.correlation(r.maxCorrs().length > 0 ? r.maxCorrs()[0] : Float.NaN);
+                    progress.update(String.format("iter %d/%d", r.iter() + 1, config.numIter), r.iter() + 1, config.numIter, r.loss());
                 }
             });
             Map<String, Object> result = new LinkedHashMap<>();
@@ -144,6 +151,8 @@ final class MatrixCommand implements Callable<Integer> {
             result.put("w_row_norm", last.wRowNorm());
             result.put("seconds", last.seconds());
             files.writeJson("final.json", result);
+            progress.clear();
+            ReconCommand.writeReport(files, stderr);
             stderr.printf(Locale.ROOT, "matrix: %d iterations in %.2f s (%.0f it/s)%n", config.numIter, last.seconds(),
                     config.numIter / last.seconds());
             return Float.isFinite(last.evalLoss()) ? 0 : ReconCommand.DIVERGED;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.relukit.backend.Backend;
+import org.relukit.runner.report.Report;
 import org.relukit.workload.Checkpoint;
 import org.relukit.workload.Evaluation;
 import org.relukit.workload.LrSchedule;
@@ -76,25 +77,25 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = {"--no_bias", "--no-bias"}, description = "No biases anywhere.")
+    @Option(names = {"--no_bias", "--no-bias"}, description = "No biases anywhere (default: ${DEFAULT-VALUE}).")
     boolean noBias;
 
-    @Option(names = "--normalize", description = "Renormalise student rows after every step.")
+    @Option(names = "--normalize", description = "Renormalise student rows after every step (default: ${DEFAULT-VALUE}).")
     boolean normalize;
 
-    @Option(names = "--perturb", paramLabel = "STD", description = "Student = teacher + N(0, STD²) noise; forces --node_multi 1.")
+    @Option(names = "--perturb", paramLabel = "STD", description = "Student = teacher + N(0, STD²) noise; forces --node_multi 1 (default: none, a random student).")
     Double perturb;
 
-    @Option(names = {"--same_dir", "--same-dir"}, description = "Student node j starts along teacher node j mod Kt.")
+    @Option(names = {"--same_dir", "--same-dir"}, description = "Student node j starts along teacher node j mod Kt (default: ${DEFAULT-VALUE}).")
     boolean sameDir;
 
-    @Option(names = {"--same_sign", "--same-sign"}, description = "Student weights start with the sign of their teacher weight.")
+    @Option(names = {"--same_sign", "--same-sign"}, description = "Student weights start with the sign of their teacher weight (default: ${DEFAULT-VALUE}).")
     boolean sameSign;
 
-    @Option(names = {"--cross_entropy", "--cross-entropy"}, description = "Cross-entropy on the argmax of the teacher output instead of MSE.")
+    @Option(names = {"--cross_entropy", "--cross-entropy"}, description = "Cross-entropy on the argmax of the teacher output instead of MSE (default: ${DEFAULT-VALUE}).")
     boolean crossEntropy;
 
-    @Option(names = {"--regen_dataset_each_epoch", "--regen-dataset-each-epoch"}, description = "Draw a new training set every epoch.")
+    @Option(names = {"--regen_dataset_each_epoch", "--regen-dataset-each-epoch"}, description = "Draw a new training set every epoch (default: ${DEFAULT-VALUE}).")
     boolean regenDatasetEachEpoch;
 
     @Option(names = "--dataset", defaultValue = "gaussian", description = "Input distribution; only gaussian (default: ${DEFAULT-VALUE}).")
@@ -106,16 +107,19 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--eval_size", "--eval-size"}, defaultValue = "1024", description = "Evaluation samples (default: ${DEFAULT-VALUE}).")
     int evalSize;
 
-    @Option(names = {"--json_output", "--json-output"}, description = "Print each evaluation as one JSON line instead of text.")
+    @Option(names = {"--json_output", "--json-output"}, description = "Print each evaluation as one JSON line instead of text (default: ${DEFAULT-VALUE}).")
     boolean jsonOutput;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Results directory: config.json, metrics.jsonl, checkpoints (default: runs/recon-<timestamp>).")
+            description = "Results directory: config.json, metrics.jsonl, checkpoints, plots, report.html (default: runs/recon-<timestamp>).")
     Path out;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue the run in DIR from its last checkpoint, with the flags it was started with.")
+            description = "Continue the run in DIR from its last checkpoint, with the flags it was started with (default: none, a new run).")
     Path resume;
+
+    @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
+    boolean quiet;
 
     ReconConfig config() {
         if (!dataset.equals("gaussian")) {
@@ -158,7 +162,7 @@ final class ReconCommand implements Callable<Integer> {
                 return execute(config, kernels, files, null, stdout, stderr);
             }
         }
-        if (spec.commandLine().getParseResult().matchedOptions().size() > 1) {
+        if (spec.commandLine().getParseResult().matchedOptions().stream().filter(o -> !o.longestName().equals("--quiet")).count() > 1) {
             throw new IllegalArgumentException("--resume takes no other flags: the run continues with the flags it was started with");
         }
         ReconCommand original = new ReconCommand();
@@ -166,6 +170,7 @@ final class ReconCommand implements Callable<Integer> {
         Checkpoint from = CheckpointFile.read(resume.resolve(RunFiles.CHECKPOINT));
         original.out = resume;
         original.originalArgs = RunFiles.originalArgs(resume);
+        original.quiet |= quiet;
         ReconConfig config = original.config();
         try (Backend kernels = original.backend.open(stderr); RunFiles files = RunFiles.resume(resume, from)) {
             stderr.println("recon: resuming " + resume + " at trial " + from.trial() + ", epoch " + from.epoch()
@@ -183,6 +188,7 @@ final class ReconCommand implements Callable<Integer> {
             files.writeConfig(configJson(config, kernels));
         }
         ReconExperiment experiment = new ReconExperiment(kernels, config);
+        Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
         List<TrialResult> results;
         try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
@@ -190,9 +196,19 @@ final class ReconCommand implements Callable<Integer> {
                 private Evaluation lastEval;
 
                 @Override
+                public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
+                    progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial,
+                            epoch + 1, config.numEpoch, step, stepsPerEpoch),
+                            ((long) trial * config.numEpoch + epoch) * stepsPerEpoch + step,
+                            (long) config.numTrial * config.numEpoch * stepsPerEpoch, loss);
+                }
+
+                @Override
                 public void onEvaluation(Evaluation e) {
+                    progress.clear();
                     if (e.split().equals("eval")) {
                         lastEval = e;
+                        progress.correlation(e.layers().getFirst().mean());
                     }
                     Map<String, Object> record = Metrics.of(e);
                     files.appendMetrics(record);
@@ -207,6 +223,7 @@ final class ReconCommand implements Callable<Integer> {
 
                 @Override
                 public void onDiverged(int trial, int epoch, int step, float loss) {
+                    progress.clear();
                     Map<String, Object> record = new LinkedHashMap<>();
                     record.put("trial", trial);
                     record.put("epoch", epoch);
@@ -226,16 +243,32 @@ final class ReconCommand implements Callable<Integer> {
                     }
                 }
             });
+            progress.clear();
             if (experiment.stopped()) {
+                writeReport(files, stderr);
                 stderr.printf("relukit: stopped by signal; results so far are in %s; continue with: relukit recon --resume %s%n",
                         files.dir(), files.dir());
                 return stop.exitCode();
             }
         }
+        writeReport(files, stderr);
         long diverged = results.stream().filter(TrialResult::diverged).count();
         stderr.printf("recon: %d trial(s) in %.1f s%s; results in %s%n", results.size(),
                 (System.nanoTime() - start) / 1e9, diverged > 0 ? ", " + diverged + " diverged" : "", files.dir());
         return diverged > 0 ? DIVERGED : 0;
+    }
+
+    /** Plots and report.html from what the run wrote (also a stopped run's); failing to draw them fails no run. */
+    static void writeReport(RunFiles files, PrintWriter stderr) {
+        if (files.dir() == null) {
+            return;
+        }
+        try {
+            int plots = Report.render(files.dir());
+            stderr.printf("report: %s (%d plots in %s)%n", files.dir().resolve("report.html"), plots, files.dir().resolve("plots"));
+        } catch (RuntimeException e) {
+            stderr.println("relukit: could not draw the plots and report (" + e + "); retry with: relukit plot " + files.dir());
+        }
     }
 
     private Map<String, Object> configJson(ReconConfig c, Backend kernels) {
