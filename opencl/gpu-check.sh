@@ -5,7 +5,8 @@
 #   opencl/gpu-check.sh pack   here, with Maven and a JDK 25: builds the jars, a jlink-ed JDK 25
 #                              runtime and the test class path into opencl/target/gpu-check/
 #                              (at most 64 MiB, the most a device run carries);
-#   opencl/gpu-check.sh run    there, from the repository root with that folder carried along:
+#   opencl/gpu-check.sh run    there, from the repository root with that folder carried along
+#                              (the device tool's run with carry ["opencl/target/gpu-check"]):
 #                              finds NVIDIA's OpenCL driver, runs the OpenCL conformance tests with
 #                              skipping forbidden, then `bench --backend=opencl` at batch 1024,
 #                              4096 and 16384, and prints the figures.
@@ -48,22 +49,19 @@ pack() {
         --compress=zip-9 --output "$pack/jdk"
 
     # JOCL dlopens "libOpenCL.so", the development name, which a driver install may lack: bring
-    # this machine's ICD loader (ocl-icd, needs only libc). libstdc++ for JOCL's own library is
-    # used only where the device machine has none.
+    # this machine's ICD loader (ocl-icd, needs only libc).
     local loader
     loader=$(readlink -f "$(ldconfig -p | sed -n 's:.*libOpenCL\.so\.1 (libc6,x86-64) => \(.*\):\1:p' | head -1)")
     [ -f "$loader" ] || { say "no libOpenCL.so.1 here: apt-get install ocl-icd-opencl-dev"; exit 1; }
     cp "$loader" "$pack/native/libOpenCL.so"
-    mkdir -p "$pack/native/fallback"
-    for lib in libstdc++.so.6 libgcc_s.so.1; do
-        cp "$(readlink -f "$(ldconfig -p | sed -n "s:.*$lib (libc6,x86-64) => \(.*\):\1:p" | head -1)")" "$pack/native/fallback/$lib"
-    done
 
-    local bytes
+    # What travels is the pack and the working tree (tracked and untracked, not ignored, files).
+    local bytes tree
     bytes=$(du -sb "$pack" | cut -f1)
-    say "packed $((bytes / 1024 / 1024)) MiB into ${pack#"$root"/}"
-    if [ "$bytes" -gt "$max_bytes" ]; then
-        say "that is more than the 64 MiB a device run carries"
+    tree=$(git ls-files -z -co --exclude-standard | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+    say "packed $((bytes / 1024 / 1024)) MiB into ${pack#"$root"/}, beside a $((tree / 1024)) KiB working tree"
+    if [ $((bytes + tree)) -gt "$max_bytes" ]; then
+        say "together that is more than the 64 MiB a device run carries"
         exit 1
     fi
     say "on the GPU machine, carry opencl/target/gpu-check and run: bash opencl/gpu-check.sh run"
@@ -75,15 +73,13 @@ find_opencl() {
         say "no libOpenCL.so on this machine: using the packed ICD loader"
         export LD_LIBRARY_PATH="$pack/native${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     fi
-    if ! ldconfig -p 2>/dev/null | grep -q 'libstdc++\.so\.6 '; then
-        export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$pack/native/fallback"
-    fi
     if [ "${ANY_OPENCL:-0}" = 1 ]; then
         say "ANY_OPENCL=1: using whatever OpenCL platform is installed (a rehearsal of the run on PoCL)"
         return
     fi
-    if [ -f /etc/OpenCL/vendors/nvidia.icd ]; then
-        say "NVIDIA's ICD: /etc/OpenCL/vendors/nvidia.icd ($(cat /etc/OpenCL/vendors/nvidia.icd))"
+    local icd=/etc/OpenCL/vendors/nvidia.icd
+    if [ -f "$icd" ] && { [ -f "$(cat "$icd")" ] || ldconfig -p 2>/dev/null | grep -qF "$(basename "$(cat "$icd")") "; }; then
+        say "NVIDIA's ICD: $icd ($(cat "$icd"))"
         return
     fi
     # In a container the driver is often a mount (/usr/local/nvidia) that ldconfig does not list.

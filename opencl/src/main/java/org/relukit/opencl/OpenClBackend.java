@@ -1,6 +1,7 @@
 package org.relukit.opencl;
 
 import static org.jocl.CL.CL_DEVICE_LOCAL_MEM_SIZE;
+import static org.jocl.CL.CL_DEVICE_MAX_COMPUTE_UNITS;
 import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_WORK_GROUP_SIZE;
 import static org.jocl.CL.CL_DEVICE_SINGLE_FP_CONFIG;
@@ -82,11 +83,16 @@ public final class OpenClBackend implements Backend {
     /** At most this many work-groups add up the loss, so the host reads at most this many floats. */
     private static final int MAX_LOSS_GROUPS = 256;
 
-    // Grow-only buffers of the correlation: the column means and inverse norms of t and of s.
+    // Grow-only scratch buffers: the column means and inverse norms of a correlation's t and s, and
+    // the partial products of a split-K GEMM.
     private static final int T_MEAN = 0;
     private static final int T_INV = 1;
     private static final int S_MEAN = 2;
     private static final int S_INV = 3;
+    private static final int SLICES = 4;
+
+    /** A split-K slice spans at least this many tiles of K, so the final sum stays cheap. */
+    private static final int MIN_TILES_PER_SLICE = 8;
 
     private final OpenClDevice device;
     private final GemmTiles tiles;
@@ -95,6 +101,8 @@ public final class OpenClBackend implements Backend {
     private final int groupSize;
     private final int colX;
     private final int colY;
+    /** Work-groups that keep the device busy; a GEMM with fewer tiles of C is split along K. */
+    private final int busyGroups;
 
     private cl_context context;
     private cl_command_queue queue;
@@ -103,6 +111,7 @@ public final class OpenClBackend implements Backend {
     private cl_kernel gemm;
     private cl_kernel mseLoss;
     private cl_kernel sgdUpdate;
+    private cl_kernel sumSlices;
     private cl_kernel hadamard;
     private cl_kernel reluGate;
     private cl_kernel normalizeRows;
@@ -114,21 +123,26 @@ public final class OpenClBackend implements Backend {
     private cl_mem placeholder;
     private cl_mem lossPartials;
     private final float[] lossPartialsHost = new float[MAX_LOSS_GROUPS];
-    private final cl_mem[] stats = new cl_mem[4];
-    private final int[] statsCapacity = new int[4];
+    private final cl_mem[] scratch = new cl_mem[5];
+    private final long[] scratchCapacity = new long[5];
 
     private final Set<OpenClTensor> tensors = Collections.newSetFromMap(new IdentityHashMap<>());
     private int liveBuffers;
 
     public OpenClBackend(OpenClDevice device) {
-        this(device, null);
+        this(device, null, 0);
     }
 
-    /** @param tiles null to choose them for the device */
-    public OpenClBackend(OpenClDevice device, GemmTiles tiles) {
+    /**
+     * @param tiles      null to choose them for the device
+     * @param busyGroups work-groups that fill the device, 0 for two per compute unit; a test sets
+     *                   a GPU's count on a CPU to exercise split-K
+     */
+    OpenClBackend(OpenClDevice device, GemmTiles tiles, int busyGroups) {
         CL.setExceptionsEnabled(true);
         this.device = device;
         cl_device_id id = device.device();
+        this.busyGroups = busyGroups > 0 ? busyGroups : 2 * (int) OpenClDevice.deviceLong(id, CL_DEVICE_MAX_COMPUTE_UNITS);
         long maxGroup = OpenClDevice.deviceLong(id, CL_DEVICE_MAX_WORK_GROUP_SIZE);
         long localBytes = OpenClDevice.deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE);
         this.tiles = tiles != null ? tiles : GemmTiles.forDevice(device.gpu(), maxGroup, localBytes);
@@ -152,6 +166,7 @@ public final class OpenClBackend implements Backend {
             gemm = kernel("gemm");
             mseLoss = kernel("mse_loss");
             sgdUpdate = kernel("sgd_update");
+            sumSlices = kernel("sum_slices");
             hadamard = kernel("hadamard");
             reluGate = kernel("relu_gate");
             normalizeRows = kernel("normalize_rows");
@@ -366,10 +381,10 @@ public final class OpenClBackend implements Backend {
         }
         int kt = t.cols();
         int ks = s.cols();
-        cl_mem tMean = stats(T_MEAN, kt);
-        cl_mem tInv = stats(T_INV, kt);
-        cl_mem sMean = stats(S_MEAN, ks);
-        cl_mem sInv = stats(S_INV, ks);
+        cl_mem tMean = scratch(T_MEAN, kt);
+        cl_mem tInv = scratch(T_INV, kt);
+        cl_mem sMean = scratch(S_MEAN, ks);
+        cl_mem sInv = scratch(S_INV, ks);
         args(columnStats, t.rows(), kt, mem(t), tMean, tInv);
         runColumns(columnStats, kt);
         args(columnStats, s.rows(), ks, mem(s), sMean, sInv);
@@ -418,15 +433,39 @@ public final class OpenClBackend implements Backend {
         int n = c.cols();
         cl_mem[] extra = scaleAndShift != null ? scaleAndShift
                 : new cl_mem[] {placeholder, placeholder, placeholder, placeholder};
-        args(gemm, m, n, k, flags, mem(a), a.cols(), mem(b), b.cols(), mem(c), n, alpha, beta,
-                bias, gate, extra[0], extra[1], extra[2], extra[3]);
+        cl_mem aMem = mem(a);
+        cl_mem bMem = mem(b);
+        cl_mem out = mem(c);
         if (c.size() == 0) {
             return;
         }
+        int slices = (flags & ~(TRANS_A | TRANS_B | HAS_BETA)) == 0 ? slices(m, n, k) : 1;
+        int kSlice = Math.ceilDiv(Math.ceilDiv(k, slices), tiles.tsk()) * tiles.tsk();
+        if (slices > 1) {
+            slices = Math.ceilDiv(k, kSlice);
+            out = scratch(SLICES, (long) slices * m * n);
+        }
+        args(gemm, m, n, k, kSlice, slices > 1 ? flags & (TRANS_A | TRANS_B) : flags, aMem, a.cols(), bMem, b.cols(),
+                out, n, slices > 1 ? 1f : alpha, slices > 1 ? 0f : beta, bias, gate, extra[0], extra[1], extra[2], extra[3]);
         int threadsM = tiles.tsm() / tiles.wptm();
         int threadsN = tiles.tsn() / tiles.wptn();
-        run(gemm, new long[] {(long) Math.ceilDiv(n, tiles.tsn()) * threadsN, (long) Math.ceilDiv(m, tiles.tsm()) * threadsM},
-                new long[] {threadsN, threadsM});
+        run(gemm, new long[] {(long) Math.ceilDiv(n, tiles.tsn()) * threadsN, (long) Math.ceilDiv(m, tiles.tsm()) * threadsM, slices},
+                new long[] {threadsN, threadsM, 1});
+        if (slices > 1) {
+            args(sumSlices, m * n, slices, out, mem(c), alpha, beta);
+            runElementwise(sumSlices, m * n);
+        }
+    }
+
+    /**
+     * Into how many slices to cut K so that the device has {@link #busyGroups} work-groups: 1 when
+     * C alone has enough tiles, and never slices shallower than {@link #MIN_TILES_PER_SLICE} tiles.
+     */
+    private int slices(int m, int n, int k) {
+        long tilesOfC = (long) Math.ceilDiv(m, tiles.tsm()) * Math.ceilDiv(n, tiles.tsn());
+        long wanted = Math.ceilDiv(busyGroups, tilesOfC);
+        long deepest = k / ((long) MIN_TILES_PER_SLICE * tiles.tsk());
+        return (int) Math.max(1, Math.min(wanted, deepest));
     }
 
     /** {@code out = alpha · Σ_rows x + beta · out}. */
@@ -485,16 +524,16 @@ public final class OpenClBackend implements Backend {
         return t == null ? placeholder : mem(t);
     }
 
-    private cl_mem stats(int slot, int floats) {
-        if (statsCapacity[slot] < floats) {
-            if (stats[slot] != null) {
-                releaseBuffer(stats[slot]);
-                stats[slot] = null;
+    private cl_mem scratch(int slot, long floats) {
+        if (scratchCapacity[slot] < floats) {
+            if (scratch[slot] != null) {
+                releaseBuffer(scratch[slot]);
+                scratch[slot] = null;
             }
-            stats[slot] = createBuffer(1, floats);
-            statsCapacity[slot] = floats;
+            scratch[slot] = createBuffer(1, Math.toIntExact(floats));
+            scratchCapacity[slot] = floats;
         }
-        return stats[slot];
+        return scratch[slot];
     }
 
     private cl_kernel kernel(String name) {
@@ -570,11 +609,11 @@ public final class OpenClBackend implements Backend {
         for (OpenClTensor tensor : List.copyOf(tensors)) {
             tensor.close();
         }
-        for (int slot = 0; slot < stats.length; slot++) {
-            if (stats[slot] != null) {
-                releaseBuffer(stats[slot]);
-                stats[slot] = null;
-                statsCapacity[slot] = 0;
+        for (int slot = 0; slot < scratch.length; slot++) {
+            if (scratch[slot] != null) {
+                releaseBuffer(scratch[slot]);
+                scratch[slot] = null;
+                scratchCapacity[slot] = 0;
             }
         }
         if (lossPartials != null) {

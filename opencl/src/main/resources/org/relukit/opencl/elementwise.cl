@@ -48,6 +48,20 @@ kernel void sgd_update(const int count, global float* p, const global float* gra
     }
 }
 
+// c = alpha · Σ_s partial[s] + beta · c: the second half of a split-K GEMM (gemm.cl).
+kernel void sum_slices(const int count, const int slices, const global float* partial, global float* c,
+                       const float alpha, const float beta)
+{
+    const int i = get_global_id(0);
+    if (i < count) {
+        float sum = 0.0f;
+        for (int s = 0; s < slices; s++) {
+            sum += partial[(size_t)s * count + i];
+        }
+        c[i] = alpha * sum + (beta == 0.0f ? 0.0f : beta * c[i]);
+    }
+}
+
 kernel void hadamard(const int count, const global float* a, const global float* b, global float* c)
 {
     const int i = get_global_id(0);

@@ -12,6 +12,10 @@
 // op(A) is M × K and op(B) is K × N; lda, ldb and ldc are the row strides of the matrices as
 // stored (row-major). Sizes need not be multiples of the tiles: tiles that cross an edge are
 // loaded element by element and padded with zeros, interior tiles with vector loads.
+//
+// Split-K: the third dimension of the launch cuts K into slices of kSlice; slice s sums its part
+// into the s-th M × N block of C, and sum_slices (elementwise.cl) adds the blocks up. A weight
+// gradient has a small C (N × K nodes) and a long K (the batch), too few tiles to fill a GPU.
 
 #define RTSM (TSM / WPTM)
 #define RTSN (TSN / WPTN)
@@ -85,7 +89,7 @@
     }
 
 kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))
-void gemm(const int M, const int N, const int K, const int flags,
+void gemm(const int M, const int N, const int K, const int kSlice, const int flags,
           const global float* restrict a, const int lda,
           const global float* restrict b, const int ldb,
           global float* c, const int ldc,
@@ -105,6 +109,9 @@ void gemm(const int M, const int N, const int K, const int flags,
     const int m0 = get_group_id(1) * TSM;
     const int n0 = get_group_id(0) * TSN;
     const bool centre = (flags & CENTRE) != 0;
+    const int kBegin = get_group_id(2) * kSlice;
+    const int kEnd = min(K, kBegin + kSlice);
+    c += (size_t)get_group_id(2) * M * ldc;
 
     float acc[WPTM][WPTN];
     for (int wm = 0; wm < WPTM; wm++) {
@@ -114,16 +121,16 @@ void gemm(const int M, const int N, const int K, const int flags,
     }
 
 #if LOCAL
-    for (int k0 = 0; k0 < K; k0 += TSK) {
+    for (int k0 = kBegin; k0 < kEnd; k0 += TSK) {
         if (flags & TRANS_A) {
-            LOAD_I_CONTIGUOUS(a, lda, M, K, m0, k0, TSM, aTile, shiftA, centre)
+            LOAD_I_CONTIGUOUS(a, lda, M, kEnd, m0, k0, TSM, aTile, shiftA, centre)
         } else {
-            LOAD_K_CONTIGUOUS(a, lda, M, K, m0, k0, TSM, aTile, shiftA, centre)
+            LOAD_K_CONTIGUOUS(a, lda, M, kEnd, m0, k0, TSM, aTile, shiftA, centre)
         }
         if (flags & TRANS_B) {
-            LOAD_K_CONTIGUOUS(b, ldb, N, K, n0, k0, TSN, bTile, shiftB, centre)
+            LOAD_K_CONTIGUOUS(b, ldb, N, kEnd, n0, k0, TSN, bTile, shiftB, centre)
         } else {
-            LOAD_I_CONTIGUOUS(b, ldb, N, K, n0, k0, TSN, bTile, shiftB, centre)
+            LOAD_I_CONTIGUOUS(b, ldb, N, kEnd, n0, k0, TSN, bTile, shiftB, centre)
         }
         barrier(CLK_LOCAL_MEM_FENCE);
 
@@ -148,7 +155,7 @@ void gemm(const int M, const int N, const int K, const int flags,
     // caches (CLBlast's SA = SB = 0): no copies and no barriers, which a CPU implementation turns
     // into loops that spill the accumulators. Indices past the edge are clamped; their results are
     // never stored.
-    for (int k = 0; k < K; k++) {
+    for (int k = kBegin; k < kEnd; k++) {
         float bReg[WPTN];
         for (int wn = 0; wn < WPTN; wn++) {
             const int n = min(n0 + tn + wn * RTSN, N - 1);

@@ -11,6 +11,6 @@ class OpenClOddTilesTest extends BackendConformance {
 
     @Override
     protected Backend createBackend() {
-        return new OpenClBackend(OpenClTests.defaultDevice(), new GemmTiles(8, 12, 6, 1, 3, 2));
+        return new OpenClBackend(OpenClTests.defaultDevice(), new GemmTiles(8, 12, 6, 1, 3, 2), 0);
     }
 }
