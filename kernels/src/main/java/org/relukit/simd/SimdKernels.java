@@ -51,34 +51,47 @@ final class SimdKernels {
     /**
      * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·b) + beta·c (+ bias) (ReLU) (⊙ gate>0)}.
      * {@code a} is read as {@code a[i·aRow + p·aCol]}, so a transposed left operand costs nothing;
-     * {@code b} as {@code b[p·ldb + j]}.
+     * {@code b} as {@code b[p·ldb + j]}. Each register tile is scaled and accumulated in registers,
+     * stored once, and finished (bias, ReLU, gate) while it is still in L1.
      */
     static void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo, int n,
                      int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        boolean finish = bias != null || relu || gate != null;
         int j = 0;
         for (; j + 2 * V <= n; j += 2 * V) {
             int i = rowFrom;
             for (; i + MR <= rowTo; i += MR) {
-                tile4x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta, bias, relu, gate);
+                tile4x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, MR, j, 2 * V, n, bias, relu, gate);
+                }
             }
             for (; i < rowTo; i++) {
-                tile1x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta, bias, relu, gate);
+                tile1x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, 1, j, 2 * V, n, bias, relu, gate);
+                }
             }
         }
         if (j < n) {
-            VectorMask<Float> m0 = S.indexInRange(j, n), m1 = S.indexInRange(j + V, n);
             int i = rowFrom;
             for (; i + MR <= rowTo; i += MR) {
-                tile4x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, m0, m1, alpha, beta, bias, relu, gate);
+                tile4x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, MR, j, n - j, n, bias, relu, gate);
+                }
             }
             for (; i < rowTo; i++) {
-                tile1x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, m0, m1, alpha, beta, bias, relu, gate);
+                tile1x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, 1, j, n - j, n, bias, relu, gate);
+                }
             }
         }
     }
 
     private static void tile4x2(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+                                int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -100,20 +113,44 @@ final class SimdKernels {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        store(c00, c, i, j, n, alpha, beta, bias, relu, gate);
-        store(c01, c, i, j + V, n, alpha, beta, bias, relu, gate);
-        store(c10, c, i + 1, j, n, alpha, beta, bias, relu, gate);
-        store(c11, c, i + 1, j + V, n, alpha, beta, bias, relu, gate);
-        store(c20, c, i + 2, j, n, alpha, beta, bias, relu, gate);
-        store(c21, c, i + 2, j + V, n, alpha, beta, bias, relu, gate);
-        store(c30, c, i + 3, j, n, alpha, beta, bias, relu, gate);
-        store(c31, c, i + 3, j + V, n, alpha, beta, bias, relu, gate);
+        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+        if (alpha != 1f) {
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c10 = c10.mul(alpha);
+            c11 = c11.mul(alpha);
+            c20 = c20.mul(alpha);
+            c21 = c21.mul(alpha);
+            c30 = c30.mul(alpha);
+            c31 = c31.mul(alpha);
+        }
+        if (beta != 0f) {
+            c00 = FloatVector.fromArray(S, c, o0).mul(beta).add(c00);
+            c01 = FloatVector.fromArray(S, c, o0 + V).mul(beta).add(c01);
+            c10 = FloatVector.fromArray(S, c, o1).mul(beta).add(c10);
+            c11 = FloatVector.fromArray(S, c, o1 + V).mul(beta).add(c11);
+            c20 = FloatVector.fromArray(S, c, o2).mul(beta).add(c20);
+            c21 = FloatVector.fromArray(S, c, o2 + V).mul(beta).add(c21);
+            c30 = FloatVector.fromArray(S, c, o3).mul(beta).add(c30);
+            c31 = FloatVector.fromArray(S, c, o3 + V).mul(beta).add(c31);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + V);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + V);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + V);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + V);
     }
 
-    /** The last, partial column block: loads under masks, so b needs no padding. */
+    /**
+     * The last, partial column block: loads and stores under masks, so b needs no padding. The
+     * masks are made here: passed in, they would be boxed objects.
+     */
     private static void tile4x2Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                    int n, int k, VectorMask<Float> m0, VectorMask<Float> m1,
-                                    float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+                                    int n, int k, float alpha, float beta) {
+        VectorMask<Float> m0 = S.indexInRange(j, n), m1 = S.indexInRange(j + V, n);
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -135,79 +172,99 @@ final class SimdKernels {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        store(c00, c, i, j, n, alpha, beta, bias, relu, gate);
-        store(c10, c, i + 1, j, n, alpha, beta, bias, relu, gate);
-        store(c20, c, i + 2, j, n, alpha, beta, bias, relu, gate);
-        store(c30, c, i + 3, j, n, alpha, beta, bias, relu, gate);
-        if (j + V < n) {
-            store(c01, c, i, j + V, n, alpha, beta, bias, relu, gate);
-            store(c11, c, i + 1, j + V, n, alpha, beta, bias, relu, gate);
-            store(c21, c, i + 2, j + V, n, alpha, beta, bias, relu, gate);
-            store(c31, c, i + 3, j + V, n, alpha, beta, bias, relu, gate);
+        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+        if (alpha != 1f) {
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c10 = c10.mul(alpha);
+            c11 = c11.mul(alpha);
+            c20 = c20.mul(alpha);
+            c21 = c21.mul(alpha);
+            c30 = c30.mul(alpha);
+            c31 = c31.mul(alpha);
         }
+        if (beta != 0f) {
+            c00 = FloatVector.fromArray(S, c, o0, m0).mul(beta).add(c00);
+            c01 = FloatVector.fromArray(S, c, o0 + V, m1).mul(beta).add(c01);
+            c10 = FloatVector.fromArray(S, c, o1, m0).mul(beta).add(c10);
+            c11 = FloatVector.fromArray(S, c, o1 + V, m1).mul(beta).add(c11);
+            c20 = FloatVector.fromArray(S, c, o2, m0).mul(beta).add(c20);
+            c21 = FloatVector.fromArray(S, c, o2 + V, m1).mul(beta).add(c21);
+            c30 = FloatVector.fromArray(S, c, o3, m0).mul(beta).add(c30);
+            c31 = FloatVector.fromArray(S, c, o3 + V, m1).mul(beta).add(c31);
+        }
+        c00.intoArray(c, o0, m0);
+        c01.intoArray(c, o0 + V, m1);
+        c10.intoArray(c, o1, m0);
+        c11.intoArray(c, o1 + V, m1);
+        c20.intoArray(c, o2, m0);
+        c21.intoArray(c, o2 + V, m1);
+        c30.intoArray(c, o3, m0);
+        c31.intoArray(c, o3 + V, m1);
     }
 
     private static void tile1x2(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+                                int n, int k, float alpha, float beta) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
         for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector x = FloatVector.broadcast(S, a[ap]);
             c0 = x.fma(FloatVector.fromArray(S, b, bo), c0);
             c1 = x.fma(FloatVector.fromArray(S, b, bo + V), c1);
         }
-        store(c0, c, i, j, n, alpha, beta, bias, relu, gate);
-        store(c1, c, i, j + V, n, alpha, beta, bias, relu, gate);
+        int o = i * n + j;
+        c0 = c0.mul(alpha);
+        c1 = c1.mul(alpha);
+        if (beta != 0f) {
+            c0 = FloatVector.fromArray(S, c, o).mul(beta).add(c0);
+            c1 = FloatVector.fromArray(S, c, o + V).mul(beta).add(c1);
+        }
+        c0.intoArray(c, o);
+        c1.intoArray(c, o + V);
     }
 
     private static void tile1x2Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                    int n, int k, VectorMask<Float> m0, VectorMask<Float> m1,
-                                    float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+                                    int n, int k, float alpha, float beta) {
+        VectorMask<Float> m0 = S.indexInRange(j, n), m1 = S.indexInRange(j + V, n);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
         for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector x = FloatVector.broadcast(S, a[ap]);
             c0 = x.fma(FloatVector.fromArray(S, b, bo, m0), c0);
             c1 = x.fma(FloatVector.fromArray(S, b, bo + V, m1), c1);
         }
-        store(c0, c, i, j, n, alpha, beta, bias, relu, gate);
-        if (j + V < n) {
-            store(c1, c, i, j + V, n, alpha, beta, bias, relu, gate);
+        int o = i * n + j;
+        c0 = c0.mul(alpha);
+        c1 = c1.mul(alpha);
+        if (beta != 0f) {
+            c0 = FloatVector.fromArray(S, c, o, m0).mul(beta).add(c0);
+            c1 = FloatVector.fromArray(S, c, o + V, m1).mul(beta).add(c1);
         }
+        c0.intoArray(c, o, m0);
+        c1.intoArray(c, o + V, m1);
     }
 
-    /** The epilogue, in registers; columns past n are masked off. */
-    private static void store(FloatVector acc, float[] c, int row, int j, int n,
-                              float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        int off = row * n + j;
-        FloatVector v = alpha == 1f ? acc : acc.mul(alpha);
-        if (j + V <= n) {
-            if (beta != 0f) {
-                v = FloatVector.fromArray(S, c, off).mul(beta).add(v);
+    /**
+     * The rest of the epilogue on a just-stored tile ({@code rows × cols} at (i, j)): bias, ReLU,
+     * gate. A method of its own over the array, not the registers: a call that took vectors would
+     * box them, and inlined into every tile it would exceed what C2 is willing to inline.
+     */
+    private static void finish(float[] c, int i, int rows, int j, int cols, int n,
+                               float[] bias, boolean relu, float[] gate) {
+        for (int r = i; r < i + rows; r++) {
+            for (int q = j; q < j + cols; q += V) {
+                VectorMask<Float> m = S.indexInRange(q, j + cols);
+                int off = r * n + q;
+                FloatVector v = FloatVector.fromArray(S, c, off, m);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(S, bias, q, m));
+                }
+                if (relu) {
+                    v = v.max(0f);
+                }
+                if (gate != null) {
+                    v = v.blend(0f, FloatVector.fromArray(S, gate, off, m).compare(VectorOperators.LE, 0f));
+                }
+                v.intoArray(c, off, m);
             }
-            if (bias != null) {
-                v = v.add(FloatVector.fromArray(S, bias, j));
-            }
-            if (relu) {
-                v = v.max(0f);
-            }
-            if (gate != null) {
-                v = v.blend(0f, FloatVector.fromArray(S, gate, off).compare(VectorOperators.LE, 0f));
-            }
-            v.intoArray(c, off);
-        } else {
-            VectorMask<Float> m = S.indexInRange(j, n);
-            if (beta != 0f) {
-                v = FloatVector.fromArray(S, c, off, m).mul(beta).add(v);
-            }
-            if (bias != null) {
-                v = v.add(FloatVector.fromArray(S, bias, j, m));
-            }
-            if (relu) {
-                v = v.max(0f);
-            }
-            if (gate != null) {
-                v = v.blend(0f, FloatVector.fromArray(S, gate, off, m).compare(VectorOperators.LE, 0f));
-            }
-            v.intoArray(c, off, m);
         }
     }
 
