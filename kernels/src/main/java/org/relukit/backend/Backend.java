@@ -1,5 +1,7 @@
 package org.relukit.backend;
 
+import org.relukit.scalar.ScalarKernels;
+
 /**
  * The kernel set of the teacher-student workload (SPEC §3) over backend-owned tensors.
  *
@@ -116,6 +118,79 @@ public interface Backend extends AutoCloseable {
 
     /** Scales every column of {@code w} to unit L2 norm (columns of norm 0 are left as they are). */
     void normalizeColumns(Tensor w);
+
+    /**
+     * BatchNorm1d in training mode, as PyTorch's: per column j of {@code x[B × N]}, the batch mean
+     * and biased variance, {@code y = γ (x − mean) / sqrt(var + eps) + β}, then ReLU when
+     * {@code relu} (BatchNorm before the ReLU). {@code gamma}, {@code beta} ({@code 1 × N}) are
+     * null without the affine parameters. Writes {@code batchMean} and
+     * {@code batchInvStd = 1/sqrt(var + eps)} for {@link #batchNormBackward}, and moves the running
+     * statistics: {@code running = (1 − momentum)·running + momentum·batch}, with the unbiased
+     * variance {@code var·B/(B − 1)} (the biased one, 0, when B = 1; unchanged when B = 0).
+     *
+     * <p>This default goes through the host (it allocates); a backend overrides it with a kernel.
+     */
+    default void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        Shapes.batchNorm("batchNormTrain", x, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
+        float[] rm = host(runningMean), rv = host(runningVar);
+        float[] out = new float[y.size()], mean = new float[x.cols()], invStd = new float[x.cols()];
+        ScalarKernels.batchNormTrain(host(x), host(gamma), host(beta), rm, rv, momentum, eps, relu, out, mean, invStd,
+                x.rows(), x.cols());
+        upload(out, y);
+        upload(mean, batchMean);
+        upload(invStd, batchInvStd);
+        upload(rm, runningMean);
+        upload(rv, runningVar);
+    }
+
+    /**
+     * BatchNorm1d in eval mode: {@code y = γ (x − runningMean) / sqrt(runningVar + eps) + β}, then
+     * ReLU when {@code relu}; {@code gamma}, {@code beta} may be null. This default goes through the host.
+     */
+    default void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                               float eps, boolean relu, Tensor y) {
+        Shapes.batchNorm("batchNormEval", x, y, null, gamma, beta, runningMean, runningVar);
+        float[] out = new float[y.size()];
+        ScalarKernels.batchNormEval(host(x), host(gamma), host(beta), host(runningMean), host(runningVar), eps, relu,
+                out, x.rows(), x.cols());
+        upload(out, y);
+    }
+
+    /**
+     * Backward of {@link #batchNormTrain} from its {@code batchMean}/{@code batchInvStd}: with
+     * {@code x̂ = (x − mean)·invStd}, {@code dBeta = Σ_rows dy}, {@code dGamma = Σ_rows dy ⊙ x̂} and
+     * {@code dx = γ·invStd·(dy − mean_rows(dy) − x̂ ⊙ mean_rows(dy ⊙ x̂))}, then
+     * {@code dx ⊙ (gate > 0)} when {@code gate} is given (the ReLU below a BatchNorm that follows it).
+     * {@code gamma} (γ = 1), {@code gate}, {@code dGamma} and {@code dBeta} may be null. This default
+     * goes through the host.
+     */
+    default void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                   Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        Shapes.batchNorm("batchNormBackward", x, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
+        Shapes.same(x, dx, "batchNormBackward");
+        float[] out = new float[dx.size()];
+        float[] dg = dGamma == null ? null : new float[dGamma.size()], db = dBeta == null ? null : new float[dBeta.size()];
+        ScalarKernels.batchNormBackward(host(dy), host(x), host(gamma), host(batchMean), host(batchInvStd), host(gate),
+                out, dg, db, x.rows(), x.cols());
+        upload(out, dx);
+        if (dg != null) {
+            upload(dg, dGamma);
+        }
+        if (db != null) {
+            upload(db, dBeta);
+        }
+    }
+
+    /** A copy of {@code t} on the host, or null for an absent tensor; for the defaults that go through the host. */
+    private float[] host(Tensor t) {
+        if (t == null) {
+            return null;
+        }
+        float[] a = new float[t.size()];
+        download(t, a);
+        return a;
+    }
 
     /** Releases everything the backend holds (thread pools, device contexts). */
     @Override

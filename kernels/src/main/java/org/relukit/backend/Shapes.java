@@ -63,4 +63,17 @@ public final class Shapes {
                 && srcRow + count <= src.rows() && dstRow + count <= dst.rows(),
                 "copyRows: rows " + srcRow + "+" + count + " -> " + dstRow + " out of range", src, dst);
     }
+
+    /** BatchNorm1d: {@code y} (and any other batch tensor) shaped like {@code x[B×N]}, every vector (non-null) of N entries. */
+    public static void batchNorm(String what, Tensor x, Tensor y, Tensor gate, Tensor... vectors) {
+        same(x, y, what);
+        if (gate != null) {
+            same(x, gate, what + " gate");
+        }
+        for (Tensor v : vectors) {
+            if (v != null) {
+                require(v.size() == x.cols(), what + ": every statistic and parameter must have one entry per column of x", x, v);
+            }
+        }
+    }
 }

@@ -140,5 +140,32 @@ public class ScalarBackend implements Backend {
     }
 
     @Override
+    public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                               float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        Shapes.batchNorm("batchNormTrain", x, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
+        ScalarKernels.batchNormTrain(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
+                of(runningVar).data, momentum, eps, relu, of(y).data, of(batchMean).data, of(batchInvStd).data,
+                x.rows(), x.cols());
+    }
+
+    @Override
+    public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                              float eps, boolean relu, Tensor y) {
+        Shapes.batchNorm("batchNormEval", x, y, null, gamma, beta, runningMean, runningVar);
+        ScalarKernels.batchNormEval(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
+                of(runningVar).data, eps, relu, of(y).data, x.rows(), x.cols());
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                  Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        Shapes.batchNorm("batchNormBackward", x, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
+        Shapes.same(x, dx, "batchNormBackward");
+        ScalarKernels.batchNormBackward(of(dy).data, of(x).data, dataOrNull(gamma), of(batchMean).data,
+                of(batchInvStd).data, dataOrNull(gate), of(dx).data, dataOrNull(dGamma), dataOrNull(dBeta),
+                x.rows(), x.cols());
+    }
+
+    @Override
     public void close() {}
 }

@@ -170,4 +170,89 @@ public final class ScalarKernels {
             }
         }
     }
+
+    /**
+     * BatchNorm1d in training mode over the columns of {@code x[B×N]} (see
+     * {@code Backend.batchNormTrain}): batch mean, biased variance (two passes, so a large mean
+     * does not cancel the variance away), {@code y = γ x̂ + β} and ReLU when asked, the running
+     * statistics moved by {@code momentum} with the unbiased variance. {@code gamma}/{@code beta}
+     * may be null.
+     */
+    public static void batchNormTrain(float[] x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
+                                      float momentum, float eps, boolean relu, float[] y, float[] mean, float[] invStd,
+                                      int batch, int n) {
+        for (int j = 0; j < n; j++) {
+            float sum = 0f;
+            for (int i = 0; i < batch; i++) {
+                sum += x[i * n + j];
+            }
+            float m = batch == 0 ? 0f : sum / batch;
+            float sq = 0f;
+            for (int i = 0; i < batch; i++) {
+                float d = x[i * n + j] - m;
+                sq += d * d;
+            }
+            float var = batch == 0 ? 0f : sq / batch;
+            mean[j] = m;
+            invStd[j] = (float) (1 / Math.sqrt(var + eps));
+            if (batch > 0) {
+                // PyTorch keeps the unbiased variance; one sample has none, so its biased one (0) is kept.
+                float unbiased = batch > 1 ? sq / (batch - 1) : var;
+                runningMean[j] = (1 - momentum) * runningMean[j] + momentum * m;
+                runningVar[j] = (1 - momentum) * runningVar[j] + momentum * unbiased;
+            }
+            batchNormColumn(x, gamma, beta, m, invStd[j], relu, y, batch, n, j);
+        }
+    }
+
+    /** BatchNorm1d in eval mode: {@code y = γ (x − running mean) / sqrt(running var + eps) + β}, ReLU when asked. */
+    public static void batchNormEval(float[] x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
+                                     float eps, boolean relu, float[] y, int batch, int n) {
+        for (int j = 0; j < n; j++) {
+            float invStd = (float) (1 / Math.sqrt(runningVar[j] + eps));
+            batchNormColumn(x, gamma, beta, runningMean[j], invStd, relu, y, batch, n, j);
+        }
+    }
+
+    /** Column j: {@code y = γ (x − mean)·invStd + β}, ReLU when asked. */
+    private static void batchNormColumn(float[] x, float[] gamma, float[] beta, float mean, float invStd,
+                                        boolean relu, float[] y, int batch, int n, int j) {
+        float g = gamma == null ? 1f : gamma[j], b = beta == null ? 0f : beta[j];
+        for (int i = 0; i < batch; i++) {
+            float v = g * ((x[i * n + j] - mean) * invStd) + b;
+            y[i * n + j] = relu ? Math.max(v, 0f) : v;
+        }
+    }
+
+    /**
+     * BatchNorm1d backward in training mode, from the batch statistics of the forward:
+     * {@code x̂ = (x − mean)·invStd}, {@code dβ = Σ dy}, {@code dγ = Σ dy·x̂},
+     * {@code dx = γ·invStd·(dy − Σdy/B − x̂·Σ(dy·x̂)/B)}, then {@code dx ⊙ (gate > 0)} when a gate is given.
+     * {@code gamma}, {@code gate}, {@code dGamma} and {@code dBeta} may be null.
+     */
+    public static void batchNormBackward(float[] dy, float[] x, float[] gamma, float[] mean, float[] invStd,
+                                         float[] gate, float[] dx, float[] dGamma, float[] dBeta, int batch, int n) {
+        for (int j = 0; j < n; j++) {
+            float m = mean[j], inv = invStd[j];
+            float sumDy = 0f, sumDyXhat = 0f;
+            for (int i = 0; i < batch; i++) {
+                float g = dy[i * n + j];
+                sumDy += g;
+                sumDyXhat += g * (x[i * n + j] - m) * inv;
+            }
+            if (dGamma != null) {
+                dGamma[j] = sumDyXhat;
+            }
+            if (dBeta != null) {
+                dBeta[j] = sumDy;
+            }
+            float scale = (gamma == null ? 1f : gamma[j]) * inv;
+            float meanDy = batch == 0 ? 0f : sumDy / batch, meanDyXhat = batch == 0 ? 0f : sumDyXhat / batch;
+            for (int i = 0; i < batch; i++) {
+                float xhat = (x[i * n + j] - m) * inv;
+                float v = scale * (dy[i * n + j] - meanDy - xhat * meanDyXhat);
+                dx[i * n + j] = gate == null || gate[i * n + j] > 0f ? v : 0f;
+            }
+        }
+    }
 }

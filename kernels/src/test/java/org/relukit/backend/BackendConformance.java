@@ -681,4 +681,171 @@ public abstract class BackendConformance {
                     what, shape, error, tolerance, worst, worst < 0 ? "-" : out[worst], worst < 0 ? "-" : ref[worst]));
         }
     }
+
+    /** BatchNorm1d's defaults (PyTorch's): eps and the running statistics' momentum. */
+    private static final float BN_EPS = 1e-5f, BN_MOMENTUM = 0.1f;
+
+    private Stream<Arguments> batchNormCases() {
+        return matrixShapes().flatMap(s -> Stream.of(
+                Arguments.of(s, false, false), Arguments.of(s, true, false),
+                Arguments.of(s, false, true), Arguments.of(s, true, true)));
+    }
+
+    /**
+     * With two samples or fewer x̂ is ±1 whatever x is (up to eps), so the input gradient is mostly
+     * cancellation and its relative error is no measure; {@link #batchNormBackwardOfTinyBatches}
+     * checks those against an absolute bound.
+     */
+    private Stream<Arguments> batchNormBackwardCases() {
+        return nonEmptyMatrixShapes().filter(s -> s.rows() >= 3).flatMap(s -> Stream.of(
+                Arguments.of(s, false, false), Arguments.of(s, true, false),
+                Arguments.of(s, false, true), Arguments.of(s, true, true)));
+    }
+
+    /** Columns with a mean away from 0, as post-ReLU activations have, so a variance that cancels shows. */
+    private static float[] batchNormInput(RandomTensors random, MatrixShape s) {
+        return random.gaussian(s.size(), 1.5, 2);
+    }
+
+    /**
+     * BatchNorm1d in training mode over {@code x[B×N]}: the output (with and without γ/β, with and
+     * without the ReLU after it), the batch mean and inverse std kept for the backward, and the
+     * running statistics moved with the unbiased variance.
+     */
+    @ParameterizedTest(name = "{0} affine={1} relu={2}")
+    @MethodSource("batchNormCases")
+    void batchNormTrain(MatrixShape s, boolean affine, boolean relu) {
+        int batch = s.rows(), n = s.cols();
+        RandomTensors random = random("batchNormTrain" + affine + relu, s);
+        float[] x = batchNormInput(random, s);
+        float[] gamma = affine ? random.uniform(n, 0.5, 1.5) : null;
+        float[] beta = affine ? random.signed(n) : null;
+        float[] runningMean = random.signed(n), runningVar = random.uniform(n, 0.5, 2);
+        Tensor xt = tensor(x, batch, n);
+        Tensor gt = affine ? tensor(gamma, 1, n) : null, bt = affine ? tensor(beta, 1, n) : null;
+        Tensor rmt = tensor(runningMean, 1, n), rvt = tensor(runningVar, 1, n);
+        Tensor y = poisoned(batch, n), mean = poisoned(1, n), invStd = poisoned(1, n);
+        backend.batchNormTrain(xt, gt, bt, rmt, rvt, BN_MOMENTUM, BN_EPS, relu, y, mean, invStd);
+        double[][] ref = Reference.batchNormTrain(x, gamma, beta, runningMean, runningVar, BN_MOMENTUM, BN_EPS, relu,
+                batch, n);
+        double tolerance = sumTolerance(batch);
+        assertClose("y", s, ref[0], read(y), tolerance);
+        assertClose("batch mean", s, ref[1], read(mean), tolerance);
+        assertClose("batch 1/std", s, ref[2], read(invStd), tolerance);
+        assertClose("running mean", s, ref[3], read(rmt), tolerance);
+        assertClose("running var", s, ref[4], read(rvt), tolerance);
+        assertUnchanged(xt, x, "x");
+        if (affine) {
+            assertUnchanged(gt, gamma, "gamma");
+            assertUnchanged(bt, beta, "beta");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} affine={1} relu={2}")
+    @MethodSource("batchNormCases")
+    void batchNormEval(MatrixShape s, boolean affine, boolean relu) {
+        int batch = s.rows(), n = s.cols();
+        RandomTensors random = random("batchNormEval" + affine + relu, s);
+        float[] x = batchNormInput(random, s);
+        float[] gamma = affine ? random.uniform(n, 0.5, 1.5) : null;
+        float[] beta = affine ? random.signed(n) : null;
+        float[] runningMean = random.gaussian(n, 1.5, 1), runningVar = random.uniform(n, 0.5, 5);
+        Tensor xt = tensor(x, batch, n);
+        Tensor gt = affine ? tensor(gamma, 1, n) : null, bt = affine ? tensor(beta, 1, n) : null;
+        Tensor rmt = tensor(runningMean, 1, n), rvt = tensor(runningVar, 1, n);
+        Tensor y = poisoned(batch, n);
+        backend.batchNormEval(xt, gt, bt, rmt, rvt, BN_EPS, relu, y);
+        assertClose("y", s, Reference.batchNormEval(x, gamma, beta, runningMean, runningVar, BN_EPS, relu, batch, n),
+                read(y), sumTolerance(1));
+        assertUnchanged(xt, x, "x");
+        assertUnchanged(rmt, runningMean, "running mean");
+        assertUnchanged(rvt, runningVar, "running var");
+    }
+
+    /**
+     * The backward against the chain rule through the batch mean and variance, in float64, from
+     * the forward's statistics of {@code x}: {@code dx} (gated by a ReLU's output when asked),
+     * {@code dγ} and {@code dβ} (absent without the affine parameters).
+     */
+    @ParameterizedTest(name = "{0} affine={1} gated={2}")
+    @MethodSource("batchNormBackwardCases")
+    void batchNormBackward(MatrixShape s, boolean affine, boolean gated) {
+        int batch = s.rows(), n = s.cols();
+        RandomTensors random = random("batchNormBackward" + affine + gated, s);
+        float[] x = batchNormInput(random, s);
+        float[] dy = random.gaussian(s.size(), 0, 1);
+        float[] gamma = affine ? random.uniform(n, 0.5, 1.5) : null;
+        float[] gate = gated ? random.relu(s.size()) : null;
+        double[][] stats = Reference.batchNormTrain(x, null, null, new float[n], new float[n], 1, BN_EPS, false, batch, n);
+        float[] mean = narrow(stats[1]), invStd = narrow(stats[2]);
+        Tensor dyt = tensor(dy, batch, n), xt = tensor(x, batch, n), gt = affine ? tensor(gamma, 1, n) : null;
+        Tensor meant = tensor(mean, 1, n), invStdt = tensor(invStd, 1, n), gatet = gated ? tensor(gate, batch, n) : null;
+        Tensor dx = poisoned(batch, n);
+        Tensor dGamma = affine ? poisoned(1, n) : null, dBeta = affine ? poisoned(1, n) : null;
+        backend.batchNormBackward(dyt, xt, gt, meant, invStdt, gatet, dx, dGamma, dBeta);
+        double[][] ref = Reference.batchNormBackward(dy, x, gamma, mean, invStd, gate, batch, n);
+        double tolerance = sumTolerance(batch);
+        assertClose("dx", s, ref[0], read(dx), tolerance);
+        if (affine) {
+            assertClose("dgamma", s, ref[1], read(dGamma), tolerance);
+            assertClose("dbeta", s, ref[2], read(dBeta), tolerance);
+        }
+        assertUnchanged(dyt, dy, "dy");
+        assertUnchanged(xt, x, "x");
+    }
+
+    @ParameterizedTest(name = "batch={0}")
+    @ValueSource(ints = {1, 2})
+    void batchNormBackwardOfTinyBatches(int batch) {
+        int n = 17;
+        RandomTensors random = random("batchNormBackwardTiny", batch);
+        float[] x = random.gaussian(batch * n, 1.5, 2), dy = random.gaussian(batch * n, 0, 1);
+        // Some columns with nearly equal samples, where eps keeps a gradient that float32 resolves.
+        for (int j = 0; j < n && batch == 2; j += 3) {
+            x[n + j] = x[j] + 0.003f * (j + 1);
+        }
+        double[][] stats = Reference.batchNormTrain(x, null, null, new float[n], new float[n], 1, BN_EPS, false, batch, n);
+        float[] mean = narrow(stats[1]), invStd = narrow(stats[2]);
+        Tensor dx = poisoned(batch, n);
+        backend.batchNormBackward(tensor(dy, batch, n), tensor(x, batch, n), null, tensor(mean, 1, n),
+                tensor(invStd, 1, n), null, dx, null, null);
+        double[] ref = Reference.batchNormBackward(dy, x, null, mean, invStd, null, batch, n)[0];
+        float[] out = read(dx);
+        for (int i = 0; i < out.length; i++) {
+            double bound = 1e-5 * invStd[i % n] * 4;
+            int at = i;
+            assertTrue(Math.abs(out[i] - ref[i]) <= bound,
+                    () -> "dx[" + at + "] = " + out[at] + " vs float64 " + ref[at] + " for a batch of " + batch);
+        }
+    }
+
+    @Test
+    void batchNormShapeMismatchesThrow() {
+        RandomTensors random = random("batchNormMismatch", "");
+        Tensor x = tensor(random.signed(4 * 5), 4, 5), y = poisoned(4, 5), y45 = poisoned(5, 4);
+        Tensor v5 = tensor(random.uniform(5, 0.5, 1), 1, 5), v4 = tensor(random.uniform(4, 0.5, 1), 1, 4);
+        Tensor m5 = poisoned(1, 5), s5 = poisoned(1, 5);
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNormTrain(x, v4, null, v5, v5, BN_MOMENTUM, BN_EPS, false, y, m5, s5), "gamma length");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNormTrain(x, null, null, v5, v4, BN_MOMENTUM, BN_EPS, false, y, m5, s5), "running var");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNormTrain(x, null, null, v5, v5, BN_MOMENTUM, BN_EPS, false, y45, m5, s5), "y shape");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNormEval(x, null, v4, v5, v5, BN_EPS, true, y), "beta length");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNormBackward(y, x, null, v5, v5, y45, y, null, null), "gate shape");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNormBackward(y, x, null, v5, v5, null, y, v4, null), "dgamma length");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNormBackward(y45, x, null, v5, v5, null, y, null, null), "dy shape");
+    }
+
+    private static float[] narrow(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) x[i];
+        }
+        return out;
+    }
 }

@@ -282,4 +282,90 @@ public final class Reference {
         }
         return out;
     }
+
+    /**
+     * BatchNorm1d in training mode over the columns of {@code x[B×N]}: returns {y, batch mean,
+     * 1/sqrt(biased var + eps), running mean, running var} with the running statistics moved by
+     * {@code momentum} using the unbiased variance (the biased one, 0, for one sample; unchanged
+     * for none). {@code gamma}/{@code beta} may be null; ReLU after the affine step when {@code relu}.
+     */
+    public static double[][] batchNormTrain(float[] x, float[] gamma, float[] beta, float[] runningMean,
+                                            float[] runningVar, double momentum, double eps, boolean relu,
+                                            int batch, int n) {
+        double[] mean = new double[n], invStd = new double[n];
+        double[] rm = widen(runningMean), rv = widen(runningVar);
+        for (int j = 0; j < n; j++) {
+            double sum = 0;
+            for (int i = 0; i < batch; i++) {
+                sum += x[i * n + j];
+            }
+            mean[j] = batch == 0 ? 0 : sum / batch;
+            double sq = 0;
+            for (int i = 0; i < batch; i++) {
+                sq += (x[i * n + j] - mean[j]) * (x[i * n + j] - mean[j]);
+            }
+            double var = batch == 0 ? 0 : sq / batch;
+            invStd[j] = 1 / Math.sqrt(var + eps);
+            if (batch > 0) {
+                rm[j] = (1 - momentum) * rm[j] + momentum * mean[j];
+                rv[j] = (1 - momentum) * rv[j] + momentum * (batch > 1 ? sq / (batch - 1) : var);
+            }
+        }
+        return new double[][] {batchNormApply(x, gamma, beta, mean, invStd, relu, batch, n), mean, invStd, rm, rv};
+    }
+
+    /** BatchNorm1d in eval mode: {@code γ (x − runningMean) / sqrt(runningVar + eps) + β}, ReLU when asked. */
+    public static double[] batchNormEval(float[] x, float[] gamma, float[] beta, float[] runningMean,
+                                         float[] runningVar, double eps, boolean relu, int batch, int n) {
+        double[] invStd = new double[n];
+        for (int j = 0; j < n; j++) {
+            invStd[j] = 1 / Math.sqrt(runningVar[j] + eps);
+        }
+        return batchNormApply(x, gamma, beta, widen(runningMean), invStd, relu, batch, n);
+    }
+
+    private static double[] batchNormApply(float[] x, float[] gamma, float[] beta, double[] mean, double[] invStd,
+                                           boolean relu, int batch, int n) {
+        double[] y = new double[batch * n];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < n; j++) {
+                double v = (x[i * n + j] - mean[j]) * invStd[j] * (gamma == null ? 1 : gamma[j])
+                        + (beta == null ? 0 : beta[j]);
+                y[i * n + j] = relu ? Math.max(v, 0) : v;
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Backward of BatchNorm1d in training mode, written from the chain rule through the batch
+     * mean and variance (not the kernels' folded form): with {@code x̂ = (x − mean)·invStd},
+     * {@code dx̂ = γ dy}, {@code dvar = Σ dx̂ (x − mean) · (−½) invStd³},
+     * {@code dmean = −invStd Σ dx̂ − 2 dvar Σ(x − mean)/B},
+     * {@code dx = dx̂ invStd + 2 dvar (x − mean)/B + dmean/B}, gated by {@code gate > 0} when given.
+     * Returns {dx, dGamma, dBeta}.
+     */
+    public static double[][] batchNormBackward(float[] dy, float[] x, float[] gamma, float[] mean, float[] invStd,
+                                               float[] gate, int batch, int n) {
+        double[] dx = new double[batch * n], dGamma = new double[n], dBeta = new double[n];
+        for (int j = 0; j < n; j++) {
+            double g = gamma == null ? 1 : gamma[j], inv = invStd[j], m = mean[j];
+            double dVar = 0, sumDxhat = 0, sumCentred = 0;
+            for (int i = 0; i < batch; i++) {
+                double centred = x[i * n + j] - m, dxhat = g * dy[i * n + j];
+                dBeta[j] += dy[i * n + j];
+                dGamma[j] += dy[i * n + j] * centred * inv;
+                dVar += dxhat * centred * -0.5 * inv * inv * inv;
+                sumDxhat += dxhat;
+                sumCentred += centred;
+            }
+            double dMean = -inv * sumDxhat - 2 * dVar * sumCentred / batch;
+            for (int i = 0; i < batch; i++) {
+                double centred = x[i * n + j] - m;
+                double v = g * dy[i * n + j] * inv + 2 * dVar * centred / batch + dMean / batch;
+                dx[i * n + j] = gate == null || gate[i * n + j] > 0 ? v : 0;
+            }
+        }
+        return new double[][] {dx, dGamma, dBeta};
+    }
 }

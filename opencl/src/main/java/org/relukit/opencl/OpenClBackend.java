@@ -62,13 +62,13 @@ import org.relukit.backend.Tensor;
 
 /**
  * The kernels of {@link Backend} as OpenCL C ({@code gemm.cl}, {@code elementwise.cl},
- * {@code columns.cl}) on one device. Every product goes through the one tiled GEMM with a fused
- * epilogue; a kernel call only enqueues on an in-order queue, and only {@link #upload},
- * {@link #download} and the loss of {@link #mseLoss} wait for the device. Not thread-safe: one
- * training loop drives one backend.
+ * {@code columns.cl}, {@code batchnorm.cl}) on one device. Every product goes through the one
+ * tiled GEMM with a fused epilogue; a kernel call only enqueues on an in-order queue, and only
+ * {@link #upload}, {@link #download} and the loss of {@link #mseLoss} wait for the device. Not
+ * thread-safe: one training loop drives one backend.
  */
 public final class OpenClBackend implements Backend {
-    private static final String[] SOURCES = {"gemm.cl", "elementwise.cl", "columns.cl"};
+    private static final String[] SOURCES = {"gemm.cl", "elementwise.cl", "columns.cl", "batchnorm.cl"};
 
     // The flags of gemm.cl.
     private static final int TRANS_A = 1;
@@ -118,6 +118,9 @@ public final class OpenClBackend implements Backend {
     private cl_kernel columnSums;
     private cl_kernel columnStats;
     private cl_kernel normalizeColumns;
+    private cl_kernel batchNormTrain;
+    private cl_kernel batchNormEval;
+    private cl_kernel batchNormBackward;
 
     /** Stands for an empty tensor and for an absent argument, since a kernel argument cannot be null. */
     private cl_mem placeholder;
@@ -173,6 +176,9 @@ public final class OpenClBackend implements Backend {
             columnSums = kernel("column_sums");
             columnStats = kernel("column_stats");
             normalizeColumns = kernel("normalize_columns");
+            batchNormTrain = kernel("batch_norm_train");
+            batchNormEval = kernel("batch_norm_eval");
+            batchNormBackward = kernel("batch_norm_backward");
             long[] gemmGroup = new long[1];
             clGetKernelWorkGroupInfo(gemm, id, CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(gemmGroup), null);
             if (gemmGroup[0] < this.tiles.threads()) {
@@ -420,6 +426,40 @@ public final class OpenClBackend implements Backend {
     public void normalizeColumns(Tensor w) {
         args(normalizeColumns, w.rows(), w.cols(), mem(w));
         runColumns(normalizeColumns, w.cols());
+    }
+
+    @Override
+    public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                               float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        Shapes.batchNorm("batchNormTrain", x, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
+        args(batchNormTrain, x.rows(), x.cols(), mem(x), optional(gamma), flag(gamma), optional(beta), flag(beta),
+                mem(runningMean), mem(runningVar), momentum, eps, relu ? 1 : 0, mem(y), mem(batchMean), mem(batchInvStd));
+        runColumns(batchNormTrain, x.cols());
+    }
+
+    @Override
+    public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                              float eps, boolean relu, Tensor y) {
+        Shapes.batchNorm("batchNormEval", x, y, null, gamma, beta, runningMean, runningVar);
+        args(batchNormEval, x.rows(), x.cols(), mem(x), optional(gamma), flag(gamma), optional(beta), flag(beta),
+                mem(runningMean), mem(runningVar), eps, relu ? 1 : 0, mem(y));
+        runColumns(batchNormEval, x.cols());
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                  Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        Shapes.batchNorm("batchNormBackward", x, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
+        Shapes.same(x, dx, "batchNormBackward");
+        args(batchNormBackward, x.rows(), x.cols(), mem(dy), mem(x), optional(gamma), flag(gamma), mem(batchMean),
+                mem(batchInvStd), optional(gate), flag(gate), mem(dx), optional(dGamma), flag(dGamma),
+                optional(dBeta), flag(dBeta));
+        runColumns(batchNormBackward, x.cols());
+    }
+
+    /** 1 for a present tensor, 0 for an absent one (which the kernel gets as the placeholder). */
+    private static int flag(Tensor t) {
+        return t == null ? 0 : 1;
     }
 
     /**
