@@ -10,9 +10,15 @@ import org.relukit.stats.BestMatch;
  * @param epoch        -1 before training, else the epoch just finished (0-based)
  * @param split        "train" or "eval"
  * @param stepsPerSecond training speed over the epoch just finished (0 before training)
+ * @param weightDrift  {@code --stats_w}: per layer of the student (output layer last); empty when off
+ * @param relations    {@code --stats_H}: the H and β summaries; null when off
  */
 public record Evaluation(int trial, int epoch, String split, float loss, List<BestMatch> layers,
-                         double stepsPerSecond) {
+                         double stepsPerSecond, List<WeightDrift> weightDrift, RelationStats relations) {
+    public Evaluation {
+        layers = List.copyOf(layers);
+        weightDrift = List.copyOf(weightDrift);
+    }
 
     public float[] bestCorrMin() {
         float[] out = new float[layers.size()];

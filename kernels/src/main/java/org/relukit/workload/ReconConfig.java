@@ -32,6 +32,21 @@ public final class ReconConfig {
     public boolean sameSign = false;
     public boolean crossEntropy = false;
     public boolean regenDatasetEachEpoch = false;
+    /** BatchNorm1d after every hidden layer of the student; with {@code bnAffine}, trained γ and β. */
+    public boolean bn = false;
+    public boolean bnAffine = false;
+    /** BatchNorm between the linear map and the ReLU instead of after the ReLU (student and teacher). */
+    public boolean bnBeforeRelu = false;
+    /**
+     * BatchNorm1d in the teacher too. The teacher is fixed: γ = 1, β = 0 (PyTorch's initial values,
+     * also with {@code teacherBnAffine}) and running statistics computed once over the training set.
+     */
+    public boolean teacherBn = false;
+    public boolean teacherBnAffine = false;
+    /** Per layer, the student's weight norms and their drift from the initialisation, in every evaluation. */
+    public boolean statsW = false;
+    /** The H and β matrices relating student to teacher and student to itself, in every evaluation. */
+    public boolean statsH = false;
     public int trainSize = 100_000;
     public int evalSize = 1_024;
 
@@ -69,6 +84,19 @@ public final class ReconConfig {
         }
         if (perturb != null && (!(perturb >= 0) || perturb.isInfinite())) {
             throw new IllegalArgumentException("--perturb must be a standard deviation >= 0, got " + perturb);
+        }
+        if (bnAffine && !bn) {
+            throw new IllegalArgumentException("--bn_affine gives the student's BatchNorm its γ and β: add --bn");
+        }
+        if (teacherBnAffine && !teacherBn) {
+            throw new IllegalArgumentException("--teacher_bn_affine gives the teacher's BatchNorm its γ and β: add --teacher_bn");
+        }
+        if (bnBeforeRelu && !bn && !teacherBn) {
+            throw new IllegalArgumentException("--bn_before_relu places a BatchNorm: add --bn or --teacher_bn");
+        }
+        if (bn && (batchsize < 2 || trainSize % batchsize == 1)) {
+            throw new IllegalArgumentException("--bn needs at least 2 samples in every batch (a batch variance), but --batchsize "
+                    + batchsize + " with --train_size " + trainSize + " leaves a batch of 1: change either");
         }
         if (sameDir && sameSign) {
             throw new IllegalArgumentException("--same_dir and --same_sign exclude each other: pick one");

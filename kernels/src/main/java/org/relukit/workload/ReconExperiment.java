@@ -63,11 +63,14 @@ public final class ReconExperiment {
         float[] eval = Initialisation.gaussian(dataRng, config.evalSize * d, config.dataStd);
         List<TrialResult> results = new ArrayList<>();
         int firstTrial = from == null ? 0 : from.trialFinished(config) ? from.trial() + 1 : from.trial();
-        try (Network teacher = new Network(backend, teacherLayers);
+        try (Network teacher = new Network(backend, teacherLayers, norms(teacherLayers, config.teacherBn,
+                     config.teacherBnAffine), config.bnBeforeRelu);
              Tensor trainSet = backend.allocate(config.trainSize, d);
              Tensor shuffled = backend.allocate(config.trainSize, d);
              Tensor evalSet = backend.allocate(config.evalSize, d)) {
             backend.upload(eval, evalSet);
+            backend.upload(train, trainSet);
+            teacher.fitRunningStatistics(trainSet);
             for (int trial = firstTrial; trial < config.numTrial && !stopped; trial++) {
                 Checkpoint start = from != null && from.trial() == trial ? from : null;
                 results.add(new Trial(trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet, listener)
@@ -75,6 +78,20 @@ public final class ReconExperiment {
             }
         }
         return results;
+    }
+
+    /**
+     * PyTorch's initial BatchNorm for each hidden layer of {@code layers}, or none. The teacher's
+     * keeps γ = 1, β = 0 (nothing trains it) and gets its running statistics from the training set
+     * ({@link Network#fitRunningStatistics}): the seed's teacher, always in eval mode, kept the
+     * initial mean 0 and variance 1, which makes its BatchNorm all but the identity.
+     */
+    private static List<BatchNormLayer> norms(List<Layer> layers, boolean bn, boolean affine) {
+        List<BatchNormLayer> norms = new ArrayList<>();
+        for (int l = 0; bn && l + 1 < layers.size(); l++) {
+            norms.add(BatchNormLayer.initial(layers.get(l).n(), affine));
+        }
+        return norms;
     }
 
     private static boolean sameShapes(List<Layer> a, List<Layer> b) {
@@ -123,15 +140,22 @@ public final class ReconExperiment {
             float[] host = originalTrain;
             float[] shuffledHost = new float[host.length];
             int[] order = new int[config.trainSize];
-            List<Layer> initial = start != null ? start.student()
-                    : TeacherStudent.student(config, teacherLayers, random(config.seed, trial, -1));
+            List<Layer> initialised = TeacherStudent.student(config, teacherLayers, random(config.seed, trial, -1));
+            List<Layer> initial = start != null ? start.student() : initialised;
+            List<BatchNormLayer> norms = start != null ? start.studentNorms()
+                    : norms(initialised, config.bn, config.bnAffine);
+            if (norms.isEmpty() == config.bn) {
+                throw new IllegalArgumentException("the checkpoint " + (config.bn ? "has no" : "has")
+                        + " BatchNorm state, the run's flags say " + (config.bn ? "--bn" : "no --bn"));
+            }
             backend.upload(originalTrain, trainSet);
-            try (Network student = new Network(backend, initial);
+            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu);
                  Sgd sgd = new Sgd(backend, student, config.momentum, config.weightDecay, config.normalize);
                  TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy);
                  TrainingStep tail = tailRows == 0 ? null
                          : new TrainingStep(backend, teacher, student, sgd, tailRows, config.crossEntropy);
-                 Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches * config.evalBatchsize)) {
+                 Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches * config.evalBatchsize,
+                         config.statsW ? initialised : null, config.statsH)) {
                 int firstEpoch = 0, firstStep = 0;
                 if (start != null) {
                     sgd.uploadVelocities(start.velocities());
@@ -155,7 +179,7 @@ public final class ReconExperiment {
                         if (stopRequested) {
                             stopped = true;
                             listener.onCheckpoint(new Checkpoint(trial, epoch, step, teacherLayers,
-                                    student.download(), sgd.downloadVelocities()));
+                                    student.download(), sgd.downloadVelocities(), student.downloadNorms()));
                             return result(-1);
                         }
                         float loss = step < fullSteps
@@ -171,7 +195,7 @@ public final class ReconExperiment {
                     }
                     evaluate(evaluator, epoch, (steps - from) / ((System.nanoTime() - begin) / 1e9));
                     listener.onCheckpoint(new Checkpoint(trial, epoch + 1, 0, teacherLayers,
-                            student.download(), sgd.downloadVelocities()));
+                            student.download(), sgd.downloadVelocities(), student.downloadNorms()));
                 }
             }
             return result(-1);

@@ -2,12 +2,16 @@ package org.relukit.workload;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
  * The student's optimiser. Plain SGD runs fused into the weight-gradient kernel; momentum or
- * weight decay need the gradient and a velocity per parameter, allocated here once.
+ * weight decay need the gradient and a velocity per parameter, allocated here once. BatchNorm's
+ * γ and β (with {@code --bn_affine}) are parameters like the others, as in PyTorch's
+ * {@code optim.SGD(student.parameters())}: their gradients land in {@link #gammaGrad}/{@link #betaGrad}
+ * and {@link #updateNorm} applies them (plain SGD uses the velocity as scratch for the gradient).
  */
 final class Sgd implements AutoCloseable {
     private final Backend backend;
@@ -16,6 +20,8 @@ final class Sgd implements AutoCloseable {
     private final float weightDecay;
     private final boolean normalize;
     private final Tensor[] gradW, gradB, velocityW, velocityB;
+    /** Per hidden layer; null without affine BatchNorm. */
+    private final Tensor[] gradGamma, gradBeta, velocityGamma, velocityBeta;
 
     Sgd(Backend backend, Network student, double momentum, double weightDecay, boolean normalize) {
         this.backend = backend;
@@ -37,6 +43,20 @@ final class Sgd implements AutoCloseable {
                     gradB[l] = backend.allocate(1, w.rows());
                     velocityB[l] = zeroed(1, w.rows());
                 }
+            }
+        }
+        int hidden = student.hiddenCount();
+        gradGamma = new Tensor[hidden];
+        gradBeta = new Tensor[hidden];
+        velocityGamma = new Tensor[hidden];
+        velocityBeta = new Tensor[hidden];
+        for (int l = 0; l < hidden; l++) {
+            if (student.bnGamma[l] != null) {
+                int n = student.width(l);
+                gradGamma[l] = backend.allocate(1, n);
+                gradBeta[l] = backend.allocate(1, n);
+                velocityGamma[l] = zeroed(1, n);
+                velocityBeta[l] = zeroed(1, n);
             }
         }
     }
@@ -65,35 +85,65 @@ final class Sgd implements AutoCloseable {
         }
     }
 
-    /** The velocities, weights and biases of each layer in turn; empty for plain SGD. */
+    /** dL/dγ of hidden layer l's BatchNorm, for the backward to write; null without affine BatchNorm. */
+    Tensor gammaGrad(int l) {
+        return gradGamma[l];
+    }
+
+    /** dL/dβ of hidden layer l's BatchNorm; null without affine BatchNorm. */
+    Tensor betaGrad(int l) {
+        return gradBeta[l];
+    }
+
+    /** Moves hidden layer l's γ and β by their gradients (nothing without affine BatchNorm). */
+    void updateNorm(int l, float lr) {
+        if (gradGamma[l] == null) {
+            return;
+        }
+        backend.sgdUpdate(student.bnGamma[l], gradGamma[l], velocityGamma[l], lr, momentum, weightDecay);
+        backend.sgdUpdate(student.bnBeta[l], gradBeta[l], velocityBeta[l], lr, momentum, weightDecay);
+    }
+
+    /** The momentum buffers that carry state; empty for plain SGD. */
+    private List<Tensor> velocities() {
+        List<Tensor> out = new ArrayList<>();
+        if (isPlain()) {
+            return out;
+        }
+        // Weights and bias of each layer in turn, then γ and β of each BatchNorm (the checkpoint's order).
+        for (int l = 0; l < velocityW.length; l++) {
+            out.add(velocityW[l]);
+            out.add(velocityB[l]);
+        }
+        for (int l = 0; l < velocityGamma.length; l++) {
+            out.add(velocityGamma[l]);
+            out.add(velocityBeta[l]);
+        }
+        out.removeIf(Objects::isNull);
+        return out;
+    }
+
+    /** The velocities of the weights and biases of each layer in turn, then of each BatchNorm's γ and β; empty for plain SGD. */
     List<float[]> downloadVelocities() {
         List<float[]> out = new ArrayList<>();
-        for (int l = 0; l < velocityW.length && !isPlain(); l++) {
-            for (Tensor v : new Tensor[] {velocityW[l], velocityB[l]}) {
-                if (v != null) {
-                    float[] host = new float[v.size()];
-                    backend.download(v, host);
-                    out.add(host);
-                }
-            }
+        for (Tensor v : velocities()) {
+            float[] host = new float[v.size()];
+            backend.download(v, host);
+            out.add(host);
         }
         return out;
     }
 
     void uploadVelocities(List<float[]> velocities) {
-        int i = 0;
-        for (int l = 0; l < velocityW.length && !isPlain(); l++) {
-            for (Tensor v : new Tensor[] {velocityW[l], velocityB[l]}) {
-                if (v != null) {
-                    if (i >= velocities.size() || velocities.get(i).length != v.size()) {
-                        throw new IllegalArgumentException("the checkpoint's velocities do not fit this student and optimiser");
-                    }
-                    backend.upload(velocities.get(i++), v);
-                }
-            }
-        }
-        if (i != velocities.size()) {
+        List<Tensor> mine = velocities();
+        if (mine.size() != velocities.size()) {
             throw new IllegalArgumentException("the checkpoint's velocities do not fit this student and optimiser");
+        }
+        for (int i = 0; i < mine.size(); i++) {
+            if (velocities.get(i).length != mine.get(i).size()) {
+                throw new IllegalArgumentException("the checkpoint's velocities do not fit this student and optimiser");
+            }
+            backend.upload(velocities.get(i), mine.get(i));
         }
     }
 
@@ -108,7 +158,8 @@ final class Sgd implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor[] group : new Tensor[][] {gradW, gradB, velocityW, velocityB}) {
+        for (Tensor[] group : new Tensor[][] {gradW, gradB, velocityW, velocityB,
+                gradGamma, gradBeta, velocityGamma, velocityBeta}) {
             for (Tensor t : group) {
                 if (t != null) {
                     t.close();

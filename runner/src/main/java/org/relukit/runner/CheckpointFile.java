@@ -12,14 +12,18 @@ import org.relukit.workload.Checkpoint;
 
 /**
  * The checkpoint format, JSON so any tool can load it back:
- * {@code {"format": "relukit-checkpoint/1", "trial", "epoch", "step", "teacher", "student", "velocities"}}
- * where (epoch, step) is the next step to run, each network is a list of layers
+ * {@code {"format": "relukit-checkpoint/2", "trial", "epoch", "step", "teacher", "student", "velocities",
+ * "studentNorms"}} where (epoch, step) is the next step to run, each network is a list of layers
  * {@code {"n", "k", "weights": [n·k floats, row-major, row = fan-in of a node], "bias": [n] or null}}
- * lowest first, and velocities are the momentum buffers (weights then bias of each layer).
+ * lowest first, velocities are the momentum buffers (weights then bias of each layer, then γ and β
+ * of each BatchNorm), and studentNorms the student's BatchNorm after each hidden layer
+ * {@code {"n", "gamma": [n] or null, "beta": [n] or null, "runningMean": [n], "runningVar": [n]}}
+ * (empty without {@code --bn}). Version 1, which had no studentNorms, still reads.
  * Floats are written in their shortest exact form, so a loaded checkpoint is bit-identical.
  */
 final class CheckpointFile {
-    static final String FORMAT = "relukit-checkpoint/1";
+    static final String FORMAT = "relukit-checkpoint/2";
+    private static final String FORMAT_1 = "relukit-checkpoint/1";
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private CheckpointFile() {}
@@ -33,8 +37,9 @@ final class CheckpointFile {
     static Checkpoint read(Path file) {
         try {
             JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            if (!json.has("format") || !FORMAT.equals(json.get("format").getAsString())) {
-                throw new IllegalArgumentException(file + " is not a " + FORMAT + " checkpoint");
+            String format = json.has("format") ? json.get("format").getAsString() : "";
+            if (!format.equals(FORMAT) && !format.equals(FORMAT_1)) {
+                throw new IllegalArgumentException(file + " is not a " + FORMAT + " (or " + FORMAT_1 + ") checkpoint");
             }
             return GSON.fromJson(json, Checkpoint.class);
         } catch (IOException | JsonParseException | IllegalStateException e) {

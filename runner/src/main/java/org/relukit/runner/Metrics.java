@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Map;
 import org.relukit.stats.BestMatch;
 import org.relukit.workload.Evaluation;
+import org.relukit.workload.MatrixSummary;
+import org.relukit.workload.RelationStats;
+import org.relukit.workload.WeightDrift;
 
 /** The JSON form of results: one object per line of metrics.jsonl. */
 final class Metrics {
@@ -28,6 +31,40 @@ final class Metrics {
         m.put("best_corr_mean", e.bestCorrMean());
         m.put("best_corr_max", e.bestCorrMax());
         m.put("steps_per_s", e.stepsPerSecond());
+        if (!e.weightDrift().isEmpty()) {
+            putWeightDrift(m, e.weightDrift());
+        }
+        if (e.relations() != null) {
+            RelationStats r = e.relations();
+            m.put("H_st", summaries(r.hStudentTeacher()));
+            m.put("H_ss", summaries(r.hStudentStudent()));
+            m.put("beta_st", summaries(r.betaStudentTeacher()));
+            m.put("beta_ss", summaries(r.betaStudentStudent()));
+        }
+        return m;
+    }
+
+    /** --stats_w: one array per quantity, one entry per student layer (the output layer last). */
+    private static void putWeightDrift(Map<String, Object> m, List<WeightDrift> layers) {
+        m.put("w_norm", layers.stream().mapToDouble(WeightDrift::norm).toArray());
+        m.put("w_rms", layers.stream().mapToDouble(WeightDrift::rms).toArray());
+        m.put("w_drift_rms", layers.stream().mapToDouble(WeightDrift::driftRms).toArray());
+        m.put("w_drift_rel", layers.stream().mapToDouble(WeightDrift::driftRel).toArray());
+        m.put("w_drift_rel_col_min", layers.stream().mapToDouble(WeightDrift::colDriftRelMin).toArray());
+        m.put("w_drift_rel_col_mean", layers.stream().mapToDouble(WeightDrift::colDriftRelMean).toArray());
+        m.put("w_drift_rel_col_max", layers.stream().mapToDouble(WeightDrift::colDriftRelMax).toArray());
+    }
+
+    /** --stats_H: per matrix kind, one array per summary, one entry per hidden layer; diagonal ones for square matrices only. */
+    private static Map<String, Object> summaries(List<MatrixSummary> layers) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("fro", layers.stream().mapToDouble(MatrixSummary::frobenius).toArray());
+        m.put("mean_abs", layers.stream().mapToDouble(MatrixSummary::meanAbs).toArray());
+        m.put("max_abs", layers.stream().mapToDouble(MatrixSummary::maxAbs).toArray());
+        if (layers.stream().allMatch(MatrixSummary::square)) {
+            m.put("diag_mean", layers.stream().mapToDouble(MatrixSummary::diagMean).toArray());
+            m.put("offdiag_mean_abs", layers.stream().mapToDouble(MatrixSummary::offDiagMeanAbs).toArray());
+        }
         return m;
     }
 

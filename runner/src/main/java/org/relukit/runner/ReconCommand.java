@@ -98,6 +98,32 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--regen_dataset_each_epoch", "--regen-dataset-each-epoch"}, description = "Draw a new training set every epoch (default: ${DEFAULT-VALUE}).")
     boolean regenDatasetEachEpoch;
 
+    @Option(names = "--bn", description = "BatchNorm1d in every hidden layer of the student, after the ReLU unless --bn_before_relu (default: ${DEFAULT-VALUE}).")
+    boolean bn;
+
+    @Option(names = {"--bn_affine", "--bn-affine"}, description = "The student's BatchNorm has trained scale and shift (γ, β); needs --bn (default: ${DEFAULT-VALUE}).")
+    boolean bnAffine;
+
+    @Option(names = {"--bn_before_relu", "--bn-before-relu"},
+            description = "BatchNorm between each linear map and its ReLU instead of after the ReLU, in student and teacher (default: ${DEFAULT-VALUE}).")
+    boolean bnBeforeRelu;
+
+    @Option(names = {"--teacher_bn", "--teacher-bn"},
+            description = "BatchNorm1d in the teacher too: fixed, with running statistics taken once over the training set (default: ${DEFAULT-VALUE}).")
+    boolean teacherBn;
+
+    @Option(names = {"--teacher_bn_affine", "--teacher-bn-affine"},
+            description = "The teacher's BatchNorm has γ, β (fixed at 1 and 0, as PyTorch initialises them); needs --teacher_bn (default: ${DEFAULT-VALUE}).")
+    boolean teacherBnAffine;
+
+    @Option(names = {"--stats_w", "--stats-w"},
+            description = "Add each layer's weight norm and drift from the initialisation to every metrics record (default: ${DEFAULT-VALUE}).")
+    boolean statsW;
+
+    @Option(names = {"--stats_H", "--stats-H", "--stats-h"},
+            description = "Add summaries of the H and β matrices, student-teacher and student-student, to every metrics record (default: ${DEFAULT-VALUE}).")
+    boolean statsH;
+
     @Option(names = "--dataset", defaultValue = "gaussian", description = "Input distribution; only gaussian (default: ${DEFAULT-VALUE}).")
     String dataset;
 
@@ -146,6 +172,13 @@ final class ReconCommand implements Callable<Integer> {
         c.sameSign = sameSign;
         c.crossEntropy = crossEntropy;
         c.regenDatasetEachEpoch = regenDatasetEachEpoch;
+        c.bn = bn;
+        c.bnAffine = bnAffine;
+        c.bnBeforeRelu = bnBeforeRelu;
+        c.teacherBn = teacherBn;
+        c.teacherBnAffine = teacherBnAffine;
+        c.statsW = statsW;
+        c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
         c.validate();
@@ -297,6 +330,13 @@ final class ReconCommand implements Callable<Integer> {
         m.put("same_sign", c.sameSign);
         m.put("cross_entropy", c.crossEntropy);
         m.put("regen_dataset_each_epoch", c.regenDatasetEachEpoch);
+        m.put("bn", c.bn);
+        m.put("bn_affine", c.bnAffine);
+        m.put("bn_before_relu", c.bnBeforeRelu);
+        m.put("teacher_bn", c.teacherBn);
+        m.put("teacher_bn_affine", c.teacherBnAffine);
+        m.put("stats_w", c.statsW);
+        m.put("stats_H", c.statsH);
         m.put("dataset", dataset);
         m.put("train_size", c.trainSize);
         m.put("eval_size", c.evalSize);
