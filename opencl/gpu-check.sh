@@ -114,7 +114,7 @@ run() {
 
     say "conformance tests (skipping forbidden)"
     local tests=0
-    RELUKIT_REQUIRE_OPENCL=1 timeout 200 "$java" "${jvm[@]}" -Drelukit.requireOpenCL=true \
+    RELUKIT_REQUIRE_OPENCL=1 timeout 180 "$java" "${jvm[@]}" -Drelukit.requireOpenCL=true \
         -jar "$lib/junit-platform-console-standalone.jar" execute --disable-banner --details=summary --fail-if-no-tests \
         --class-path "$lib/relukit.jar:$lib/relukit-kernels-tests.jar:$lib/relukit-opencl-tests.jar" \
         $(sed 's/^/--select-class /' "$lib/opencl-tests.txt") || tests=$?
@@ -131,8 +131,8 @@ run() {
     # A CPU baseline from the same machine, with few steps: one thread of SIMD is slow at these batches.
     for batch in 1024 4096; do
         local out
-        out=$(timeout 40 "$java" "${jvm[@]}" -jar "$lib/relukit.jar" bench --backend=simd \
-            --batch "$batch" --threads 1 --steps 10 2>&1) || true
+        out=$(timeout 60 "$java" "${jvm[@]}" -jar "$lib/relukit.jar" bench --backend=simd \
+            --batch "$batch" --threads 1 --steps $((30 * 1024 / batch)) 2>&1) || true
         results+=("simd 1 thread batch $batch: $(grep -o 'steps_per_s=.*' <<<"$out" || echo 'no figure')")
     done
 
