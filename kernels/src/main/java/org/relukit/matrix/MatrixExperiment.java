@@ -22,6 +22,8 @@ public final class MatrixExperiment {
 
     private final Backend backend;
     private final MatrixConfig config;
+    private volatile boolean stopRequested;
+    private boolean stopped;
 
     public MatrixExperiment(Backend backend, MatrixConfig config) {
         config.validate();
@@ -38,8 +40,19 @@ public final class MatrixExperiment {
         return MatrixInit.teacher(config, stream(config.seed, TEACHER_STREAM));
     }
 
-    /** @return the last report: the state after the last iteration */
+    /** Asks a running experiment to stop after the current iteration, which it then reports; safe from any thread. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Whether the last run ended on {@link #requestStop()} rather than after {@code num_iter} iterations. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    /** @return the last report: the state after the last iteration run */
     public MatrixReport run(MatrixListener listener) {
+        stopped = false;
         List<FoldedLayer> teacherLayers = teacher(config);
         List<FoldedLayer> studentLayers = MatrixInit.student(config, teacherLayers, stream(config.studentSeed(), STUDENT_STREAM));
         SplittableRandom data = stream(config.dataSeed(), DATA_STREAM);
@@ -59,13 +72,18 @@ public final class MatrixExperiment {
                     gaussianBatch(data, batchHost, batch, inputs);
                     backend.upload(batchHost, x);
                 }
-                boolean report = iter % MatrixConfig.REPORT_EVERY == 0 || iter == config.numIter - 1;
+                boolean stop = stopRequested;
+                boolean report = iter % MatrixConfig.REPORT_EVERY == 0 || iter == config.numIter - 1 || stop;
                 float loss = step.run(x, report);
                 if (report) {
                     gaussianBatch(data, evalHost, config.evalBatchsize, inputs);
                     float evalLoss = evaluator.evaluate(evalHost, best);
                     last = report(iter, loss, evalLoss, best, student, (System.nanoTime() - start) / 1e9);
                     listener.onReport(last);
+                }
+                if (stop) {
+                    stopped = true;
+                    break;
                 }
             }
             return last;

@@ -84,7 +84,7 @@ final class MatrixCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Also print each layer's W_row_norm every report (default: ${DEFAULT-VALUE}).")
     boolean verbose;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, plots and report.html here (default: none, no files).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, plots and report.html here (default: runs/matrix-<timestamp>).")
     Path out;
 
     @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
@@ -117,46 +117,59 @@ final class MatrixCommand implements Callable<Integer> {
         MatrixConfig config = config();
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        try (RunFiles files = RunFiles.open(out);
-             Backend kernels = backend.open(stderr)) {
-            files.writeConfig(configJson(config, kernels));
-            Progress progress = Progress.onStderr(stderr, quiet);
-            MatrixReport last = new MatrixExperiment(kernels, config).run(new MatrixListener() {
-                @Override
-                public void onReport(MatrixReport r) {
-                    progress.clear();
-                    Map<String, Object> record = new LinkedHashMap<>();
-                    record.put("iter", r.iter());
-                    record.put("loss", r.loss());
-                    record.put("eval_loss", r.evalLoss());
-                    record.put("max_corrs", r.maxCorrs());
-                    record.put("zero_cnt", r.zeroCnt());
-                    files.appendMetrics(record);
-                    stdout.printf(Locale.ROOT, "iter %6d  loss %.6g  eval_loss %.6g  max_corrs %s  zero_cnt %s%n", r.iter(), r.loss(),
-                            r.evalLoss(), format(r.maxCorrs()), Arrays.toString(r.zeroCnt()));
-                    if (verbose) {
-                        for (int k = 0; k < r.wRowNorm().length; k++) {
-                            stdout.printf(Locale.ROOT, "  [%d] W_row_norm: %s%n", k, format(r.wRowNorm()[k]));
-                        }
-                    }
-                    progress.correlation(r.maxCorrs().length > 0 ? r.maxCorrs()[0] : Float.NaN);
-                    progress.update(String.format("iter %d/%d", r.iter() + 1, config.numIter), r.iter() + 1, config.numIter, r.loss());
-                }
-            });
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("iter", last.iter());
-            result.put("eval_loss", last.evalLoss());
-            result.put("max_corrs", last.maxCorrs());
-            result.put("zero_cnt", last.zeroCnt());
-            result.put("w_row_norm", last.wRowNorm());
-            result.put("seconds", last.seconds());
-            files.writeJson("final.json", result);
-            progress.clear();
-            ReconCommand.writeReport(files, stderr);
-            stderr.printf(Locale.ROOT, "matrix: %d iterations in %.2f s (%.0f it/s)%n", config.numIter, last.seconds(),
-                    config.numIter / last.seconds());
-            return Float.isFinite(last.evalLoss()) ? 0 : ReconCommand.DIVERGED;
+        try (Backend kernels = backend.open(stderr);
+             RunFiles files = RunFiles.open(out != null ? out : RunFiles.defaultDir("matrix"))) {
+            MatrixExperiment experiment = new MatrixExperiment(kernels, config);
+            try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
+                return run(config, kernels, experiment, files, stop, stdout, stderr);
+            }
         }
+    }
+
+    private int run(MatrixConfig config, Backend kernels, MatrixExperiment experiment, RunFiles files,
+                    StopOnSignal stop, PrintWriter stdout, PrintWriter stderr) {
+        files.writeConfig(configJson(config, kernels));
+        Progress progress = Progress.onStderr(stderr, quiet);
+        MatrixReport last = experiment.run(new MatrixListener() {
+            @Override
+            public void onReport(MatrixReport r) {
+                progress.clear();
+                Map<String, Object> record = new LinkedHashMap<>();
+                record.put("iter", r.iter());
+                record.put("loss", r.loss());
+                record.put("eval_loss", r.evalLoss());
+                record.put("max_corrs", r.maxCorrs());
+                record.put("zero_cnt", r.zeroCnt());
+                files.appendMetrics(record);
+                stdout.printf(Locale.ROOT, "iter %6d  loss %.6g  eval_loss %.6g  max_corrs %s  zero_cnt %s%n", r.iter(), r.loss(),
+                        r.evalLoss(), format(r.maxCorrs()), Arrays.toString(r.zeroCnt()));
+                if (verbose) {
+                    for (int k = 0; k < r.wRowNorm().length; k++) {
+                        stdout.printf(Locale.ROOT, "  [%d] W_row_norm: %s%n", k, format(r.wRowNorm()[k]));
+                    }
+                }
+                progress.correlation(r.maxCorrs().length > 0 ? r.maxCorrs()[0] : Float.NaN);
+                progress.update(String.format("iter %d/%d", r.iter() + 1, config.numIter), r.iter() + 1, config.numIter, r.loss());
+            }
+        });
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("iter", last.iter());
+        result.put("eval_loss", last.evalLoss());
+        result.put("max_corrs", last.maxCorrs());
+        result.put("zero_cnt", last.zeroCnt());
+        result.put("w_row_norm", last.wRowNorm());
+        result.put("seconds", last.seconds());
+        files.writeJson("final.json", result);
+        progress.clear();
+        ReconCommand.writeReport(files, stderr);
+        if (experiment.stopped()) {
+            stderr.printf("relukit: stopped by signal after iteration %d; results so far are in %s%n",
+                    last.iter(), files.dir());
+            return stop.exitCode();
+        }
+        stderr.printf(Locale.ROOT, "matrix: %d iterations in %.2f s (%.0f it/s); results in %s%n", config.numIter,
+                last.seconds(), config.numIter / last.seconds(), files.dir());
+        return Float.isFinite(last.evalLoss()) ? 0 : ReconCommand.DIVERGED;
     }
 
     /** Floats as the seed prints tensors: 4 significant digits, scientific when small. */

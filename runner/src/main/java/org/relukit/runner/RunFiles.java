@@ -68,8 +68,7 @@ final class RunFiles implements AutoCloseable {
 
     private static RunFiles open(Path dir, StandardOpenOption mode) {
         try {
-            Files.createDirectories(dir.resolve("checkpoints"));
-            Files.createDirectories(dir.resolve("correlations"));
+            Files.createDirectories(dir);
             BufferedWriter metrics = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, mode, StandardOpenOption.WRITE);
             return new RunFiles(dir, metrics);
@@ -132,6 +131,7 @@ final class RunFiles implements AutoCloseable {
     }
 
     private static void writeAtomically(Path file, String text) throws IOException {
+        Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
