@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
 public final class Main {
     /** Exit code of a user mistake: a bad flag or value, a backend that cannot run. */
     static final int USAGE = 2;
+    /** Exit code of a fault while running: a device error, an I/O error. */
+    static final int FAULT = 1;
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -33,7 +35,13 @@ public final class Main {
                 err.println("relukit: " + ex.getMessage());
                 return USAGE;
             }
-            throw ex;
+            // A fault, not a mistake (a device error, a full disk): one line, the trace only when asked for.
+            if (System.getenv("RELUKIT_DEBUG") != null) {
+                throw ex;
+            }
+            err.println("relukit: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+                    + " (RELUKIT_DEBUG=1 shows the stack trace)");
+            return FAULT;
         });
         if (args.length == 0) {
             cl.usage(err);

@@ -225,57 +225,64 @@ final class ReconCommand implements Callable<Integer> {
         long start = System.nanoTime();
         List<TrialResult> results;
         try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
-            results = experiment.resume(from, new ReconListener() {
-                private Evaluation lastEval;
+            try {
+                results = experiment.resume(from, new ReconListener() {
+                    private Evaluation lastEval;
 
-                @Override
-                public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
-                    progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial,
-                            epoch + 1, config.numEpoch, step, stepsPerEpoch),
-                            ((long) trial * config.numEpoch + epoch) * stepsPerEpoch + step,
-                            (long) config.numTrial * config.numEpoch * stepsPerEpoch, loss);
-                }
-
-                @Override
-                public void onEvaluation(Evaluation e) {
-                    progress.clear();
-                    if (e.split().equals("eval")) {
-                        lastEval = e;
-                        progress.correlation(e.layers().getFirst().mean());
+                    @Override
+                    public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
+                        progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial,
+                                epoch + 1, config.numEpoch, step, stepsPerEpoch),
+                                ((long) trial * config.numEpoch + epoch) * stepsPerEpoch + step,
+                                (long) config.numTrial * config.numEpoch * stepsPerEpoch, loss);
                     }
-                    Map<String, Object> record = Metrics.of(e);
-                    files.appendMetrics(record);
-                    if (jsonOutput) {
-                        stdout.println(Metrics.toJson(record));
-                    } else {
-                        stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
-                                e.loss(), e.corrsSummary(),
-                                e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
-                    }
-                }
 
-                @Override
-                public void onDiverged(int trial, int epoch, int step, float loss) {
-                    progress.clear();
-                    Map<String, Object> record = new LinkedHashMap<>();
-                    record.put("trial", trial);
-                    record.put("epoch", epoch);
-                    record.put("step", step);
-                    record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
-                    files.appendMetrics(record);
-                    stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
-                            trial, epoch, step, loss);
-                }
-
-                @Override
-                public void onCheckpoint(Checkpoint checkpoint) {
-                    boolean finished = checkpoint.trialFinished(config);
-                    files.writeCheckpoint(checkpoint, finished);
-                    if (finished && lastEval != null) {
-                        files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(lastEval));
+                    @Override
+                    public void onEvaluation(Evaluation e) {
+                        progress.clear();
+                        if (e.split().equals("eval")) {
+                            lastEval = e;
+                            progress.correlation(e.layers().getFirst().mean());
+                        }
+                        Map<String, Object> record = Metrics.of(e);
+                        files.appendMetrics(record);
+                        if (jsonOutput) {
+                            stdout.println(Metrics.toJson(record));
+                        } else {
+                            stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
+                                    e.loss(), e.corrsSummary(),
+                                    e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
+                        }
                     }
-                }
-            });
+
+                    @Override
+                    public void onDiverged(int trial, int epoch, int step, float loss) {
+                        progress.clear();
+                        Map<String, Object> record = new LinkedHashMap<>();
+                        record.put("trial", trial);
+                        record.put("epoch", epoch);
+                        record.put("step", step);
+                        record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
+                        files.appendMetrics(record);
+                        stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
+                                trial, epoch, step, loss);
+                    }
+
+                    @Override
+                    public void onCheckpoint(Checkpoint checkpoint) {
+                        boolean finished = checkpoint.trialFinished(config);
+                        files.writeCheckpoint(checkpoint, finished);
+                        if (finished && lastEval != null) {
+                            files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(lastEval));
+                        }
+                    }
+                });
+            } catch (RuntimeException fault) {
+                progress.clear();
+                stderr.printf("relukit: the run failed; results so far are in %s; continue with: relukit recon --resume %s%n",
+                        files.dir(), files.dir());
+                throw fault;
+            }
             progress.clear();
             if (experiment.stopped()) {
                 writeReport(files, stderr);

@@ -103,6 +103,22 @@ class CommandLineTest {
     }
 
     @Test
+    void aDeviceFaultMidRunIsOneLineAndKeepsTheResultsSoFar(@TempDir Path dir) throws IOException {
+        // 2000 samples / 64 = 32 steps of 5 layer updates an epoch: the fault comes in the second epoch.
+        Result r = run("recon", "--backend=failing", "--num_trial", "1", "--num_epoch", "3", "--train_size", "2000",
+                "--out", dir.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertFalse(r.err().contains("\tat "), "stack trace in: " + r.err());
+        assertTrue(r.err().contains("results so far are in " + dir), r.err());
+        assertTrue(r.err().strip().endsWith("(RELUKIT_DEBUG=1 shows the stack trace)"), r.err());
+        assertTrue(r.err().contains("CL_OUT_OF_RESOURCES"), r.err());
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size(), "before training and epoch 0, train and eval: " + lines);
+        assertEquals(1, JsonParser.parseString(Files.readString(dir.resolve("checkpoint.json"))).getAsJsonObject()
+                .get("epoch").getAsInt());
+    }
+
+    @Test
     void benchPrintsStepsPerSecondLast() {
         Result r = run("bench", "--batch", "8", "--steps", "20");
         assertEquals(0, r.exit(), r.err());
