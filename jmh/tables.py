@@ -8,8 +8,10 @@
 - Training step: steps/s and GFLOP/s per backend x batch.
 - Allocation: gc.alloc.rate.norm (B/op) of every run made with -prof gc.
 
-Several files are merged; a run profiled with -prof gc only fills a throughput cell that no
-unprofiled run fills, since the profiler perturbs timings a little. Python 3 standard library only.
+Several files are merged: where two hold the same benchmark and parameters, the later file's
+figures win, except that a B/op figure is kept from any file that has one. So pass a -prof gc run
+first to take its B/op but the timings of the unprofiled run after it, or last to let it replace
+them. Python 3 standard library only.
 """
 import argparse
 import json
@@ -35,7 +37,7 @@ GC_NORM = "gc.alloc.rate.norm"
 
 
 def load(paths):
-    """Returns {(class, method, params): entry}, unprofiled runs first."""
+    """Returns {(class, method, params): entry}; a later file's run replaces an earlier one's."""
     runs = {}
     for path in paths:
         with open(path) as f:
@@ -45,14 +47,9 @@ def load(paths):
             key = (cls, method, tuple(sorted(e.get("params", {}).items())))
             e.setdefault("secondaryMetrics", {})
             previous = runs.get(key)
-            if previous is None:
-                runs[key] = e
-            elif GC_NORM in e["secondaryMetrics"] and GC_NORM not in previous["secondaryMetrics"]:
-                previous["secondaryMetrics"][GC_NORM] = e["secondaryMetrics"][GC_NORM]
-            else:
-                if GC_NORM in previous["secondaryMetrics"]:
-                    e["secondaryMetrics"].setdefault(GC_NORM, previous["secondaryMetrics"][GC_NORM])
-                runs[key] = e
+            if previous is not None and GC_NORM in previous["secondaryMetrics"]:
+                e["secondaryMetrics"].setdefault(GC_NORM, previous["secondaryMetrics"][GC_NORM])
+            runs[key] = e
     return runs
 
 
