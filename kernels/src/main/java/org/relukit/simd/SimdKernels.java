@@ -73,16 +73,32 @@ final class SimdKernels {
                 }
             }
         }
+        if (j + V <= n) {
+            int i = rowFrom;
+            for (; i + MR <= rowTo; i += MR) {
+                tile4x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, MR, j, V, n, bias, relu, gate);
+                }
+            }
+            for (; i < rowTo; i++) {
+                tile1x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, 1, j, V, n, bias, relu, gate);
+                }
+            }
+            j += V;
+        }
         if (j < n) {
             int i = rowFrom;
             for (; i + MR <= rowTo; i += MR) {
-                tile4x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile4x1Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, MR, j, n - j, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x2Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile1x1Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 1, j, n - j, n, bias, relu, gate);
                 }
@@ -144,65 +160,6 @@ final class SimdKernels {
         c31.intoArray(c, o3 + V);
     }
 
-    /**
-     * The last, partial column block: loads and stores under masks, so b needs no padding. The
-     * masks are made here: passed in, they would be boxed objects.
-     */
-    private static void tile4x2Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                    int n, int k, float alpha, float beta) {
-        VectorMask<Float> m0 = S.indexInRange(j, n), m1 = S.indexInRange(j + V, n);
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bo, m0);
-            FloatVector b1 = FloatVector.fromArray(S, b, bo + V, m1);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + ap]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + ap]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + ap]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-        }
-        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-        if (alpha != 1f) {
-            c00 = c00.mul(alpha);
-            c01 = c01.mul(alpha);
-            c10 = c10.mul(alpha);
-            c11 = c11.mul(alpha);
-            c20 = c20.mul(alpha);
-            c21 = c21.mul(alpha);
-            c30 = c30.mul(alpha);
-            c31 = c31.mul(alpha);
-        }
-        if (beta != 0f) {
-            c00 = FloatVector.fromArray(S, c, o0, m0).mul(beta).add(c00);
-            c01 = FloatVector.fromArray(S, c, o0 + V, m1).mul(beta).add(c01);
-            c10 = FloatVector.fromArray(S, c, o1, m0).mul(beta).add(c10);
-            c11 = FloatVector.fromArray(S, c, o1 + V, m1).mul(beta).add(c11);
-            c20 = FloatVector.fromArray(S, c, o2, m0).mul(beta).add(c20);
-            c21 = FloatVector.fromArray(S, c, o2 + V, m1).mul(beta).add(c21);
-            c30 = FloatVector.fromArray(S, c, o3, m0).mul(beta).add(c30);
-            c31 = FloatVector.fromArray(S, c, o3 + V, m1).mul(beta).add(c31);
-        }
-        c00.intoArray(c, o0, m0);
-        c01.intoArray(c, o0 + V, m1);
-        c10.intoArray(c, o1, m0);
-        c11.intoArray(c, o1 + V, m1);
-        c20.intoArray(c, o2, m0);
-        c21.intoArray(c, o2 + V, m1);
-        c30.intoArray(c, o3, m0);
-        c31.intoArray(c, o3 + V, m1);
-    }
-
     private static void tile1x2(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
@@ -222,24 +179,98 @@ final class SimdKernels {
         c1.intoArray(c, o + V);
     }
 
-    private static void tile1x2Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                    int n, int k, float alpha, float beta) {
-        VectorMask<Float> m0 = S.indexInRange(j, n), m1 = S.indexInRange(j + V, n);
+    /** One vector of columns, four rows: what is left of a row after the double-vector blocks. */
+    private static void tile4x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+        }
+        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+        c0 = c0.mul(alpha);
+        c1 = c1.mul(alpha);
+        c2 = c2.mul(alpha);
+        c3 = c3.mul(alpha);
+        if (beta != 0f) {
+            c0 = FloatVector.fromArray(S, c, o0).mul(beta).add(c0);
+            c1 = FloatVector.fromArray(S, c, o1).mul(beta).add(c1);
+            c2 = FloatVector.fromArray(S, c, o2).mul(beta).add(c2);
+            c3 = FloatVector.fromArray(S, c, o3).mul(beta).add(c3);
+        }
+        c0.intoArray(c, o0);
+        c1.intoArray(c, o1);
+        c2.intoArray(c, o2);
+        c3.intoArray(c, o3);
+    }
+
+    /**
+     * The last, partial vector of columns: loads and stores under a mask, so b needs no padding.
+     * The mask is made here: passed in, it would be a boxed object. Kept small so C1 and C2 both
+     * compile it (a two-vector masked tile ran out of C1's registers and stayed interpreted).
+     */
+    private static void tile4x1Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                    int n, int k, float alpha, float beta) {
+        VectorMask<Float> m = S.indexInRange(j, n);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo, m);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+        }
+        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+        c0 = c0.mul(alpha);
+        c1 = c1.mul(alpha);
+        c2 = c2.mul(alpha);
+        c3 = c3.mul(alpha);
+        if (beta != 0f) {
+            c0 = FloatVector.fromArray(S, c, o0, m).mul(beta).add(c0);
+            c1 = FloatVector.fromArray(S, c, o1, m).mul(beta).add(c1);
+            c2 = FloatVector.fromArray(S, c, o2, m).mul(beta).add(c2);
+            c3 = FloatVector.fromArray(S, c, o3, m).mul(beta).add(c3);
+        }
+        c0.intoArray(c, o0, m);
+        c1.intoArray(c, o1, m);
+        c2.intoArray(c, o2, m);
+        c3.intoArray(c, o3, m);
+    }
+
+    private static void tile1x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
+        FloatVector c0 = FloatVector.zero(S);
         for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
-            FloatVector x = FloatVector.broadcast(S, a[ap]);
-            c0 = x.fma(FloatVector.fromArray(S, b, bo, m0), c0);
-            c1 = x.fma(FloatVector.fromArray(S, b, bo + V, m1), c1);
+            c0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bo), c0);
         }
         int o = i * n + j;
         c0 = c0.mul(alpha);
-        c1 = c1.mul(alpha);
         if (beta != 0f) {
-            c0 = FloatVector.fromArray(S, c, o, m0).mul(beta).add(c0);
-            c1 = FloatVector.fromArray(S, c, o + V, m1).mul(beta).add(c1);
+            c0 = FloatVector.fromArray(S, c, o).mul(beta).add(c0);
         }
-        c0.intoArray(c, o, m0);
-        c1.intoArray(c, o + V, m1);
+        c0.intoArray(c, o);
+    }
+
+    private static void tile1x1Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                    int n, int k, float alpha, float beta) {
+        VectorMask<Float> m = S.indexInRange(j, n);
+        FloatVector c0 = FloatVector.zero(S);
+        for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            c0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bo, m), c0);
+        }
+        int o = i * n + j;
+        c0 = c0.mul(alpha);
+        if (beta != 0f) {
+            c0 = FloatVector.fromArray(S, c, o, m).mul(beta).add(c0);
+        }
+        c0.intoArray(c, o, m);
     }
 
     /**
