@@ -1,0 +1,64 @@
+package org.relukit.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.relukit.workload.Evaluation;
+import org.relukit.workload.ReconConfig;
+import org.relukit.workload.ReconExperiment;
+import org.relukit.workload.ReconListener;
+import org.relukit.workload.TrialResult;
+
+/** A long run holds a constant number of device buffers: nothing is allocated per step or per evaluation. */
+class OpenClLeakTest {
+
+    @Test
+    void tenThousandTrainingStepsKeepTheLiveBufferCountFlat() {
+        ReconConfig config = new ReconConfig();
+        config.dataD = 5;
+        config.ks = List.of(4, 5);
+        config.nodeMulti = 2;
+        config.dOutput = 3;
+        config.batchsize = 8;
+        config.evalBatchsize = 8;
+        config.trainSize = 800;
+        config.evalSize = 64;
+        config.numTrial = 2;
+        config.numEpoch = 50;
+        config.momentum = 0.5;
+        config.dataStd = 1;
+        config.lr = org.relukit.workload.LrSchedule.constant(0.01);
+        List<Integer> live = new ArrayList<>();
+        List<TrialResult> trials;
+        try (OpenClBackend backend = new OpenClBackend(OpenClTests.defaultDevice())) {
+            trials = new ReconExperiment(backend, config).run(new ReconListener() {
+                @Override
+                public void onEvaluation(Evaluation e) {
+                    if (e.split().equals("eval")) {
+                        live.add(backend.liveBuffers());
+                    }
+                }
+            });
+            // What stays is the backend's own scratch, kept until close: a second run must not add to it.
+            int after = backend.liveBuffers();
+            assertTrue(after < live.getFirst(), "the experiment released its tensors");
+            config.numEpoch = 1;
+            new ReconExperiment(backend, config).run();
+            assertEquals(after, backend.liveBuffers(), "a second run leaves no more buffers than the first");
+        }
+        for (TrialResult t : trials) {
+            assertFalse(t.diverged(), "trial " + t.trial() + " diverged");
+        }
+        assertEquals(2 * (50 + 1), live.size());
+        assertEquals(10_000, trials.size() * 50 * config.stepsPerEpoch(), "steps run");
+        // Within a trial the count never moves; each trial plans the same tensors.
+        for (int i = 1; i < live.size(); i++) {
+            assertEquals(live.getFirst(), live.get(i), "live buffers after evaluation " + i + ": " + live);
+        }
+        assertTrue(live.getFirst() > 0);
+    }
+}
