@@ -49,10 +49,23 @@ public final class ReconConfig {
     public boolean statsH = false;
     public int trainSize = 100_000;
     public int evalSize = 1_024;
+    /** A teacher to train against instead of drawing one from {@code seed} ({@code --load_teacher}); null to draw. */
+    public List<Layer> teacher = null;
 
     /** @throws IllegalArgumentException naming the first bad parameter and what it must be */
     public void validate() {
         positive("--data_d", dataD);
+        if (teacher != null && ks != null) {
+            int[] widths = TeacherStudent.widths(dataD, ks, dOutput);
+            boolean fits = teacher.size() == widths.length - 1;
+            for (int l = 0; fits && l < teacher.size(); l++) {
+                fits = teacher.get(l).k() == widths[l] && teacher.get(l).n() == widths[l + 1];
+            }
+            if (!fits) {
+                throw new IllegalArgumentException("--load_teacher: the teacher's layers do not fit --data_d " + dataD
+                        + " --ks " + ks + " --d_output " + dOutput + ": pass the widths the teacher was made with");
+            }
+        }
         if (!(dataStd > 0) || Double.isInfinite(dataStd)) {
             throw new IllegalArgumentException("--data_std must be a positive number, got " + dataStd);
         }

@@ -53,7 +53,9 @@ public final class ReconExperiment {
     public List<TrialResult> resume(Checkpoint from, ReconListener listener) {
         stopped = false;
         SplittableRandom root = new SplittableRandom(config.seed);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, root.split());
+        // The teacher's stream is drawn even when a teacher is loaded, so the data sets stay the same.
+        SplittableRandom teacherRng = root.split();
+        List<Layer> teacherLayers = config.teacher != null ? config.teacher : TeacherStudent.teacher(config, teacherRng);
         if (from != null && !sameShapes(from.teacher(), teacherLayers)) {
             throw new IllegalArgumentException("the checkpoint was made with other widths than this config");
         }

@@ -133,6 +133,10 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--eval_size", "--eval-size"}, defaultValue = "1024", description = "Evaluation samples (default: ${DEFAULT-VALUE}).")
     int evalSize;
 
+    @Option(names = {"--load_teacher", "--load-teacher"}, paramLabel = "FILE",
+            description = "Train against the teacher in this checkpoint (e.g. DIR/checkpoints/trial-0.json) instead of drawing one (default: none).")
+    Path loadTeacher;
+
     @Option(names = {"--json_output", "--json-output"}, description = "Print each evaluation as one JSON line instead of text (default: ${DEFAULT-VALUE}).")
     boolean jsonOutput;
 
@@ -181,6 +185,9 @@ final class ReconCommand implements Callable<Integer> {
         c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
+        if (loadTeacher != null) {
+            c.teacher = CheckpointFile.read(loadTeacher).teacher();
+        }
         c.validate();
         return c;
     }
@@ -347,6 +354,7 @@ final class ReconCommand implements Callable<Integer> {
         m.put("dataset", dataset);
         m.put("train_size", c.trainSize);
         m.put("eval_size", c.evalSize);
+        m.put("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
         m.put("java", Runtime.version().toString());
         m.put("args", originalArgs != null ? originalArgs
                 : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));

@@ -119,6 +119,30 @@ class CommandLineTest {
     }
 
     @Test
+    void loadTeacherTrainsAgainstTheSavedTeacher(@TempDir Path dir) throws IOException {
+        Path first = dir.resolve("first"), second = dir.resolve("second");
+        String[] small = {"recon", "--num_trial", "1", "--num_epoch", "1", "--train_size", "1000", "--ks", "[10, 15]"};
+        assertEquals(0, run(concat(small, "--seed", "1", "--out", first.toString())).exit());
+        Path teacher = first.resolve("checkpoints/trial-0.json");
+        Result r = run(concat(small, "--seed", "2", "--load_teacher", teacher.toString(), "--out", second.toString()));
+        assertEquals(0, r.exit(), r.err());
+        String saved = JsonParser.parseString(Files.readString(teacher)).getAsJsonObject().get("teacher").toString();
+        String used = JsonParser.parseString(Files.readString(second.resolve("checkpoint.json"))).getAsJsonObject()
+                .get("teacher").toString();
+        assertEquals(saved, used);
+        Result wrongWidths = run(concat(small, "--ks", "[10, 16]", "--load_teacher", teacher.toString(), "--out",
+                dir.resolve("third").toString()));
+        assertEquals(2, wrongWidths.exit());
+        assertTrue(wrongWidths.err().contains("--load_teacher"), wrongWidths.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void benchPrintsStepsPerSecondLast() {
         Result r = run("bench", "--batch", "8", "--steps", "20");
         assertEquals(0, r.exit(), r.err());
