@@ -58,23 +58,6 @@ public final class Initialisation {
         return b;
     }
 
-    /** Divides each row and its bias by (the row's L2 norm + 1e-5), as the teacher's init does. */
-    public static void normaliseRows(float[] w, float[] b, int n, int k) {
-        for (int j = 0; j < n; j++) {
-            double sq = 0;
-            for (int p = 0; p < k; p++) {
-                sq += (double) w[j * k + p] * w[j * k + p];
-            }
-            float scale = (float) (1 / (Math.sqrt(sq) + 1e-5));
-            for (int p = 0; p < k; p++) {
-                w[j * k + p] *= scale;
-            }
-            if (b != null) {
-                b[j] *= scale;
-            }
-        }
-    }
-
     /** PyTorch's nn.Linear default: weights and biases ~ U(-1/sqrt(fanIn), +1/sqrt(fanIn)). */
     public static float bound(int fanIn) {
         return (float) (1 / Math.sqrt(fanIn));

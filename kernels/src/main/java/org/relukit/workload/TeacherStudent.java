@@ -3,6 +3,7 @@ package org.relukit.workload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
+import org.relukit.scalar.ScalarKernels;
 
 /** Builds the teacher and the student of {@code recon} on the host (SPEC §1 "Networks"). */
 public final class TeacherStudent {
@@ -27,7 +28,7 @@ public final class TeacherStudent {
             int n = widths[l + 1], k = widths[l];
             float[] w = Initialisation.separateRows(rng, n, k);
             float[] b = config.noBias ? null : Initialisation.uniform(rng, n, -0.5f, 0.5f);
-            Initialisation.normaliseRows(w, b, n, k);
+            ScalarKernels.normalizeRows(w, b, n, k);
             layers.add(new Layer(n, k, w, b));
         }
         return layers;

@@ -27,7 +27,7 @@ class CommandLineTest {
         return new Result(exit, out.toString(), err.toString());
     }
 
-    /** Each user mistake: exit 2, one line that names the problem, no stack trace. */
+    /** Every command's user mistakes, in one table: exit 2, one line that names the problem, no stack trace. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "recon --backend=nope                 | unknown backend 'nope'",
@@ -46,14 +46,41 @@ class CommandLineTest {
         "bench --batch 0                      | --batch",
         "bench --backend=nope                 | unknown backend 'nope'",
         "nosuchcommand                        | nosuchcommand",
+        "recon --resume /nonexistent/run      | config.json",
+        "recon --load_teacher /nonexistent.json | /nonexistent.json",
+        "recon --bn --batchsize 1             | --batchsize",
+        "recon --out /proc/no-such-dir/run    | --out",
+        "bench --steps 0                      | --steps",
+        "bench --threads 100000               | --threads",
+        "bench --batch 99999999               | --batch",
+        "matrix --node_multi 0                | --node_multi",
+        "matrix --node-multi 0                | --node_multi",
+        "matrix --ks [10]                     | --ks",
+        "matrix --ks [10,x,30]                | [10,x,30]",
+        "matrix --ks [1,20,30]                | --ks",
+        "matrix --lr 0                        | --lr",
+        "matrix --lr abc                      | abc",
+        "matrix --init_std -1                 | --init_std",
+        "matrix --init-std NaN                | --init_std",
+        "matrix --num_iter 0                  | --num_iter",
+        "matrix --batchsize 0                 | --batchsize",
+        "matrix --eval_batchsize 1            | --eval_batchsize",
+        "matrix --bias Infinity               | --bias",
+        "matrix --seed_x x                    | x",
+        "matrix --backend nope                | unknown backend 'nope'",
+        "matrix --threads 0                   | --threads",
+        "matrix --perturb 3                   | 3",
+        "matrix --frobnicate                  | --frobnicate",
+        "plot /nonexistent/run                | /nonexistent/run",
+        "plot                                 | DIR",
     })
     void badInputIsOneLineAndExitTwo(String args, String mentioned) {
         Result r = run(args.trim().split(" +"));
         assertEquals(2, r.exit(), r.err());
-        String[] lines = r.err().strip().split("\n");
-        String last = lines[lines.length - 1];
-        assertTrue(last.startsWith("relukit: "), r.err());
-        assertTrue(last.contains(mentioned.trim()), "'" + last + "' should mention " + mentioned);
+        List<String> lines = r.err().strip().lines().filter(l -> !l.startsWith("backend: ")).toList();
+        assertEquals(1, lines.size(), "one line, got: " + r.err());
+        assertTrue(lines.getFirst().startsWith("relukit: "), r.err());
+        assertTrue(lines.getFirst().contains(mentioned.trim()), "'" + lines.getFirst() + "' should mention " + mentioned);
         assertFalse(r.err().contains("\tat "), "stack trace in: " + r.err());
         assertFalse(r.err().contains("Exception"), "exception name in: " + r.err());
     }

@@ -23,50 +23,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class MatrixCommandTest {
-    record Result(int exit, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(exit, out.toString(), err.toString());
-    }
-
-    /** Each user mistake: exit 2 and exactly one line on stderr that names it, no stack trace. */
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "matrix --node_multi 0                | --node_multi",
-        "matrix --node-multi 0                | --node_multi",
-        "matrix --ks [10]                     | --ks",
-        "matrix --ks [10,x,30]                | [10,x,30]",
-        "matrix --ks [1,20,30]                | --ks",
-        "matrix --lr 0                        | --lr",
-        "matrix --lr abc                      | abc",
-        "matrix --init_std -1                 | --init_std",
-        "matrix --init-std NaN                | --init_std",
-        "matrix --num_iter 0                  | --num_iter",
-        "matrix --batchsize 0                 | --batchsize",
-        "matrix --eval_batchsize 1            | --eval_batchsize",
-        "matrix --bias Infinity               | --bias",
-        "matrix --seed_x x                    | x",
-        "matrix --backend nope                | unknown backend 'nope'",
-        "matrix --threads 0                   | --threads",
-        "matrix --perturb 3                   | 3",
-        "matrix --frobnicate                  | --frobnicate",
-    })
-    void badFlagsAreOneLineAndExitTwo(String args, String mentioned) {
-        Result r = run(args.trim().split(" +"));
-        assertEquals(2, r.exit(), r.err());
-        List<String> lines = r.err().strip().lines().toList();
-        assertEquals(1, lines.size(), "one line, got: " + r.err());
-        assertTrue(lines.getFirst().startsWith("relukit: "), r.err());
-        assertTrue(lines.getFirst().contains(mentioned.trim()), "'" + lines.getFirst() + "' should mention " + mentioned);
-        assertFalse(r.err().contains("Exception"), "exception name in: " + r.err());
-        assertEquals("", r.out());
+    private static CommandLineTest.Result run(String... args) {
+        return CommandLineTest.run(args);
     }
 
     @Test
     void writesConfigMetricsAndFinalRowNorms(@TempDir Path dir) throws IOException {
-        Result r = run("matrix", "--perturb", "--node_multi", "2", "--lr", "0.05", "--init_std", "0.1",
+        CommandLineTest.Result r = run("matrix", "--perturb", "--node_multi", "2", "--lr", "0.05", "--init_std", "0.1",
                 "--batchsize", "64", "--seed", "232", "--num_iter", "201", "--verbose", "--out", dir.toString());
         assertEquals(0, r.exit(), r.err());
         List<String> out = r.out().lines().toList();
@@ -105,11 +68,11 @@ class MatrixCommandTest {
     @Test
     void seedNamesAndKebabCaseNamesAreTheSameFlags(@TempDir Path dir) {
         String[] common = {"matrix", "--batchsize", "4", "--ks", "[5, 6, 7]", "--out", dir.toString()};
-        Result seedNames = run(concat(common, "--node_multi", "3", "--init_std", "0.2", "--seed_init", "5", "--seed_x", "6",
+        CommandLineTest.Result seedNames = run(concat(common, "--node_multi", "3", "--init_std", "0.2", "--seed_init", "5", "--seed_x", "6",
                 "--eval_batchsize", "32", "--num_iter", "101", "--use_gd", "--init_neg_teacher", "--use_accurate_grad"));
         String[] kebabArgs = concat(common, "--node-multi", "3", "--init-std", "0.2", "--seed-init", "5", "--seed-x", "6",
                 "--eval-batchsize", "32", "--num-iter", "101", "--use-gd", "--init-neg-teacher", "--use-accurate-grad");
-        Result kebab = run(kebabArgs);
+        CommandLineTest.Result kebab = run(kebabArgs);
         assertEquals(0, seedNames.exit(), seedNames.err());
         assertEquals(2, seedNames.out().lines().count(), seedNames.out());
         assertEquals(seedNames.out(), kebab.out());
@@ -121,7 +84,7 @@ class MatrixCommandTest {
             } else {
                 args.remove(at);
             }
-            Result other = run(args.toArray(String[]::new));
+            CommandLineTest.Result other = run(args.toArray(String[]::new));
             assertEquals(0, other.exit(), other.err());
             assertFalse(seedNames.out().equals(other.out()), flag + " is read");
         }
