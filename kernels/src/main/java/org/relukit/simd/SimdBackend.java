@@ -20,7 +20,7 @@ import org.relukit.scalar.ScalarBackend;
  */
 public final class SimdBackend extends ScalarBackend {
     /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
-    private static final long PARALLEL_WORK = 1L << 18;
+    private static final long PARALLEL_WORK = 1L << 22;
 
     private final int threads;
     private final ExecutorService pool;

@@ -12,14 +12,14 @@ import org.relukit.backend.RandomTensors;
 import org.relukit.backend.Tensor;
 
 /**
- * The SIMD backend on two threads. A product is split across threads when m·n·k ≥ 2^18 and
+ * The SIMD backend on two threads. A product is split across threads when m·n·k ≥ 2^22 and
  * m ≥ 8: the workload products that qualify, plus products whose row split is uneven (exactly 8
  * rows, a last chunk of one row, m not a multiple of the 4-row micro-kernel) and two large
  * ones. The small edge and empty shapes stay, to check the single-thread fallback of a threaded
  * backend.
  */
 class SimdThreadedBackendTest extends BackendConformance {
-    private static final long PARALLEL_WORK = 1L << 18;
+    private static final long PARALLEL_WORK = 1L << 22;
 
     @Override
     protected Backend createBackend() {
@@ -30,8 +30,8 @@ class SimdThreadedBackendTest extends BackendConformance {
     protected Stream<ProductShape> productShapes() {
         Stream<ProductShape> split = Stream.of(
                 new ProductShape(256, 256, 256), new ProductShape(1000, 250, 200),
-                new ProductShape(8, 300, 110), new ProductShape(9, 200, 150),
-                new ProductShape(257, 129, 33), new ProductShape(1001, 17, 31));
+                new ProductShape(8, 3000, 200), new ProductShape(9, 2000, 300),
+                new ProductShape(257, 129, 130), new ProductShape(1001, 17, 250));
         Stream<ProductShape> workload = workloadProductShapes()
                 .filter(s -> (long) s.m() * s.n() * s.k() >= PARALLEL_WORK && s.m() >= 8);
         return Stream.of(split, workload, edgeProductShapes(), emptyProductShapes()).flatMap(s -> s);
