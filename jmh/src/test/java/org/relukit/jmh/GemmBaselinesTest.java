@@ -3,7 +3,6 @@ package org.relukit.jmh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +26,12 @@ class GemmBaselinesTest {
             try {
                 Baselines.open(impl);
             } catch (IllegalStateException e) {
-                assumeTrue(false, e.getMessage());
+                // CI installs OpenBLAS, so there the test must run; elsewhere it says loudly that it skips.
+                if (System.getenv("CI") != null) {
+                    org.junit.jupiter.api.Assertions.fail("OpenBLAS is required in CI: " + e.getMessage());
+                }
+                System.err.println("*** SKIPPING the JNIBLAS baseline check: " + e.getMessage() + " ***");
+                org.junit.jupiter.api.Assumptions.abort(e.getMessage());
             }
         }
         GemmBaselines bench = new GemmBaselines();
