@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.relukit.workload.BatchNormLayer;
 import org.relukit.workload.Checkpoint;
 import org.relukit.workload.Layer;
@@ -25,22 +23,6 @@ import org.relukit.workload.TeacherStudent;
 
 /** {@code recon --bn ... --stats_w --stats_H} on the command line: flags, metrics keys, checkpoints. */
 class ReconBatchNormCommandTest {
-
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "recon --bn_affine                    | --bn_affine",
-        "recon --teacher-bn-affine            | --teacher_bn_affine",
-        "recon --bn-before-relu               | --bn_before_relu",
-        "recon --bn --batchsize 1             | --bn",
-        "recon --bn --train_size 6401         | --batchsize 64",
-    })
-    void inconsistentBatchNormFlagsAreOneLineAndExitTwo(String args, String mentioned) {
-        CommandLineTest.Result r = CommandLineTest.run(args.trim().split(" +"));
-        assertEquals(2, r.exit(), r.err());
-        String[] lines = r.err().strip().split("\n");
-        assertTrue(lines[lines.length - 1].contains(mentioned.trim()), r.err());
-        assertFalse(r.err().contains("Exception"), r.err());
-    }
 
     @Test
     void batchNormRunWritesItsFlagsAndEveryStatistic(@TempDir Path dir) throws IOException {
