@@ -5,10 +5,11 @@ public final class HostTensor extends Tensor {
     public final float[] data;
 
     /**
-     * Floats past the end of the matrix: a 512-bit vector's worth, so a masked vector load or store
-     * at the end of the last row stays inside the array, where the Vector API's fast path runs.
+     * Floats past the end of the matrix: a 512-bit vector's worth, so a vector load that runs past
+     * the end of the last row stays inside the array (the SIMD kernels load the partial vector at
+     * the end of a row whole and store only its valid lanes).
      */
-    static final int SLACK = 16;
+    public static final int SLACK = 16;
 
     public HostTensor(int rows, int cols) {
         super(rows, cols);

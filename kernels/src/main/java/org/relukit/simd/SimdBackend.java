@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.relukit.backend.HostTensor;
 import org.relukit.backend.Shapes;
 import org.relukit.backend.Tensor;
 import org.relukit.scalar.ScalarBackend;
@@ -148,20 +149,23 @@ public final class SimdBackend extends ScalarBackend {
     }
 
     private float[] transposeBuffer(int size) {
-        if (transposed.length < size) {
-            transposed = new float[size];
+        if (transposed.length < size + HostTensor.SLACK) {
+            transposed = new float[size + HostTensor.SLACK];
         }
         return transposed;
     }
 
-    /** Work arrays of the statistics kernels, kept between calls so they allocate only while growing. */
+    /**
+     * Work arrays of the statistics kernels, kept between calls so they allocate only while growing;
+     * with a tensor's slack, since the products read whole vectors at the ends of rows.
+     */
     private static final class Scratch {
         private float[][] arrays = new float[6][0];
         private int used;
 
         float[] take(int size) {
-            if (arrays[used].length < size) {
-                arrays[used] = new float[size];
+            if (arrays[used].length < size + HostTensor.SLACK) {
+                arrays[used] = new float[size + HostTensor.SLACK];
             }
             return arrays[used++];
         }

@@ -17,8 +17,8 @@ final class SimdKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
     private static final int V = S.length();
 
-    /** Rows of the register-blocked micro-kernel; it holds 4 rows × 2 vectors of accumulators. */
-    static final int MR = 4;
+    /** Rows of the largest register tile; a thread's share of rows is a multiple of it. */
+    static final int MR = 8;
 
     private SimdKernels() {}
 
@@ -51,139 +51,364 @@ final class SimdKernels {
     /**
      * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·b) + beta·c (+ bias) (ReLU) (⊙ gate>0)}.
      * {@code a} is read as {@code a[i·aRow + p·aCol]}, so a transposed left operand costs nothing;
-     * {@code b} as {@code b[p·ldb + j]}. Each register tile is scaled and accumulated in registers,
-     * stored once, and finished (bias, ReLU, gate) while it is still in L1.
+     * {@code b} as {@code b[p·ldb + j]}; {@code b} and {@code c} need a vector's slack past their last
+     * row ({@link org.relukit.backend.HostTensor#SLACK}). Columns go in blocks of three vectors, each block's rows
+     * eight at a time (then four, then one) while that panel of {@code b} stays in L1; the columns
+     * left over go one vector at a time under a mask. Each register tile is scaled and accumulated
+     * in registers, stored once, and finished (bias, ReLU, gate) while it is still in L1.
      */
     static void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo, int n,
                      int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        if (n > 0 && k > 0 && (b.length < (long) (k - 1) * ldb + n + V - 1 || c.length < (long) rowTo * n + V - 1)) {
+            throw new IllegalArgumentException("gemm operands need " + (V - 1) + " floats of slack past the last row");
+        }
         boolean finish = bias != null || relu || gate != null;
         int j = 0;
-        for (; j + 2 * V <= n; j += 2 * V) {
+        for (; j + 3 * V <= n; j += 3 * V) {
             int i = rowFrom;
-            for (; i + MR <= rowTo; i += MR) {
-                tile4x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+            for (; i + 8 <= rowTo; i += 8) {
+                tile8x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
-                    finish(c, i, MR, j, 2 * V, n, bias, relu, gate);
+                    finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
+                }
+            }
+            for (; i + 4 <= rowTo; i += 4) {
+                tile4x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, 4, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x2(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile1x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
-                    finish(c, i, 1, j, 2 * V, n, bias, relu, gate);
+                    finish(c, i, 1, j, 3 * V, n, bias, relu, gate);
                 }
             }
         }
-        if (j + V <= n) {
+        for (; j < n; j += V) {
+            int cols = Math.min(V, n - j);
             int i = rowFrom;
-            for (; i + MR <= rowTo; i += MR) {
+            for (; i + 8 <= rowTo; i += 8) {
+                tile8x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                if (finish) {
+                    finish(c, i, 8, j, cols, n, bias, relu, gate);
+                }
+            }
+            for (; i + 4 <= rowTo; i += 4) {
                 tile4x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
-                    finish(c, i, MR, j, V, n, bias, relu, gate);
+                    finish(c, i, 4, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
                 tile1x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
-                    finish(c, i, 1, j, V, n, bias, relu, gate);
-                }
-            }
-            j += V;
-        }
-        if (j < n) {
-            int i = rowFrom;
-            for (; i + MR <= rowTo; i += MR) {
-                tile4x1Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
-                    finish(c, i, MR, j, n - j, n, bias, relu, gate);
-                }
-            }
-            for (; i < rowTo; i++) {
-                tile1x1Tail(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
-                    finish(c, i, 1, j, n - j, n, bias, relu, gate);
+                    finish(c, i, 1, j, cols, n, bias, relu, gate);
                 }
             }
         }
     }
 
-    private static void tile4x2(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    /**
+     * The hot tile: 8 rows × 3 vectors is 24 accumulators, enough independent FMAs to cover the
+     * FMA latency on both pipes, with 4 of AVX-512's 32 registers left for the operands. On this
+     * Zen 5 it ran at 170–200 GFLOP/s where 4 × 2 ran at 100–157 (notes in jmh/PERFORMANCE.md).
+     */
+    private static void tile8x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
         for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
             x = FloatVector.broadcast(S, a[a1 + ap]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
             x = FloatVector.broadcast(S, a[a2 + ap]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
             x = FloatVector.broadcast(S, a[a3 + ap]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + ap]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[a5 + ap]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[a6 + ap]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[a7 + ap]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
         }
-        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
         if (alpha != 1f) {
             c00 = c00.mul(alpha);
             c01 = c01.mul(alpha);
+            c02 = c02.mul(alpha);
             c10 = c10.mul(alpha);
             c11 = c11.mul(alpha);
+            c12 = c12.mul(alpha);
             c20 = c20.mul(alpha);
             c21 = c21.mul(alpha);
+            c22 = c22.mul(alpha);
             c30 = c30.mul(alpha);
             c31 = c31.mul(alpha);
+            c32 = c32.mul(alpha);
+            c40 = c40.mul(alpha);
+            c41 = c41.mul(alpha);
+            c42 = c42.mul(alpha);
+            c50 = c50.mul(alpha);
+            c51 = c51.mul(alpha);
+            c52 = c52.mul(alpha);
+            c60 = c60.mul(alpha);
+            c61 = c61.mul(alpha);
+            c62 = c62.mul(alpha);
+            c70 = c70.mul(alpha);
+            c71 = c71.mul(alpha);
+            c72 = c72.mul(alpha);
         }
         if (beta != 0f) {
             c00 = FloatVector.fromArray(S, c, o0).mul(beta).add(c00);
             c01 = FloatVector.fromArray(S, c, o0 + V).mul(beta).add(c01);
+            c02 = FloatVector.fromArray(S, c, o0 + 2 * V).mul(beta).add(c02);
             c10 = FloatVector.fromArray(S, c, o1).mul(beta).add(c10);
             c11 = FloatVector.fromArray(S, c, o1 + V).mul(beta).add(c11);
+            c12 = FloatVector.fromArray(S, c, o1 + 2 * V).mul(beta).add(c12);
             c20 = FloatVector.fromArray(S, c, o2).mul(beta).add(c20);
             c21 = FloatVector.fromArray(S, c, o2 + V).mul(beta).add(c21);
+            c22 = FloatVector.fromArray(S, c, o2 + 2 * V).mul(beta).add(c22);
             c30 = FloatVector.fromArray(S, c, o3).mul(beta).add(c30);
             c31 = FloatVector.fromArray(S, c, o3 + V).mul(beta).add(c31);
+            c32 = FloatVector.fromArray(S, c, o3 + 2 * V).mul(beta).add(c32);
+            c40 = FloatVector.fromArray(S, c, o4).mul(beta).add(c40);
+            c41 = FloatVector.fromArray(S, c, o4 + V).mul(beta).add(c41);
+            c42 = FloatVector.fromArray(S, c, o4 + 2 * V).mul(beta).add(c42);
+            c50 = FloatVector.fromArray(S, c, o5).mul(beta).add(c50);
+            c51 = FloatVector.fromArray(S, c, o5 + V).mul(beta).add(c51);
+            c52 = FloatVector.fromArray(S, c, o5 + 2 * V).mul(beta).add(c52);
+            c60 = FloatVector.fromArray(S, c, o6).mul(beta).add(c60);
+            c61 = FloatVector.fromArray(S, c, o6 + V).mul(beta).add(c61);
+            c62 = FloatVector.fromArray(S, c, o6 + 2 * V).mul(beta).add(c62);
+            c70 = FloatVector.fromArray(S, c, o7).mul(beta).add(c70);
+            c71 = FloatVector.fromArray(S, c, o7 + V).mul(beta).add(c71);
+            c72 = FloatVector.fromArray(S, c, o7 + 2 * V).mul(beta).add(c72);
         }
         c00.intoArray(c, o0);
         c01.intoArray(c, o0 + V);
+        c02.intoArray(c, o0 + 2 * V);
         c10.intoArray(c, o1);
         c11.intoArray(c, o1 + V);
+        c12.intoArray(c, o1 + 2 * V);
         c20.intoArray(c, o2);
         c21.intoArray(c, o2 + V);
+        c22.intoArray(c, o2 + 2 * V);
         c30.intoArray(c, o3);
         c31.intoArray(c, o3 + V);
+        c32.intoArray(c, o3 + 2 * V);
+        c40.intoArray(c, o4);
+        c41.intoArray(c, o4 + V);
+        c42.intoArray(c, o4 + 2 * V);
+        c50.intoArray(c, o5);
+        c51.intoArray(c, o5 + V);
+        c52.intoArray(c, o5 + 2 * V);
+        c60.intoArray(c, o6);
+        c61.intoArray(c, o6 + V);
+        c62.intoArray(c, o6 + 2 * V);
+        c70.intoArray(c, o7);
+        c71.intoArray(c, o7 + V);
+        c72.intoArray(c, o7 + 2 * V);
     }
 
-    private static void tile1x2(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    private static void tile4x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
-            FloatVector x = FloatVector.broadcast(S, a[ap]);
-            c0 = x.fma(FloatVector.fromArray(S, b, bo), c0);
-            c1 = x.fma(FloatVector.fromArray(S, b, bo + V), c1);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
         }
-        int o = i * n + j;
-        c0 = c0.mul(alpha);
-        c1 = c1.mul(alpha);
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        if (alpha != 1f) {
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c02 = c02.mul(alpha);
+            c10 = c10.mul(alpha);
+            c11 = c11.mul(alpha);
+            c12 = c12.mul(alpha);
+            c20 = c20.mul(alpha);
+            c21 = c21.mul(alpha);
+            c22 = c22.mul(alpha);
+            c30 = c30.mul(alpha);
+            c31 = c31.mul(alpha);
+            c32 = c32.mul(alpha);
+        }
         if (beta != 0f) {
-            c0 = FloatVector.fromArray(S, c, o).mul(beta).add(c0);
-            c1 = FloatVector.fromArray(S, c, o + V).mul(beta).add(c1);
+            c00 = FloatVector.fromArray(S, c, o0).mul(beta).add(c00);
+            c01 = FloatVector.fromArray(S, c, o0 + V).mul(beta).add(c01);
+            c02 = FloatVector.fromArray(S, c, o0 + 2 * V).mul(beta).add(c02);
+            c10 = FloatVector.fromArray(S, c, o1).mul(beta).add(c10);
+            c11 = FloatVector.fromArray(S, c, o1 + V).mul(beta).add(c11);
+            c12 = FloatVector.fromArray(S, c, o1 + 2 * V).mul(beta).add(c12);
+            c20 = FloatVector.fromArray(S, c, o2).mul(beta).add(c20);
+            c21 = FloatVector.fromArray(S, c, o2 + V).mul(beta).add(c21);
+            c22 = FloatVector.fromArray(S, c, o2 + 2 * V).mul(beta).add(c22);
+            c30 = FloatVector.fromArray(S, c, o3).mul(beta).add(c30);
+            c31 = FloatVector.fromArray(S, c, o3 + V).mul(beta).add(c31);
+            c32 = FloatVector.fromArray(S, c, o3 + 2 * V).mul(beta).add(c32);
         }
-        c0.intoArray(c, o);
-        c1.intoArray(c, o + V);
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + V);
+        c02.intoArray(c, o0 + 2 * V);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + V);
+        c12.intoArray(c, o1 + 2 * V);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + V);
+        c22.intoArray(c, o2 + 2 * V);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + V);
+        c32.intoArray(c, o3 + 2 * V);
     }
 
-    /** One vector of columns, four rows: what is left of a row after the double-vector blocks. */
+    private static void tile1x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        int a0 = i * aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+        }
+        int o0 = i * n + j;
+        if (alpha != 1f) {
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c02 = c02.mul(alpha);
+        }
+        if (beta != 0f) {
+            c00 = FloatVector.fromArray(S, c, o0).mul(beta).add(c00);
+            c01 = FloatVector.fromArray(S, c, o0 + V).mul(beta).add(c01);
+            c02 = FloatVector.fromArray(S, c, o0 + 2 * V).mul(beta).add(c02);
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + V);
+        c02.intoArray(c, o0 + 2 * V);
+    }
+
+    /**
+     * One vector of columns: what is left of a row after the three-vector blocks, full or partial.
+     * Loads are whole vectors (past the row's end they read the next row, or the arrays' slack) and
+     * only the store is masked: with masked loads in its loop the 8-row tile was too big for C1, and
+     * the method then stayed in slow tier-2 code (13 steps/s at batch 1024). The mask is made here:
+     * passed in, it would be a boxed object.
+     */
+    private static void tile8x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
+        VectorMask<Float> m = S.indexInRange(j, n);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(b0, c7);
+        }
+        if (alpha != 1f) {
+            c0 = c0.mul(alpha);
+            c1 = c1.mul(alpha);
+            c2 = c2.mul(alpha);
+            c3 = c3.mul(alpha);
+            c4 = c4.mul(alpha);
+            c5 = c5.mul(alpha);
+            c6 = c6.mul(alpha);
+            c7 = c7.mul(alpha);
+        }
+        if (beta != 0f) {
+            c0 = FloatVector.fromArray(S, c, i * n + j).mul(beta).add(c0);
+            c1 = FloatVector.fromArray(S, c, (i + 1) * n + j).mul(beta).add(c1);
+            c2 = FloatVector.fromArray(S, c, (i + 2) * n + j).mul(beta).add(c2);
+            c3 = FloatVector.fromArray(S, c, (i + 3) * n + j).mul(beta).add(c3);
+            c4 = FloatVector.fromArray(S, c, (i + 4) * n + j).mul(beta).add(c4);
+            c5 = FloatVector.fromArray(S, c, (i + 5) * n + j).mul(beta).add(c5);
+            c6 = FloatVector.fromArray(S, c, (i + 6) * n + j).mul(beta).add(c6);
+            c7 = FloatVector.fromArray(S, c, (i + 7) * n + j).mul(beta).add(c7);
+        }
+        c0.intoArray(c, i * n + j, m);
+        c1.intoArray(c, (i + 1) * n + j, m);
+        c2.intoArray(c, (i + 2) * n + j, m);
+        c3.intoArray(c, (i + 3) * n + j, m);
+        c4.intoArray(c, (i + 4) * n + j, m);
+        c5.intoArray(c, (i + 5) * n + j, m);
+        c6.intoArray(c, (i + 6) * n + j, m);
+        c7.intoArray(c, (i + 7) * n + j, m);
+    }
+
     private static void tile4x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        VectorMask<Float> m = S.indexInRange(j, n);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
         for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
@@ -192,85 +417,40 @@ final class SimdKernels {
             c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
         }
-        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-        c0 = c0.mul(alpha);
-        c1 = c1.mul(alpha);
-        c2 = c2.mul(alpha);
-        c3 = c3.mul(alpha);
+        if (alpha != 1f) {
+            c0 = c0.mul(alpha);
+            c1 = c1.mul(alpha);
+            c2 = c2.mul(alpha);
+            c3 = c3.mul(alpha);
+        }
         if (beta != 0f) {
-            c0 = FloatVector.fromArray(S, c, o0).mul(beta).add(c0);
-            c1 = FloatVector.fromArray(S, c, o1).mul(beta).add(c1);
-            c2 = FloatVector.fromArray(S, c, o2).mul(beta).add(c2);
-            c3 = FloatVector.fromArray(S, c, o3).mul(beta).add(c3);
+            c0 = FloatVector.fromArray(S, c, i * n + j).mul(beta).add(c0);
+            c1 = FloatVector.fromArray(S, c, (i + 1) * n + j).mul(beta).add(c1);
+            c2 = FloatVector.fromArray(S, c, (i + 2) * n + j).mul(beta).add(c2);
+            c3 = FloatVector.fromArray(S, c, (i + 3) * n + j).mul(beta).add(c3);
         }
-        c0.intoArray(c, o0);
-        c1.intoArray(c, o1);
-        c2.intoArray(c, o2);
-        c3.intoArray(c, o3);
-    }
-
-    /**
-     * The last, partial vector of columns: loads and stores under a mask, so b needs no padding.
-     * The mask is made here: passed in, it would be a boxed object. Kept small so C1 and C2 both
-     * compile it (a two-vector masked tile ran out of C1's registers and stayed interpreted).
-     */
-    private static void tile4x1Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                    int n, int k, float alpha, float beta) {
-        VectorMask<Float> m = S.indexInRange(j, n);
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bo, m);
-            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
-        }
-        int o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-        c0 = c0.mul(alpha);
-        c1 = c1.mul(alpha);
-        c2 = c2.mul(alpha);
-        c3 = c3.mul(alpha);
-        if (beta != 0f) {
-            c0 = FloatVector.fromArray(S, c, o0, m).mul(beta).add(c0);
-            c1 = FloatVector.fromArray(S, c, o1, m).mul(beta).add(c1);
-            c2 = FloatVector.fromArray(S, c, o2, m).mul(beta).add(c2);
-            c3 = FloatVector.fromArray(S, c, o3, m).mul(beta).add(c3);
-        }
-        c0.intoArray(c, o0, m);
-        c1.intoArray(c, o1, m);
-        c2.intoArray(c, o2, m);
-        c3.intoArray(c, o3, m);
+        c0.intoArray(c, i * n + j, m);
+        c1.intoArray(c, (i + 1) * n + j, m);
+        c2.intoArray(c, (i + 2) * n + j, m);
+        c3.intoArray(c, (i + 3) * n + j, m);
     }
 
     private static void tile1x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
-        FloatVector c0 = FloatVector.zero(S);
-        for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
-            c0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bo), c0);
-        }
-        int o = i * n + j;
-        c0 = c0.mul(alpha);
-        if (beta != 0f) {
-            c0 = FloatVector.fromArray(S, c, o).mul(beta).add(c0);
-        }
-        c0.intoArray(c, o);
-    }
-
-    private static void tile1x1Tail(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
-                                    int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S);
-        for (int p = 0, ap = i * aRow, bo = j; p < k; p++, ap += aCol, bo += ldb) {
-            c0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bo, m), c0);
+        int a0 = i * aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
         }
-        int o = i * n + j;
-        c0 = c0.mul(alpha);
+        if (alpha != 1f) {
+            c0 = c0.mul(alpha);
+        }
         if (beta != 0f) {
-            c0 = FloatVector.fromArray(S, c, o, m).mul(beta).add(c0);
+            c0 = FloatVector.fromArray(S, c, i * n + j).mul(beta).add(c0);
         }
-        c0.intoArray(c, o, m);
+        c0.intoArray(c, i * n + j, m);
     }
 
     /**
