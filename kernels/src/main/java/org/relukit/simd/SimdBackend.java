@@ -3,12 +3,6 @@ package org.relukit.simd;
 import static org.relukit.backend.HostTensor.dataOrNull;
 import static org.relukit.backend.HostTensor.of;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.relukit.backend.HostTensor;
 import org.relukit.backend.Shapes;
 import org.relukit.backend.Tensor;
@@ -24,17 +18,14 @@ public final class SimdBackend extends ScalarBackend {
     private static final long PARALLEL_WORK = 1L << 22;
 
     private final int threads;
-    private final ExecutorService pool;
+    /** Null with one thread. */
+    private final ParallelGemm parallel;
     /** The transposed right operand of the current product; grown, never shrunk, so a step allocates nothing. */
     private float[] transposed = new float[0];
 
     SimdBackend(int threads) {
         this.threads = threads;
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, runnable -> {
-            Thread t = new Thread(runnable, "relukit-simd");
-            t.setDaemon(true);
-            return t;
-        });
+        this.parallel = threads == 1 ? null : new ParallelGemm(threads);
     }
 
     @Override
@@ -177,38 +168,25 @@ public final class SimdBackend extends ScalarBackend {
 
     private final Scratch scratch = new Scratch();
 
+    /** Bands of rows computed by helper threads so far (0 with one thread). */
+    long bandsOnHelpers() {
+        return parallel == null ? 0 : parallel.helperBands();
+    }
+
     /** Splits the rows of c across threads when the product is big enough to pay for it. */
     private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int m, int n, int k,
                       float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        if (pool == null || (long) m * n * k < PARALLEL_WORK || m < 2 * SimdKernels.MR) {
+        if (parallel == null || (long) m * n * k < PARALLEL_WORK || m < 2 * SimdKernels.MR) {
             SimdKernels.gemm(a, aRow, aCol, b, ldb, c, 0, m, n, k, alpha, beta, bias, relu, gate);
-            return;
-        }
-        int parts = Math.min(threads, m / SimdKernels.MR);
-        int chunk = (m / parts + SimdKernels.MR - 1) / SimdKernels.MR * SimdKernels.MR;
-        List<Future<?>> running = new ArrayList<>(parts);
-        for (int from = chunk; from < m; from += chunk) {
-            int rowFrom = from, rowTo = Math.min(m, from + chunk);
-            running.add(pool.submit(() ->
-                    SimdKernels.gemm(a, aRow, aCol, b, ldb, c, rowFrom, rowTo, n, k, alpha, beta, bias, relu, gate)));
-        }
-        SimdKernels.gemm(a, aRow, aCol, b, ldb, c, 0, Math.min(m, chunk), n, k, alpha, beta, bias, relu, gate);
-        try {
-            for (Future<?> f : running) {
-                f.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while a kernel ran on several threads", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a kernel thread failed", e.getCause());
+        } else {
+            parallel.gemm(a, aRow, aCol, b, ldb, c, m, n, k, alpha, beta, bias, relu, gate);
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        if (parallel != null) {
+            parallel.close();
         }
     }
 }

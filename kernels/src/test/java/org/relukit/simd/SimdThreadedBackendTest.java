@@ -1,6 +1,6 @@
 package org.relukit.simd;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -37,14 +37,19 @@ class SimdThreadedBackendTest extends BackendConformance {
         return Stream.of(split, workload, edgeProductShapes(), emptyProductShapes()).flatMap(s -> s);
     }
 
-    /** Not a timing: the pool's threads exist only once a product was handed to them. */
+    /** Not a timing: a big product hands a band of rows to the helper thread, a small one does not. */
     @Test
-    void bigProductsRunOnThePool() {
-        RandomTensors random = random("pool", "");
+    void bigProductsAreSplitAcrossThreads() {
+        SimdBackend simd = (SimdBackend) backend;
+        RandomTensors random = random("split", "");
+        Tensor small = tensor(random.signed(64 * 64), 64, 64);
+        Tensor smallOut = poisoned(64, 64);
+        long before = simd.bandsOnHelpers();
+        backend.matmul(small, false, small, true, smallOut, 1f, 0f);
+        assertEquals(before, simd.bandsOnHelpers(), "a 64x64x64 product should stay on the calling thread");
         Tensor a = tensor(random.signed(256 * 256), 256, 256);
         Tensor c = poisoned(256, 256);
         backend.matmul(a, false, a, true, c, 1f, 0f);
-        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("relukit-simd")),
-                "a 256x256x256 product on a 2-thread backend should have started a relukit-simd worker");
+        assertEquals(before + 1, simd.bandsOnHelpers(), "a 256x256x256 product on 2 threads should give one band to the helper");
     }
 }
