@@ -44,7 +44,12 @@ def load(paths):
             entries = json.load(f)
         for e in entries:
             cls, method = e["benchmark"].rsplit(".", 2)[-2:]
-            key = (cls, method, tuple(sorted(e.get("params", {}).items())))
+            params = dict(e.get("params", {}))
+            # A backend on several threads is a backend of its own in the tables: "simd (2 threads)".
+            threads = params.pop("threads", "1")
+            if threads != "1" and "backend" in params:
+                params["backend"] = f"{params['backend']} ({threads} threads)"
+            key = (cls, method, tuple(sorted(params.items())))
             e.setdefault("secondaryMetrics", {})
             previous = runs.get(key)
             if previous is not None and GC_NORM in previous["secondaryMetrics"]:

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import org.relukit.backend.Backend;
+import org.relukit.backend.BackendOptions;
 import org.relukit.backend.Backends;
 
 /**
@@ -52,8 +53,12 @@ public final class Availability {
      * @throws IllegalStateException saying why it cannot run here and how to leave it out
      */
     static Backend openBackend(String name) {
+        return openBackend(name, 1);
+    }
+
+    static Backend openBackend(String name, int threads) {
         try {
-            return Backends.open(name);
+            return Backends.open(name, new BackendOptions(threads, null));
         } catch (RuntimeException | ServiceConfigurationError e) {
             throw new IllegalStateException("backend " + name + " skipped: " + e.getMessage()
                     + " (leave it out with -p backend=" + others(BACKENDS, name) + ")", e);

@@ -42,6 +42,10 @@ public class KernelBench extends LayerShapes {
     @Param({"scalar", "simd", "opencl"})
     public String backend;
 
+    /** Threads of a CPU backend ({@code --threads}); e.g. {@code -p threads=1,2} shows the split's gain. */
+    @Param({"1"})
+    public int threads;
+
     private Backend kernels;
     private Tensor x, w, b, out, dz, gate, dx, correlation;
     private double flops;
@@ -52,7 +56,7 @@ public class KernelBench extends LayerShapes {
     public void setUp() {
         LayerShape layer = LayerShape.parse(shape);
         int batch = layer.batch(), fanIn = layer.fanIn(), nodes = layer.nodes();
-        kernels = Availability.openBackend(backend);
+        kernels = Availability.openBackend(backend, threads);
         SplittableRandom rng = new SplittableRandom(42);
         float bound = Initialisation.bound(fanIn);
         x = upload(batch, fanIn, Initialisation.gaussian(rng, batch * fanIn, 1));

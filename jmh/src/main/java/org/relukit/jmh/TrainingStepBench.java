@@ -40,6 +40,10 @@ public class TrainingStepBench {
     @Param({"scalar", "simd", "opencl"})
     public String backend;
 
+    /** Threads of a CPU backend ({@code --threads}); e.g. {@code -p threads=1,2} shows the split's gain. */
+    @Param({"1"})
+    public int threads;
+
     @Param({"64", "1024"})
     public int batch;
 
@@ -53,7 +57,7 @@ public class TrainingStepBench {
         ReconConfig recon = new ReconConfig();
         SplittableRandom rng = new SplittableRandom(recon.seed);
         var teacherLayers = TeacherStudent.teacher(recon, rng);
-        kernels = Availability.openBackend(backend);
+        kernels = Availability.openBackend(backend, threads);
         teacher = new Network(kernels, teacherLayers);
         student = new Network(kernels, TeacherStudent.student(recon, teacherLayers, rng));
         step = TrainingStep.plainSgd(kernels, teacher, student, batch);

@@ -20,12 +20,10 @@ final class SimdKernels {
     /** Rows of the largest register tile; a thread's share of rows is a multiple of it. */
     static final int MR = 8;
     /**
-     * Depth of a k block: a tile's panel of b is then {@code KC × 3V} floats (24 KB at 512 bits),
-     * which stays in L1 while the tiles of a row chunk pass over it.
+     * A row chunk of a is at most this many floats (128 KB), so it stays in L2 while the column
+     * blocks pass over it. (Blocking k as well, to keep b's panel in L1, measured no better.)
      */
-    static final int KC = 128;
-    /** A row chunk of a is at most this many floats (128 KB), so it stays in L2 across the column blocks. */
-    private static final int A_BLOCK_FLOATS = 32 * 1024;
+    private static final int A_CHUNK_FLOATS = 32 * 1024;
 
     private SimdKernels() {}
 
@@ -61,51 +59,44 @@ final class SimdKernels {
      * {@code b} as {@code b[p·ldb + j]}; {@code b} and {@code c} need a vector's slack past their last
      * row ({@link org.relukit.backend.HostTensor#SLACK}).
      *
-     * <p>The sum over p goes in blocks of {@link #KC}, the rows in chunks whose slice of {@code a}
-     * fits in L2; within a chunk, columns go in blocks of three vectors, each block's rows eight at
-     * a time (then four, then one) while that panel of {@code b} stays in L1, and the columns left
-     * over one vector at a time. Each register tile is scaled and accumulated in registers, stored
-     * once, and, in the last k block, finished (bias, ReLU, gate) while it is still in L1.
+     * <p>Rows go in chunks whose slice of {@code a} fits in L2; within a chunk, columns go in blocks
+     * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
+     * {@code b} stays in cache, and the columns left over one vector at a time. Each register tile
+     * is scaled and accumulated in registers, stored once, and finished (bias, ReLU, gate) while it
+     * is still in L1.
      */
     static void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo, int n,
                      int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         if (n > 0 && k > 0 && (b.length < (long) (k - 1) * ldb + n + V - 1 || c.length < (long) rowTo * n + V - 1)) {
             throw new IllegalArgumentException("gemm operands need " + (V - 1) + " floats of slack past the last row");
         }
-        // Every k block after the first adds to what the ones before it stored.
-        for (int p0 = 0; p0 == 0 || p0 < k; p0 += KC) {
-            int kc = Math.min(KC, k - p0);
-            float blockBeta = p0 == 0 ? beta : 1f;
-            boolean last = p0 + kc >= k;
-            int chunk = Math.max(MR, A_BLOCK_FLOATS / Math.max(1, kc) / MR * MR);
-            for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
-                block(a, aRow, aCol, b, ldb, c, p0, i0, Math.min(rowTo, i0 + chunk), n, kc, alpha, blockBeta,
-                        last ? bias : null, last && relu, last ? gate : null);
-            }
+        int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
+        for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
+            rowChunk(a, aRow, aCol, b, ldb, c, i0, Math.min(rowTo, i0 + chunk), n, k, alpha, beta, bias, relu, gate);
         }
     }
 
-    /** Rows {@code [rowFrom, rowTo)} of one k block {@code [p0, p0 + kc)}: the loops over register tiles. */
-    private static void block(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int p0, int rowFrom,
-                              int rowTo, int n, int kc, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+    /** Rows {@code [rowFrom, rowTo)}, a chunk small enough for L2: the loops over register tiles. */
+    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo,
+                                 int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         boolean finish = bias != null || relu || gate != null;
         int j = 0;
         for (; j + 3 * V <= n; j += 3 * V) {
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
-                tile8x3(a, aRow, aCol, b, ldb, c, p0, i, j, n, kc, alpha, beta);
+                tile8x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x3(a, aRow, aCol, b, ldb, c, p0, i, j, n, kc, alpha, beta);
+                tile4x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 4, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x3(a, aRow, aCol, b, ldb, c, p0, i, j, n, kc, alpha, beta);
+                tile1x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 1, j, 3 * V, n, bias, relu, gate);
                 }
@@ -115,19 +106,19 @@ final class SimdKernels {
             int cols = Math.min(V, n - j);
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
-                tile8x1(a, aRow, aCol, b, ldb, c, p0, i, j, n, kc, alpha, beta);
+                tile8x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 8, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x1(a, aRow, aCol, b, ldb, c, p0, i, j, n, kc, alpha, beta);
+                tile4x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 4, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x1(a, aRow, aCol, b, ldb, c, p0, i, j, n, kc, alpha, beta);
+                tile1x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 1, j, cols, n, bias, relu, gate);
                 }
@@ -140,8 +131,8 @@ final class SimdKernels {
      * FMA latency on both pipes, with 4 of AVX-512's 32 registers left for the operands. On this
      * Zen 5 it ran at 170–200 GFLOP/s where 4 × 2 ran at 100–157 (notes in jmh/PERFORMANCE.md).
      */
-    private static void tile8x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int p0, int i,
-                                int j, int n, int k, float alpha, float beta) {
+    private static void tile8x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
@@ -150,8 +141,8 @@ final class SimdKernels {
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
-        int a0 = i * aRow + p0 * aCol, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
-        for (int p = 0, ap = 0, bo = p0 * ldb + j; p < k; p++, ap += aCol, bo += ldb) {
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -274,14 +265,14 @@ final class SimdKernels {
         c72.intoArray(c, o7 + 2 * V);
     }
 
-    private static void tile4x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int p0, int i,
-                                int j, int n, int k, float alpha, float beta) {
+    private static void tile4x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        int a0 = i * aRow + p0 * aCol, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = p0 * ldb + j; p < k; p++, ap += aCol, bo += ldb) {
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -348,11 +339,11 @@ final class SimdKernels {
         c32.intoArray(c, o3 + 2 * V);
     }
 
-    private static void tile1x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int p0, int i,
-                                int j, int n, int k, float alpha, float beta) {
+    private static void tile1x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        int a0 = i * aRow + p0 * aCol;
-        for (int p = 0, ap = 0, bo = p0 * ldb + j; p < k; p++, ap += aCol, bo += ldb) {
+        int a0 = i * aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -384,13 +375,13 @@ final class SimdKernels {
      * the method then stayed in slow tier-2 code (13 steps/s at batch 1024). The mask is made here:
      * passed in, it would be a boxed object.
      */
-    private static void tile8x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int p0, int i,
-                                int j, int n, int k, float alpha, float beta) {
+    private static void tile8x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
-        int a0 = i * aRow + p0 * aCol, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
-        for (int p = 0, ap = 0, bo = p0 * ldb + j; p < k; p++, ap += aCol, bo += ldb) {
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
@@ -431,12 +422,12 @@ final class SimdKernels {
         c7.intoArray(c, (i + 7) * n + j, m);
     }
 
-    private static void tile4x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int p0, int i,
-                                int j, int n, int k, float alpha, float beta) {
+    private static void tile4x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-        int a0 = i * aRow + p0 * aCol, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = p0 * ldb + j; p < k; p++, ap += aCol, bo += ldb) {
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
@@ -461,12 +452,12 @@ final class SimdKernels {
         c3.intoArray(c, (i + 3) * n + j, m);
     }
 
-    private static void tile1x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int p0, int i,
-                                int j, int n, int k, float alpha, float beta) {
+    private static void tile1x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S);
-        int a0 = i * aRow + p0 * aCol;
-        for (int p = 0, ap = 0, bo = p0 * ldb + j; p < k; p++, ap += aCol, bo += ldb) {
+        int a0 = i * aRow;
+        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
         }
