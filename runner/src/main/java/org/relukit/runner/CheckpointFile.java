@@ -28,10 +28,13 @@ final class CheckpointFile {
 
     private CheckpointFile() {}
 
+    /**
+     * Streams the checkpoint straight to text, the format tag put first: going through a JSON tree
+     * (a node per float) took a tenth of a recon run, since a checkpoint is written every epoch.
+     */
     static String toJson(Checkpoint checkpoint) {
-        JsonObject json = GSON.toJsonTree(checkpoint).getAsJsonObject();
-        json.addProperty("format", FORMAT);
-        return GSON.toJson(json);
+        String fields = GSON.toJson(checkpoint);
+        return "{\"format\":\"" + FORMAT + "\"," + fields.substring(1);
     }
 
     static Checkpoint read(Path file) {
