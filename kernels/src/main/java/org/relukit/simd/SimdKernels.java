@@ -473,25 +473,30 @@ final class SimdKernels {
     /**
      * The rest of the epilogue on a just-stored tile ({@code rows × cols} at (i, j)): bias, ReLU,
      * gate. A method of its own over the array, not the registers: a call that took vectors would
-     * box them, and inlined into every tile it would exceed what C2 is willing to inline.
+     * box them, and inlined into every tile it would exceed what C2 is willing to inline. Loads are
+     * whole vectors (the arrays have slack); only a partial vector's store is masked.
      */
     private static void finish(float[] c, int i, int rows, int j, int cols, int n,
                                float[] bias, boolean relu, float[] gate) {
+        int end = j + cols;
         for (int r = i; r < i + rows; r++) {
-            for (int q = j; q < j + cols; q += V) {
-                VectorMask<Float> m = S.indexInRange(q, j + cols);
+            for (int q = j; q < end; q += V) {
                 int off = r * n + q;
-                FloatVector v = FloatVector.fromArray(S, c, off, m);
+                FloatVector v = FloatVector.fromArray(S, c, off);
                 if (bias != null) {
-                    v = v.add(FloatVector.fromArray(S, bias, q, m));
+                    v = v.add(FloatVector.fromArray(S, bias, q));
                 }
                 if (relu) {
                     v = v.max(0f);
                 }
                 if (gate != null) {
-                    v = v.blend(0f, FloatVector.fromArray(S, gate, off, m).compare(VectorOperators.LE, 0f));
+                    v = v.blend(0f, FloatVector.fromArray(S, gate, off).compare(VectorOperators.LE, 0f));
                 }
-                v.intoArray(c, off, m);
+                if (q + V <= end) {
+                    v.intoArray(c, off);
+                } else {
+                    v.intoArray(c, off, S.indexInRange(q, end));
+                }
             }
         }
     }
