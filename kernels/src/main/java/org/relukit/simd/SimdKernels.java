@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #gemm}: {@code c = epilogue(a · b)} with {@code b} read row-major with row stride
  * {@code ldb}, so weights and activations are used where they lie; only the forward layer needs
  * its weights transposed first ({@link #transpose}). The last partial vector of a row is loaded
- * and stored under a mask. The epilogue (scale, accumulate, bias, ReLU, gate) is applied in
- * registers before the single store, which is what fuses the forward layer and the SGD update.
+ * whole (the arrays have slack) and stored under a mask. Scaling and accumulating into c happen in
+ * registers before the single store, which is what fuses the SGD update into the weight gradient;
+ * bias, ReLU and gate are applied to the tile just stored, while it is in L1.
  */
 final class SimdKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
