@@ -53,9 +53,10 @@ public final class SimdBackend extends ScalarBackend {
     private void layer(Tensor x, Tensor w, Tensor b, Tensor out, boolean relu) {
         Shapes.layer(x, w, b, out);
         int n = w.rows(), k = w.cols();
-        float[] wt = transposeBuffer(n * k);
-        SimdKernels.transpose(of(w).data, n, k, wt);
-        gemm(of(x).data, k, 1, wt, n, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
+        int ldt = SimdKernels.paddedStride(n);
+        float[] wt = transposeBuffer(ldt * k);
+        SimdKernels.transpose(of(w).data, n, k, wt, ldt);
+        gemm(of(x).data, k, 1, wt, ldt, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
     }
 
     @Override
@@ -131,12 +132,14 @@ public final class SimdBackend extends ScalarBackend {
         Shapes.matmul(a, transposeA, b, transposeB, c);
         int m = c.rows(), n = c.cols(), k = transposeA ? a.rows() : a.cols();
         float[] right = of(b).data;
+        int ldb = n;
         if (transposeB) {
-            right = transposeBuffer(n * k);
-            SimdKernels.transpose(of(b).data, n, k, right);
+            ldb = SimdKernels.paddedStride(n);
+            right = transposeBuffer(ldb * k);
+            SimdKernels.transpose(of(b).data, n, k, right, ldb);
         }
         int aRow = transposeA ? 1 : a.cols(), aCol = transposeA ? a.cols() : 1;
-        gemm(of(a).data, aRow, aCol, right, n, of(c).data, m, n, k, alpha, beta, null, false, null);
+        gemm(of(a).data, aRow, aCol, right, ldb, of(c).data, m, n, k, alpha, beta, null, false, null);
     }
 
     private float[] transposeBuffer(int size) {

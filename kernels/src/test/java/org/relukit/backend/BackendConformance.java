@@ -122,7 +122,9 @@ public abstract class BackendConformance {
                 new ProductShape(15, 31, 65), new ProductShape(31, 65, 15), new ProductShape(65, 15, 31),
                 new ProductShape(100, 250, 15), new ProductShape(250, 100, 31), new ProductShape(15, 65, 250),
                 new ProductShape(4, 8, 16), new ProductShape(8, 16, 32), new ProductShape(16, 32, 8),
-                new ProductShape(32, 64, 4), new ProductShape(2, 250, 100));
+                new ProductShape(32, 64, 4), new ProductShape(2, 250, 100),
+                // rows a multiple of 1 KB apart, which the SIMD backend pads when it transposes
+                new ProductShape(9, 256, 33), new ProductShape(3, 512, 5));
     }
 
     /**
