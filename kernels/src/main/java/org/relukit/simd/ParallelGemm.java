@@ -9,9 +9,10 @@ import java.util.concurrent.locks.LockSupport;
  * the calling thread the first band, a helper thread each of the others.
  *
  * <p>Helpers wait for the next product by spinning for a while, then park. A training step hands
- * out a product every few hundred microseconds; waking a parked thread took tens of microseconds
- * on the 2-vCPU VM (an executor's hand-off left 2 threads only 6% ahead of 1 at batch 1024), so
- * between the products of a step the helpers stay awake, as OpenMP runtimes do.
+ * out a product every few hundred microseconds, and a parked thread must first be woken; so,
+ * as OpenMP runtimes do, the helpers stay awake between the products of a step. (With an
+ * executor's hand-off per product, 2 threads were 6% ahead of 1 at batch 1024; with these
+ * helpers, 34% in the JMH step benchmark: jmh/PERFORMANCE.md.)
  *
  * <p>The product's operands are fields rather than a captured lambda, so a call allocates nothing.
  * Not for concurrent use: one product at a time, from one calling thread.
