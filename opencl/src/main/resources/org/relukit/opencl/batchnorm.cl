@@ -1,6 +1,6 @@
 // BatchNorm1d (PyTorch's) over the columns of a row-major rows × cols batch, laid out as the
-// reductions of columns.cl (whose column_total it uses; it is built after that file): a work-group
-// is COL_X columns by COL_Y work-items striding down the rows. Absent tensors (no γ, β, gate or
+// reductions of columns.cl (whose column_total and column_moments it uses; it is built after that
+// file): a work-group is COL_X columns by COL_Y work-items striding down the rows. Absent tensors (no γ, β, gate or
 // parameter gradients) come with their flag 0 and a placeholder buffer that is never read.
 
 // max(v, 0) that keeps a NaN, as Math.max does.
@@ -22,22 +22,8 @@ kernel void batch_norm_train(const int rows, const int cols, const global float*
 {
     local float scratch[COL_X * COL_Y];
     const int j = get_global_id(0);
-    float sum = 0.0f;
-    if (j < cols) {
-        for (int i = get_local_id(1); i < rows; i += COL_Y) {
-            sum += x[(size_t)i * cols + j];
-        }
-    }
-    const float total = column_total(scratch, sum);  // every work-item reaches each barrier
-    const float m = rows == 0 ? 0.0f : total / rows;
-    float sq = 0.0f;
-    if (j < cols) {
-        for (int i = get_local_id(1); i < rows; i += COL_Y) {
-            const float d = x[(size_t)i * cols + j] - m;
-            sq += d * d;
-        }
-    }
-    const float sqTotal = column_total(scratch, sq);
+    float m, sqTotal;
+    column_moments(scratch, rows, cols, x, &m, &sqTotal);  // every work-item reaches its barriers
     if (j >= cols) {
         return;
     }

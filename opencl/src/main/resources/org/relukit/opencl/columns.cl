@@ -21,6 +21,31 @@ inline float column_total(local float* scratch, float value)
     return total;
 }
 
+// The mean of column j (get_global_id(0)) over its rows, and the sum of squared deviations from
+// that mean: the two passes that column statistics and BatchNorm share. Every work-item must call it.
+inline void column_moments(local float* scratch, const int rows, const int cols, const global float* x,
+                           float* mean, float* sqTotal)
+{
+    const int j = get_global_id(0);
+    float sum = 0.0f;
+    if (j < cols) {
+        for (int i = get_local_id(1); i < rows; i += COL_Y) {
+            sum += x[(size_t)i * cols + j];
+        }
+    }
+    const float total = column_total(scratch, sum);
+    const float m = rows == 0 ? 0.0f : total / rows;
+    float sq = 0.0f;
+    if (j < cols) {
+        for (int i = get_local_id(1); i < rows; i += COL_Y) {
+            const float d = x[(size_t)i * cols + j] - m;
+            sq += d * d;
+        }
+    }
+    *mean = m;
+    *sqTotal = column_total(scratch, sq);
+}
+
 // out[j] = alpha · Σ_i x[i, j] + beta · out[j]: the bias gradient, or its SGD step.
 kernel void column_sums(const int rows, const int cols, const global float* x, global float* out,
                         const float alpha, const float beta)
@@ -45,22 +70,8 @@ kernel void column_stats(const int rows, const int cols, const global float* x,
 {
     local float scratch[COL_X * COL_Y];
     const int j = get_global_id(0);
-    float sum = 0.0f;
-    if (j < cols) {
-        for (int i = get_local_id(1); i < rows; i += COL_Y) {
-            sum += x[(size_t)i * cols + j];
-        }
-    }
-    const float total = column_total(scratch, sum);
-    const float m = rows == 0 ? 0.0f : total / rows;
-    float sq = 0.0f;
-    if (j < cols) {
-        for (int i = get_local_id(1); i < rows; i += COL_Y) {
-            const float d = x[(size_t)i * cols + j] - m;
-            sq += d * d;
-        }
-    }
-    const float sqTotal = column_total(scratch, sq);
+    float m, sqTotal;
+    column_moments(scratch, rows, cols, x, &m, &sqTotal);
     if (j < cols && get_local_id(1) == 0) {
         mean[j] = m;
         invNorm[j] = 1.0f / sqrt(sqTotal + 1e-10f);
