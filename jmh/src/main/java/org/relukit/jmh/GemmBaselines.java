@@ -1,5 +1,6 @@
 package org.relukit.jmh;
 
+import org.relukit.nn.Initialisation;
 import dev.ludovic.netlib.blas.BLAS;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.relukit.workload.Initialisation;
 
 /**
  * The bare products of a layer, on the shapes {@link KernelBench} runs, by the baselines: a naive

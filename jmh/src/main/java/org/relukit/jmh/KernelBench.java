@@ -1,5 +1,6 @@
 package org.relukit.jmh;
 
+import org.relukit.nn.Initialisation;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,7 +19,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.relukit.backend.Backend;
 import org.relukit.backend.HostTensor;
 import org.relukit.backend.Tensor;
-import org.relukit.workload.Initialisation;
 
 /**
  * Every kernel of a layer's training step, per backend and layer shape {@code bB:KxN}: the forward

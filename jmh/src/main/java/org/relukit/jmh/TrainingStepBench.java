@@ -1,5 +1,10 @@
 package org.relukit.jmh;
 
+import org.relukit.nn.Initialisation;
+import org.relukit.nn.Network;
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.TeacherStudent;
+import org.relukit.nn.TrainingStep;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,11 +21,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.relukit.backend.Backend;
-import org.relukit.workload.Initialisation;
-import org.relukit.workload.Network;
-import org.relukit.workload.ReconConfig;
-import org.relukit.workload.TeacherStudent;
-import org.relukit.workload.TrainingStep;
 
 /**
  * The whole training step of {@code recon} in steps/s, set up as {@code relukit bench} does it:

@@ -1,5 +1,11 @@
 package org.relukit.opencl;
 
+import org.relukit.stats.Evaluation;
+import org.relukit.nn.LrSchedule;
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.ReconExperiment;
+import org.relukit.recon.ReconListener;
+import org.relukit.recon.TrialResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,11 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.relukit.workload.Evaluation;
-import org.relukit.workload.ReconConfig;
-import org.relukit.workload.ReconExperiment;
-import org.relukit.workload.ReconListener;
-import org.relukit.workload.TrialResult;
 
 /** A long run holds a constant number of device buffers: nothing is allocated per step or per evaluation. */
 class OpenClLeakTest {
@@ -31,7 +32,7 @@ class OpenClLeakTest {
         config.numEpoch = 50;
         config.momentum = 0.5;
         config.dataStd = 1;
-        config.lr = org.relukit.workload.LrSchedule.constant(0.01);
+        config.lr = LrSchedule.constant(0.01);
         List<Integer> live = new ArrayList<>();
         List<TrialResult> trials;
         try (OpenClBackend backend = new OpenClBackend(OpenClTests.defaultDevice())) {

@@ -1,5 +1,11 @@
 package org.relukit.opencl;
 
+import org.relukit.nn.Initialisation;
+import org.relukit.nn.Layer;
+import org.relukit.nn.Network;
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.TeacherStudent;
+import org.relukit.nn.TrainingStep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,12 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Backends;
 import org.relukit.backend.Reference;
-import org.relukit.workload.Initialisation;
-import org.relukit.workload.Layer;
-import org.relukit.workload.Network;
-import org.relukit.workload.ReconConfig;
-import org.relukit.workload.TeacherStudent;
-import org.relukit.workload.TrainingStep;
 
 /**
  * Ten steps of the recon workload (SPEC §1) on the device and on the scalar reference, from the

@@ -1,15 +1,15 @@
 package org.relukit.runner;
 
+import org.relukit.nn.Initialisation;
+import org.relukit.nn.Network;
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.TeacherStudent;
+import org.relukit.nn.TrainingStep;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.relukit.backend.Backend;
-import org.relukit.workload.Initialisation;
-import org.relukit.workload.Network;
-import org.relukit.workload.ReconConfig;
-import org.relukit.workload.TeacherStudent;
-import org.relukit.workload.TrainingStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,5 +1,6 @@
 package org.relukit.runner;
 
+import org.relukit.recon.Checkpoint;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -8,7 +9,6 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.relukit.workload.Checkpoint;
 
 /**
  * The checkpoint format, JSON so any tool can load it back:

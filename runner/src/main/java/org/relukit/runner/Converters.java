@@ -1,8 +1,8 @@
 package org.relukit.runner;
 
+import org.relukit.nn.LrSchedule;
 import java.util.ArrayList;
 import java.util.List;
-import org.relukit.workload.LrSchedule;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

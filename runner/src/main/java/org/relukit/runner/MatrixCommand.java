@@ -1,5 +1,9 @@
 package org.relukit.runner;
 
+import org.relukit.matrix.MatrixConfig;
+import org.relukit.matrix.MatrixExperiment;
+import org.relukit.matrix.MatrixListener;
+import org.relukit.matrix.MatrixReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -9,10 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.relukit.backend.Backend;
-import org.relukit.matrix.MatrixConfig;
-import org.relukit.matrix.MatrixExperiment;
-import org.relukit.matrix.MatrixListener;
-import org.relukit.matrix.MatrixReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

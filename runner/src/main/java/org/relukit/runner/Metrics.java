@@ -1,16 +1,16 @@
 package org.relukit.runner;
 
+import org.relukit.stats.BestMatch;
+import org.relukit.stats.Evaluation;
+import org.relukit.stats.MatrixSummary;
+import org.relukit.stats.RelationStats;
+import org.relukit.stats.WeightDrift;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.relukit.stats.BestMatch;
-import org.relukit.workload.Evaluation;
-import org.relukit.workload.MatrixSummary;
-import org.relukit.workload.RelationStats;
-import org.relukit.workload.WeightDrift;
 
 /** The JSON form of results: one object per line of metrics.jsonl. */
 final class Metrics {

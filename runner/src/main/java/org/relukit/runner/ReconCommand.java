@@ -1,5 +1,12 @@
 package org.relukit.runner;
 
+import org.relukit.recon.Checkpoint;
+import org.relukit.stats.Evaluation;
+import org.relukit.nn.LrSchedule;
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.ReconExperiment;
+import org.relukit.recon.ReconListener;
+import org.relukit.recon.TrialResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -8,13 +15,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.relukit.backend.Backend;
 import org.relukit.runner.report.Report;
-import org.relukit.workload.Checkpoint;
-import org.relukit.workload.Evaluation;
-import org.relukit.workload.LrSchedule;
-import org.relukit.workload.ReconConfig;
-import org.relukit.workload.ReconExperiment;
-import org.relukit.workload.ReconListener;
-import org.relukit.workload.TrialResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

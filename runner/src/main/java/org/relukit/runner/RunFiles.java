@@ -1,5 +1,6 @@
 package org.relukit.runner;
 
+import org.relukit.recon.Checkpoint;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedWriter;
@@ -13,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.relukit.workload.Checkpoint;
 
 /**
  * A results directory: {@code config.json}, {@code metrics.jsonl}, {@code checkpoint.json} (the

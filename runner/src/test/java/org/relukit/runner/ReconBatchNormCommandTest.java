@@ -1,5 +1,10 @@
 package org.relukit.runner;
 
+import org.relukit.nn.BatchNormLayer;
+import org.relukit.recon.Checkpoint;
+import org.relukit.nn.Layer;
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.TeacherStudent;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,11 +20,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.relukit.workload.BatchNormLayer;
-import org.relukit.workload.Checkpoint;
-import org.relukit.workload.Layer;
-import org.relukit.workload.ReconConfig;
-import org.relukit.workload.TeacherStudent;
 
 /** {@code recon --bn ... --stats_w --stats_H} on the command line: flags, metrics keys, checkpoints. */
 class ReconBatchNormCommandTest {

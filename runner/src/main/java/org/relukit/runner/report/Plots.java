@@ -1,5 +1,6 @@
 package org.relukit.runner.report;
 
+import org.relukit.nn.Layer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,0 +1,134 @@
+package org.relukit.nn;
+
+import org.relukit.backend.Backend;
+import org.relukit.backend.Tensor;
+
+/**
+ * One SGD step of the student against the teacher, planned once for a batch size: every
+ * activation and gradient tensor is allocated here, so a step only calls kernels.
+ *
+ * <p>The student's BatchNorm runs in training mode (batch statistics); the teacher is fixed, so
+ * its BatchNorm, if any, runs in eval mode.
+ */
+public final class TrainingStep implements AutoCloseable {
+    private final Backend backend;
+    private final Network teacher;
+    private final Network student;
+    private final Sgd sgd;
+    private final boolean crossEntropy;
+    private final int batch;
+    private final Tensor x;
+    private final Network.Activations teacherActs, studentActs;
+    private final Tensor teacherOut, studentOut;
+    /** gradHidden[l] = dL/dz of hidden layer l (its linear output), gradOut = dL/dy. */
+    private final Tensor[] gradHidden;
+    /** With BatchNorm, gradNormOut[l] = dL/d(BatchNorm output) of hidden layer l; null entries without. */
+    private final Tensor[] gradNormOut;
+    private final Tensor gradOut;
+
+    public TrainingStep(Backend backend, Network teacher, Network student, Sgd sgd, int batch, boolean crossEntropy) {
+        this.backend = backend;
+        this.teacher = teacher;
+        this.student = student;
+        this.sgd = sgd;
+        this.batch = batch;
+        this.crossEntropy = crossEntropy;
+        this.x = backend.allocate(batch, student.widths()[0]);
+        this.teacherActs = teacher.allocateActivations(batch);
+        this.studentActs = student.allocateActivations(batch);
+        int out = student.width(student.hiddenCount());
+        this.teacherOut = backend.allocate(batch, out);
+        this.studentOut = backend.allocate(batch, out);
+        this.gradHidden = new Tensor[student.hiddenCount()];
+        this.gradNormOut = new Tensor[student.hiddenCount()];
+        for (int l = 0; l < gradHidden.length; l++) {
+            gradHidden[l] = backend.allocate(batch, student.width(l));
+            if (student.batchNorm()) {
+                gradNormOut[l] = backend.allocate(batch, student.width(l));
+            }
+        }
+        this.gradOut = backend.allocate(batch, out);
+    }
+
+    /**
+     * A plain-SGD step for a teacher and student of the recon shapes, for benchmarks and tests.
+     * The caller closes the step; the networks stay theirs.
+     */
+    public static TrainingStep plainSgd(Backend backend, Network teacher, Network student, int batch) {
+        return new TrainingStep(backend, teacher, student,
+                new Sgd(backend, student, 0, 0, false), batch, false);
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    /** The batch input; fill it with {@link Backend#upload} or let {@link #run(Tensor, int, float)} copy it. */
+    public Tensor input() {
+        return x;
+    }
+
+    /** Copies rows {@code [row, row + batch)} of {@code data} into the batch, then steps. */
+    public float run(Tensor data, int row, float lr) {
+        backend.copyRows(data, row, x, 0, batch);
+        return run(lr);
+    }
+
+    /** Teacher forward, student forward, loss, backward and update; returns the batch loss. */
+    public float run(float lr) {
+        teacher.forward(x, teacherActs, teacherOut, false);
+        student.forward(x, studentActs, studentOut, true);
+        float loss = crossEntropy
+                ? backend.crossEntropyLoss(studentOut, teacherOut, gradOut)
+                : backend.mseLoss(studentOut, teacherOut, gradOut);
+        for (int l = student.hiddenCount(); l >= 0; l--) {
+            Tensor dz = l == student.hiddenCount() ? gradOut : gradHidden[l];
+            Tensor input = l == 0 ? x : studentActs.hidden[l - 1];
+            // The gradient for the layer below uses this layer's weights (and γ) before they move.
+            if (l > 0) {
+                backwardBelow(l - 1, dz, lr);
+            }
+            sgd.update(l, dz, input, lr);
+        }
+        sgd.afterStep();
+        return loss;
+    }
+
+    /**
+     * dL/dz of hidden layer l from dz of the layer above. Without BatchNorm, {@code (dz W) ⊙ (h > 0)}.
+     * With BatchNorm after the ReLU, {@code h = BN(a)}, {@code a = relu(z)}: the ungated product
+     * goes back through the BatchNorm and is then gated by {@code a > 0}. With BatchNorm before the
+     * ReLU, {@code h = relu(BN(z))}: the product is gated by {@code h > 0}, then goes back through
+     * the BatchNorm. γ and β move once their gradients are taken.
+     */
+    private void backwardBelow(int l, Tensor dzAbove, float lr) {
+        Tensor w = student.weights[l + 1], h = studentActs.hidden[l];
+        if (!student.batchNorm()) {
+            backend.backwardInput(dzAbove, w, h, gradHidden[l]);
+            return;
+        }
+        Tensor a = studentActs.preNorm[l];
+        boolean beforeRelu = student.bnBeforeRelu();
+        backend.backwardInput(dzAbove, w, beforeRelu ? h : null, gradNormOut[l]);
+        backend.batchNormBackward(gradNormOut[l], a, student.bnGamma[l], studentActs.batchMean[l],
+                studentActs.batchInvStd[l], beforeRelu ? null : a, gradHidden[l], sgd.gammaGrad(l), sgd.betaGrad(l));
+        sgd.updateNorm(l, lr);
+    }
+
+    @Override
+    public void close() {
+        x.close();
+        teacherOut.close();
+        studentOut.close();
+        gradOut.close();
+        teacherActs.close();
+        studentActs.close();
+        for (Tensor[] group : new Tensor[][] {gradHidden, gradNormOut}) {
+            for (Tensor t : group) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+    }
+}

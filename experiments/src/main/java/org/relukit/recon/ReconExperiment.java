@@ -1,0 +1,243 @@
+package org.relukit.recon;
+
+import org.relukit.nn.BatchNormLayer;
+import org.relukit.stats.Evaluation;
+import org.relukit.stats.Evaluator;
+import org.relukit.nn.Initialisation;
+import org.relukit.nn.Layer;
+import org.relukit.nn.Network;
+import org.relukit.nn.Sgd;
+import org.relukit.nn.TrainingStep;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.relukit.backend.Backend;
+import org.relukit.backend.Tensor;
+
+/**
+ * The {@code recon} experiment (SPEC §1): a fixed teacher, a fresh over-realised student per
+ * trial, SGD on the output loss, and the teacher–student correlations before training and after
+ * every epoch, on the first batches of the training and the evaluation sets.
+ *
+ * <p>Randomness: the teacher and the data sets come from {@code seed}; trial t's student comes
+ * from a stream of (seed, t) and epoch e's shuffle (and regenerated data) from (seed, t, e). So a
+ * trial does not depend on the ones before it, and a run resumed from a {@link Checkpoint}
+ * continues exactly as it would have.
+ */
+public final class ReconExperiment {
+    private final Backend backend;
+    private final ReconConfig config;
+    private volatile boolean stopRequested;
+    private boolean stopped;
+
+    public ReconExperiment(Backend backend, ReconConfig config) {
+        config.validate();
+        this.backend = backend;
+        this.config = config;
+    }
+
+    /** Asks a running experiment to stop at the next step boundary; safe from any thread. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Whether the last run ended on {@link #requestStop()} rather than by finishing. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    public List<TrialResult> run() {
+        return run(new ReconListener() {});
+    }
+
+    public List<TrialResult> run(ReconListener listener) {
+        return resume(null, listener);
+    }
+
+    /**
+     * Continues from a checkpoint of a run with the same config ({@code null}: from the start).
+     * Returns the trials run by this call; a trial resumed mid-way holds only its later evaluations.
+     */
+    public List<TrialResult> resume(Checkpoint from, ReconListener listener) {
+        stopped = false;
+        SplittableRandom root = new SplittableRandom(config.seed);
+        // The teacher's stream is drawn even when a teacher is loaded, so the data sets stay the same.
+        SplittableRandom teacherRng = root.split();
+        List<Layer> teacherLayers = config.teacher != null ? config.teacher : TeacherStudent.teacher(config, teacherRng);
+        if (from != null && !sameShapes(from.teacher(), teacherLayers)) {
+            throw new IllegalArgumentException("the checkpoint was made with other widths than this config");
+        }
+        SplittableRandom dataRng = root.split();
+        int d = config.dataD;
+        float[] train = Initialisation.gaussian(dataRng, config.trainSize * d, config.dataStd);
+        float[] eval = Initialisation.gaussian(dataRng, config.evalSize * d, config.dataStd);
+        List<TrialResult> results = new ArrayList<>();
+        int firstTrial = from == null ? 0 : from.trialFinished(config) ? from.trial() + 1 : from.trial();
+        try (Network teacher = new Network(backend, teacherLayers, norms(teacherLayers, config.teacherBn,
+                     config.teacherBnAffine), config.bnBeforeRelu);
+             Tensor trainSet = backend.allocate(config.trainSize, d);
+             Tensor shuffled = backend.allocate(config.trainSize, d);
+             Tensor evalSet = backend.allocate(config.evalSize, d)) {
+            backend.upload(eval, evalSet);
+            backend.upload(train, trainSet);
+            teacher.fitRunningStatistics(trainSet);
+            for (int trial = firstTrial; trial < config.numTrial && !stopped; trial++) {
+                Checkpoint start = from != null && from.trial() == trial ? from : null;
+                results.add(new Trial(trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet, listener)
+                        .run(start));
+            }
+        }
+        return results;
+    }
+
+    /**
+     * PyTorch's initial BatchNorm for each hidden layer of {@code layers}, or none. The teacher's
+     * keeps γ = 1, β = 0 (nothing trains it) and gets its running statistics from the training set
+     * ({@link Network#fitRunningStatistics}): the seed's teacher, always in eval mode, kept the
+     * initial mean 0 and variance 1, which makes its BatchNorm all but the identity.
+     */
+    private static List<BatchNormLayer> norms(List<Layer> layers, boolean bn, boolean affine) {
+        List<BatchNormLayer> norms = new ArrayList<>();
+        for (int l = 0; bn && l + 1 < layers.size(); l++) {
+            norms.add(BatchNormLayer.initial(layers.get(l).n(), affine));
+        }
+        return norms;
+    }
+
+    private static boolean sameShapes(List<Layer> a, List<Layer> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int l = 0; l < a.size(); l++) {
+            if (a.get(l).n() != b.get(l).n() || a.get(l).k() != b.get(l).k()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The stream of trial t (epoch = -1) or of its epoch e. */
+    static SplittableRandom random(long seed, int trial, int epoch) {
+        return new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L * (trial + 1) ^ 0xC2B2AE3D27D4EB4FL * (epoch + 2));
+    }
+
+    /** One trial's state, so its loop reads as the paper's procedure. */
+    private final class Trial {
+        private final int trial;
+        private final Network teacher;
+        private final List<Layer> teacherLayers;
+        private final float[] originalTrain;
+        private final Tensor trainSet, shuffled, evalSet;
+        private final ReconListener listener;
+        private final List<Evaluation> evaluations = new ArrayList<>();
+
+        Trial(int trial, Network teacher, List<Layer> teacherLayers, float[] originalTrain, Tensor trainSet,
+              Tensor shuffled, Tensor evalSet, ReconListener listener) {
+            this.trial = trial;
+            this.teacher = teacher;
+            this.teacherLayers = teacherLayers;
+            this.originalTrain = originalTrain;
+            this.trainSet = trainSet;
+            this.shuffled = shuffled;
+            this.evalSet = evalSet;
+            this.listener = listener;
+        }
+
+        TrialResult run(Checkpoint start) {
+            int batch = config.batchsize, d = config.dataD;
+            int fullSteps = config.trainSize / batch, tailRows = config.trainSize % batch;
+            int steps = config.stepsPerEpoch();
+            float[] host = originalTrain;
+            float[] shuffledHost = new float[host.length];
+            int[] order = new int[config.trainSize];
+            List<Layer> initialised = TeacherStudent.student(config, teacherLayers, random(config.seed, trial, -1));
+            List<Layer> initial = start != null ? start.student() : initialised;
+            List<BatchNormLayer> norms = start != null ? start.studentNorms()
+                    : norms(initialised, config.bn, config.bnAffine);
+            if (norms.isEmpty() == config.bn) {
+                throw new IllegalArgumentException("the checkpoint " + (config.bn ? "has no" : "has")
+                        + " BatchNorm state, the run's flags say " + (config.bn ? "--bn" : "no --bn"));
+            }
+            backend.upload(originalTrain, trainSet);
+            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu);
+                 Sgd sgd = new Sgd(backend, student, config.momentum, config.weightDecay, config.normalize);
+                 TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy);
+                 TrainingStep tail = tailRows == 0 ? null
+                         : new TrainingStep(backend, teacher, student, sgd, tailRows, config.crossEntropy);
+                 Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches * config.evalBatchsize,
+                         config.statsW ? initialised : null, config.statsH)) {
+                int firstEpoch = 0, firstStep = 0;
+                if (start != null) {
+                    sgd.uploadVelocities(start.velocities());
+                    firstEpoch = start.epoch();
+                    firstStep = start.step();
+                } else {
+                    evaluate(evaluator, -1, 0);
+                }
+                for (int epoch = firstEpoch; epoch < config.numEpoch; epoch++) {
+                    SplittableRandom rng = random(config.seed, trial, epoch);
+                    if (config.regenDatasetEachEpoch && epoch > 0) {
+                        host = Initialisation.gaussian(rng, host.length, config.dataStd);
+                        backend.upload(host, trainSet);
+                    }
+                    shuffle(host, shuffledHost, order, d, rng);
+                    backend.upload(shuffledHost, shuffled);
+                    float lr = (float) config.lr.at(epoch);
+                    long begin = System.nanoTime();
+                    int from = epoch == firstEpoch ? firstStep : 0;
+                    for (int step = from; step < steps; step++) {
+                        if (stopRequested) {
+                            stopped = true;
+                            listener.onCheckpoint(new Checkpoint(trial, epoch, step, teacherLayers,
+                                    student.download(), sgd.downloadVelocities(), student.downloadNorms()));
+                            return result(-1);
+                        }
+                        float loss = step < fullSteps
+                                ? full.run(shuffled, step * batch, lr)
+                                : tail.run(shuffled, step * batch, lr);
+                        if (!Float.isFinite(loss)) {
+                            listener.onDiverged(trial, epoch, step, loss);
+                            return result(epoch);
+                        }
+                        if (step % 100 == 0 || step == steps - 1) {
+                            listener.onProgress(trial, epoch, step + 1, steps, loss);
+                        }
+                    }
+                    evaluate(evaluator, epoch, (steps - from) / ((System.nanoTime() - begin) / 1e9));
+                    listener.onCheckpoint(new Checkpoint(trial, epoch + 1, 0, teacherLayers,
+                            student.download(), sgd.downloadVelocities(), student.downloadNorms()));
+                }
+            }
+            return result(-1);
+        }
+
+        private TrialResult result(int divergedAtEpoch) {
+            return new TrialResult(trial, List.copyOf(evaluations), divergedAtEpoch);
+        }
+
+        private void evaluate(Evaluator evaluator, int epoch, double stepsPerSecond) {
+            for (String split : new String[] {"train", "eval"}) {
+                Evaluation e = evaluator.evaluate(split.equals("train") ? trainSet : evalSet, trial, epoch, split,
+                        stepsPerSecond);
+                evaluations.add(e);
+                listener.onEvaluation(e);
+            }
+        }
+    }
+
+    /** Fisher–Yates over sample indices, then the rows gathered in that order. */
+    private static void shuffle(float[] data, float[] out, int[] order, int d, SplittableRandom rng) {
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        for (int i = 0; i < order.length; i++) {
+            System.arraycopy(data, order[i] * d, out, i * d, d);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.relukit.stats;
+
+import org.relukit.nn.Layer;
+import org.relukit.nn.Network;
+import java.util.ArrayList;
+import java.util.List;
+import org.relukit.backend.Backend;
+import org.relukit.backend.Tensor;
+
+/**
+ * Measures a student against its teacher on the first {@code samples} rows of a data set
+ * (SPEC §1 "What is measured"): the output loss and, per hidden layer, the correlation of every
+ * teacher node's activations with every student node's. Both networks run in eval mode (BatchNorm
+ * on its running statistics), as the seed's {@code get_stats} does. Optionally also the weights'
+ * drift from the initialisation ({@code --stats_w}) and the H and β matrices ({@code --stats_H}).
+ */
+public final class Evaluator implements AutoCloseable {
+    private final Backend backend;
+    private final Network teacher;
+    private final Network student;
+    private final int samples;
+    private final Tensor x, teacherOut, studentOut, gradOut;
+    private final Network.Activations teacherActs, studentActs;
+    private final Tensor[] correlations;
+    private final float[][] correlationsHost;
+    /** The student's weights at initialisation; null without --stats_w. */
+    private final List<Layer> initialStudent;
+    /** Null without --stats_H. */
+    private final RelationMatrices relations;
+
+    /**
+     * @param initialStudent the student's weights at initialisation for {@code --stats_w}, or null
+     * @param statsH         compute {@code --stats_H}
+     */
+    public Evaluator(Backend backend, Network teacher, Network student, int samples, List<Layer> initialStudent, boolean statsH) {
+        this.backend = backend;
+        this.teacher = teacher;
+        this.student = student;
+        this.samples = samples;
+        this.initialStudent = initialStudent == null ? null : List.copyOf(initialStudent);
+        int out = student.width(student.hiddenCount());
+        x = backend.allocate(samples, student.widths()[0]);
+        teacherOut = backend.allocate(samples, out);
+        studentOut = backend.allocate(samples, out);
+        gradOut = backend.allocate(samples, out);
+        teacherActs = teacher.allocateActivations(samples);
+        studentActs = student.allocateActivations(samples);
+        correlations = new Tensor[student.hiddenCount()];
+        correlationsHost = new float[student.hiddenCount()][];
+        for (int l = 0; l < correlations.length; l++) {
+            correlations[l] = backend.allocate(teacher.width(l), student.width(l));
+            correlationsHost[l] = new float[correlations[l].size()];
+        }
+        relations = statsH ? new RelationMatrices(backend, student, teacher, samples) : null;
+    }
+
+    public Evaluation evaluate(Tensor data, int trial, int epoch, String split, double stepsPerSecond) {
+        backend.copyRows(data, 0, x, 0, samples);
+        teacher.forward(x, teacherActs, teacherOut, false);
+        student.forward(x, studentActs, studentOut, false);
+        float loss = backend.mseLoss(studentOut, teacherOut, gradOut);
+        List<BestMatch> layers = new ArrayList<>();
+        for (int l = 0; l < correlations.length; l++) {
+            backend.correlation(teacherActs.hidden(l), studentActs.hidden(l), correlations[l]);
+            backend.download(correlations[l], correlationsHost[l]);
+            layers.add(BestMatch.of(correlationsHost[l], teacher.width(l), student.width(l)));
+        }
+        List<WeightDrift> drift = new ArrayList<>();
+        if (initialStudent != null) {
+            List<Layer> now = student.download();
+            for (int l = 0; l < now.size(); l++) {
+                drift.add(WeightDrift.of(now.get(l), initialStudent.get(l)));
+            }
+        }
+        RelationStats relationStats = null;
+        if (relations != null) {
+            relations.compute(studentActs, teacherActs);
+            relationStats = relations.summary();
+        }
+        return new Evaluation(trial, epoch, split, loss, List.copyOf(layers), stepsPerSecond, drift, relationStats);
+    }
+
+    /** The H and β matrices of the last evaluation (tests); null without --stats_H. */
+    RelationMatrices relations() {
+        return relations;
+    }
+
+    /** The activations of the last evaluation's forward (tests). */
+    Network.Activations studentActivations() {
+        return studentActs;
+    }
+
+    Network.Activations teacherActivations() {
+        return teacherActs;
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[] {x, teacherOut, studentOut, gradOut}) {
+            t.close();
+        }
+        teacherActs.close();
+        studentActs.close();
+        for (Tensor t : correlations) {
+            t.close();
+        }
+        if (relations != null) {
+            relations.close();
+        }
+    }
+}

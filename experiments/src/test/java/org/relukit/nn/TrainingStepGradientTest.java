@@ -1,0 +1,206 @@
+package org.relukit.nn;
+
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.TeacherStudent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.relukit.backend.Backend;
+import org.relukit.backend.Backends;
+
+/**
+ * A whole training step against central finite differences of the MSE loss, computed in float64
+ * on the host: one plain-SGD step with lr = 1 moves every parameter by minus its gradient.
+ */
+class TrainingStepGradientTest {
+    private static final int BATCH = 5;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "simd"})
+    void stepMovesEveryParameterByMinusItsGradient(String name) {
+        ReconConfig config = new ReconConfig();
+        config.dataD = 3;
+        config.ks = List.of(4, 5);
+        config.nodeMulti = 2;
+        config.dOutput = 3;
+        SplittableRandom rng = new SplittableRandom(7);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
+        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);
+
+        List<Layer> after;
+        try (Backend backend = Backends.open(name);
+             Network teacher = new Network(backend, teacherLayers);
+             Network student = new Network(backend, studentLayers);
+             TrainingStep step = TrainingStep.plainSgd(backend, teacher, student, BATCH)) {
+            backend.upload(x, step.input());
+            float loss = step.run(1f);
+            assertEquals(loss(teacherLayers, studentLayers, x), loss, 1e-4 * Math.abs(loss));
+            after = student.download();
+        }
+
+        double eps = 1e-4;
+        int checked = 0;
+        for (int l = 0; l < studentLayers.size(); l++) {
+            Layer layer = studentLayers.get(l);
+            for (float[] params : new float[][] {layer.weights(), layer.bias()}) {
+                float[] moved = params == layer.weights() ? after.get(l).weights() : after.get(l).bias();
+                for (int i = 0; i < params.length; i++) {
+                    float original = params[i];
+                    params[i] = (float) (original + eps);
+                    double up = loss(teacherLayers, studentLayers, x);
+                    params[i] = (float) (original - eps);
+                    double down = loss(teacherLayers, studentLayers, x);
+                    params[i] = original;
+                    double numeric = (up - down) / (2 * eps);
+                    double analytic = original - moved[i];
+                    assertEquals(numeric, analytic, 2e-3 * Math.max(1, Math.abs(numeric)),
+                            name + " layer " + l + " parameter " + i);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 100, "checked " + checked + " parameters");
+    }
+
+    /** Float64 forward of both networks and the MSE between their outputs. */
+    private static double loss(List<Layer> teacher, List<Layer> student, float[] x) {
+        double[] yt = forward(teacher, x), ys = forward(student, x);
+        double sum = 0;
+        for (int i = 0; i < yt.length; i++) {
+            sum += (ys[i] - yt[i]) * (ys[i] - yt[i]);
+        }
+        return sum / yt.length;
+    }
+
+    private static double[] forward(List<Layer> layers, float[] x) {
+        double[] in = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            in[i] = x[i];
+        }
+        for (int l = 0; l < layers.size(); l++) {
+            Layer layer = layers.get(l);
+            double[] out = new double[BATCH * layer.n()];
+            for (int b = 0; b < BATCH; b++) {
+                for (int j = 0; j < layer.n(); j++) {
+                    double z = layer.bias() == null ? 0 : layer.bias()[j];
+                    for (int p = 0; p < layer.k(); p++) {
+                        z += in[b * layer.k() + p] * layer.weight(j, p);
+                    }
+                    out[b * layer.n() + j] = l == layers.size() - 1 ? z : Math.max(z, 0);
+                }
+            }
+            in = out;
+        }
+        return in;
+    }
+
+    /**
+     * The same check through BatchNorm in training mode (after the ReLU, or before it), with γ and β
+     * away from their initial 1 and 0 and, when affine, checked like every other parameter; the
+     * teacher has a BatchNorm in eval mode. Also: the running statistics moved by momentum 0.1 with
+     * the unbiased batch variance.
+     */
+    @ParameterizedTest(name = "{0} beforeRelu={1} affine={2}")
+    @CsvSource({"scalar, false, true", "scalar, true, true", "scalar, false, false", "scalar, true, false",
+            "simd, false, true", "simd, true, true"})
+    void stepThroughBatchNormMovesEveryParameterByMinusItsGradient(String name, boolean beforeRelu, boolean affine) {
+        ReconConfig config = new ReconConfig();
+        config.dataD = 3;
+        config.ks = List.of(4, 5);
+        config.nodeMulti = 2;
+        config.dOutput = 3;
+        SplittableRandom rng = new SplittableRandom(11);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
+        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<BatchNormLayer> teacherNorms = randomNorms(teacherLayers, true, rng);
+        List<BatchNormLayer> studentNorms = randomNorms(studentLayers, affine, rng);
+        float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);
+        Float64Network teacher64 = new Float64Network(teacherLayers, teacherNorms, beforeRelu);
+        Float64Network student64 = new Float64Network(studentLayers, studentNorms, beforeRelu);
+        double[] yt = teacher64.forward(x, BATCH, false);
+
+        List<Layer> after;
+        List<BatchNormLayer> normsAfter;
+        try (Backend backend = Backends.open(name);
+             Network teacher = new Network(backend, teacherLayers, teacherNorms, beforeRelu);
+             Network student = new Network(backend, studentLayers, studentNorms, beforeRelu);
+             Sgd sgd = new Sgd(backend, student, 0, 0, false);
+             TrainingStep step = new TrainingStep(backend, teacher, student, sgd, BATCH, false)) {
+            backend.upload(x, step.input());
+            float loss = step.run(1f);
+            assertEquals(mse(student64.forward(x, BATCH, true), yt), loss, 1e-4 * Math.abs(loss));
+            after = student.download();
+            normsAfter = student.downloadNorms();
+        }
+        for (int l = 0; l < studentNorms.size(); l++) {
+            for (int j = 0; j < studentNorms.get(l).n(); j++) {
+                double mean = 0.9 * studentNorms.get(l).runningMean()[j] + 0.1 * student64.batchMean[l][j];
+                double var = 0.9 * studentNorms.get(l).runningVar()[j] + 0.1 * student64.batchVarUnbiased[l][j];
+                assertEquals(mean, normsAfter.get(l).runningMean()[j], 1e-5 * Math.max(1, Math.abs(mean)), "running mean");
+                assertEquals(var, normsAfter.get(l).runningVar()[j], 1e-5 * Math.max(1, Math.abs(var)), "running var");
+            }
+        }
+
+        // Small enough that no ReLU kink of this batch lies within ±eps of a parameter (1e-3 would cross some).
+        double eps = 1e-4;
+        int checked = 0;
+        List<float[]> params = new ArrayList<>(), moved = new ArrayList<>();
+        for (int l = 0; l < studentLayers.size(); l++) {
+            params.add(studentLayers.get(l).weights());
+            moved.add(after.get(l).weights());
+            params.add(studentLayers.get(l).bias());
+            moved.add(after.get(l).bias());
+        }
+        for (int l = 0; l < studentNorms.size() && affine; l++) {
+            params.add(studentNorms.get(l).gamma());
+            moved.add(normsAfter.get(l).gamma());
+            params.add(studentNorms.get(l).beta());
+            moved.add(normsAfter.get(l).beta());
+        }
+        for (int g = 0; g < params.size(); g++) {
+            float[] p = params.get(g);
+            for (int i = 0; i < p.length; i++) {
+                float original = p[i], plus = (float) (original + eps), minus = (float) (original - eps);
+                p[i] = plus;
+                double up = mse(student64.forward(x, BATCH, true), yt);
+                p[i] = minus;
+                double down = mse(student64.forward(x, BATCH, true), yt);
+                p[i] = original;
+                double numeric = (up - down) / ((double) plus - minus);
+                double analytic = original - moved.get(g)[i];
+                assertEquals(numeric, analytic, 2e-3 * Math.max(1, Math.abs(numeric)),
+                        name + " parameter group " + g + " entry " + i);
+                checked++;
+            }
+        }
+        assertTrue(checked > 100, "checked " + checked + " parameters");
+    }
+
+    /** γ ~ U(0.5, 1.5), β ~ U(-0.5, 0.5) when affine, running mean ~ U(-0.5, 0.5) and variance ~ U(0.5, 2). */
+    private static List<BatchNormLayer> randomNorms(List<Layer> layers, boolean affine, SplittableRandom rng) {
+        List<BatchNormLayer> norms = new ArrayList<>();
+        for (int l = 0; l + 1 < layers.size(); l++) {
+            int n = layers.get(l).n();
+            norms.add(new BatchNormLayer(n,
+                    affine ? Initialisation.uniform(rng, n, 0.5f, 1.5f) : null,
+                    affine ? Initialisation.uniform(rng, n, -0.5f, 0.5f) : null,
+                    Initialisation.uniform(rng, n, -0.5f, 0.5f), Initialisation.uniform(rng, n, 0.5f, 2f)));
+        }
+        return norms;
+    }
+
+    private static double mse(double[] ys, double[] yt) {
+        double sum = 0;
+        for (int i = 0; i < yt.length; i++) {
+            sum += (ys[i] - yt[i]) * (ys[i] - yt[i]);
+        }
+        return sum / yt.length;
+    }
+}
