@@ -6,6 +6,7 @@ import org.relukit.nn.LrSchedule;
 import org.relukit.recon.ReconConfig;
 import org.relukit.recon.ReconExperiment;
 import org.relukit.recon.ReconListener;
+import org.relukit.recon.TeacherStudent;
 import org.relukit.recon.TrialResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -199,16 +200,25 @@ final class ReconCommand implements Callable<Integer> {
         return c.build();
     }
 
-    /** The teacher of {@code --load_teacher}, or null to draw one from the seed. */
-    List<Layer> loadedTeacher() {
-        return loadTeacher == null ? null : CheckpointFile.read(loadTeacher).teacher();
+    /** The teacher of {@code --load_teacher}, checked against the widths of {@code config}; null to draw one. */
+    private List<Layer> loadedTeacher(ReconConfig config) {
+        if (loadTeacher == null) {
+            return null;
+        }
+        List<Layer> layers = CheckpointFile.read(loadTeacher).teacher();
+        TeacherStudent.requireFits(config, layers);
+        return layers;
     }
+
+    /** The teacher of --load_teacher, read before anything is opened. */
+    private List<Layer> teacher;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         if (resume == null) {
             ReconConfig config = config();
+            teacher = loadedTeacher(config);
             Path dir = out != null ? out : RunFiles.defaultDir("recon");
             try (Kernels kernels = Kernels.open(backend, jobs(config), stderr); RunFiles files = RunFiles.open(dir)) {
                 return execute(config, kernels, files, List.of(), stdout, stderr);
@@ -231,6 +241,7 @@ final class ReconCommand implements Callable<Integer> {
         original.quiet |= quiet;
         original.jobs = jobs;
         ReconConfig config = original.config();
+        original.teacher = original.loadedTeacher(config);
         try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr);
              RunFiles files = RunFiles.resume(resume, latest)) {
             stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
@@ -266,7 +277,7 @@ final class ReconCommand implements Callable<Integer> {
         if (latest.isEmpty()) {
             files.writeConfig(configJson(config, kernels.first()));
         }
-        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, loadedTeacher());
+        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher);
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
         int steps = config.stepsPerEpoch();
