@@ -6,23 +6,26 @@ import static org.relukit.backend.HostTensor.of;
 import org.relukit.backend.Backend;
 import org.relukit.backend.HostTensor;
 import org.relukit.backend.Tensor;
-import org.relukit.scalar.ScalarKernels;
+import org.relukit.scalar.ScalarBackend;
 
 /**
  * The Vector API backend. The kernels that carry the work (every matrix product, the MSE loss,
  * the element-wise products of the matrix experiment) are {@link SimdKernels}; the cheap rest
- * (normalisations, the SGD update with momentum, BatchNorm, the cross-entropy over a few classes)
- * calls the scalar reference's static kernels, so it gives the same bits as the scalar backend.
- * Shapes are checked before a call gets here (see {@link Backend}).
+ * (copies, normalisations, the SGD update with momentum, BatchNorm, the cross-entropy over a few
+ * classes) is handed to a scalar reference backend, so it gives the same bits as the scalar
+ * backend. Shapes are checked before a call gets here (see {@link Backend}).
  *
  * <p>Not for two threads at once: the transpose and statistics buffers below are per instance.
- * With {@code threads > 1} a large product also runs on {@link ParallelGemm}'s helper threads,
- * which the call waits for.
+ * With {@code threads > 1} a large product also runs on {@link ParallelGemm}'s helper threads
+ * (daemons, started with the backend), which the call waits for; they spin for half a millisecond
+ * after each product before they park, and {@link #close} stops them.
  */
 public final class SimdBackend implements Backend {
     /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
     private static final long PARALLEL_WORK = 1L << 22;
 
+    /** Runs the cheap kernels; it keeps no state, and its tensors are the same {@link HostTensor}s. */
+    private final ScalarBackend scalar = new ScalarBackend();
     private final int threads;
     /** Null with one thread. */
     private final ParallelGemm parallel;
@@ -48,23 +51,22 @@ public final class SimdBackend implements Backend {
 
     @Override
     public Tensor allocate(int rows, int cols) {
-        return new HostTensor(rows, cols);
+        return scalar.allocate(rows, cols);
     }
 
     @Override
     public void upload(float[] src, Tensor dst) {
-        System.arraycopy(src, 0, of(dst).data, 0, dst.size());
+        scalar.upload(src, dst);
     }
 
     @Override
     public void download(Tensor src, float[] dst) {
-        System.arraycopy(of(src).data, 0, dst, 0, src.size());
+        scalar.download(src, dst);
     }
 
     @Override
     public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
-        int cols = src.cols();
-        System.arraycopy(of(src).data, srcRow * cols, of(dst).data, dstRow * cols, count * cols);
+        scalar.copyRows(src, srcRow, dst, dstRow, count);
     }
 
     @Override
@@ -90,11 +92,10 @@ public final class SimdBackend implements Backend {
         return SimdKernels.mseLoss(of(ys).data, of(yt).data, of(dy).data, ys.size());
     }
 
-    /** The scalar kernel: its cost is a few exponentials per class, next to nothing in a step. */
+    /** The scalar kernel: a few exponentials per class, next to nothing in a step. */
     @Override
     public float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits) {
-        return ScalarKernels.crossEntropyLoss(of(logits).data, of(teacherOutput).data, of(dLogits).data,
-                logits.rows(), logits.cols());
+        return scalar.crossEntropyLoss(logits, teacherOutput, dLogits);
     }
 
     @Override
@@ -124,17 +125,17 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void sgdUpdate(Tensor p, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay) {
-        ScalarKernels.sgdUpdate(of(p).data, of(grad).data, of(velocity).data, p.size(), lr, momentum, weightDecay);
+        scalar.sgdUpdate(p, grad, velocity, lr, momentum, weightDecay);
     }
 
     @Override
     public void normalizeRows(Tensor w, Tensor b) {
-        ScalarKernels.normalizeRows(of(w).data, dataOrNull(b), w.rows(), w.cols());
+        scalar.normalizeRows(w, b);
     }
 
     @Override
     public void normalizeColumns(Tensor w) {
-        ScalarKernels.normalizeColumns(of(w).data, w.rows(), w.cols());
+        scalar.normalizeColumns(w);
     }
 
     @Override
@@ -183,24 +184,19 @@ public final class SimdBackend implements Backend {
     @Override
     public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
-        ScalarKernels.batchNormTrain(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
-                of(runningVar).data, momentum, eps, relu, of(y).data, of(batchMean).data, of(batchInvStd).data,
-                x.rows(), x.cols());
+        scalar.batchNormTrain(x, gamma, beta, runningMean, runningVar, momentum, eps, relu, y, batchMean, batchInvStd);
     }
 
     @Override
     public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                               float eps, boolean relu, Tensor y) {
-        ScalarKernels.batchNormEval(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
-                of(runningVar).data, eps, relu, of(y).data, x.rows(), x.cols());
+        scalar.batchNormEval(x, gamma, beta, runningMean, runningVar, eps, relu, y);
     }
 
     @Override
     public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
                                   Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
-        ScalarKernels.batchNormBackward(of(dy).data, of(x).data, dataOrNull(gamma), of(batchMean).data,
-                of(batchInvStd).data, dataOrNull(gate), of(dx).data, dataOrNull(dGamma), dataOrNull(dBeta),
-                x.rows(), x.cols());
+        scalar.batchNormBackward(dy, x, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);
     }
 
     private float[] transposeBuffer(int size) {
