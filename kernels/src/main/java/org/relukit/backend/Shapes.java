@@ -1,10 +1,16 @@
 package org.relukit.backend;
 
-/** Shape checks shared by every backend, so a mismatch reads the same whichever backend runs. */
+/**
+ * The shape rules of every kernel, applied by {@link CheckedBackend} before any backend runs, so a
+ * mismatch reads the same whichever backend runs.
+ */
 public final class Shapes {
     private Shapes() {}
 
     public static void require(boolean ok, String what, Tensor... tensors) {
+        if (!ok && tensors.length == 0) {
+            throw new IllegalArgumentException(what);
+        }
         if (!ok) {
             StringBuilder shapes = new StringBuilder();
             for (Tensor t : tensors) {

@@ -59,6 +59,7 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.BackendUnavailableException;
 import org.relukit.backend.Shapes;
 import org.relukit.backend.Tensor;
+import org.relukit.scalar.ScalarKernels;
 
 /**
  * The kernels of {@link Backend} as OpenCL C ({@code gemm.cl}, {@code elementwise.cl},
@@ -638,6 +639,25 @@ public final class OpenClBackend implements Backend {
         } catch (CLException e) {
             return "(no build log: " + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * Through the host, as Backend's former default did, until an OpenCL kernel replaces it: it
+     * allocates and copies, which only the --cross_entropy option pays.
+     */
+    @Override
+    public float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits) {
+        float[] z = new float[logits.size()], t = new float[logits.size()];
+        download(logits, z);
+        download(teacherOutput, t);
+        float loss = ScalarKernels.crossEntropyLoss(z, t, z, logits.rows(), logits.cols());
+        upload(z, dLogits);
+        return loss;
+    }
+
+    @Override
+    public void finish() {
+        clFinish(queue);
     }
 
     /** Waits for the queue, then releases every tensor still open and everything the backend made. */
