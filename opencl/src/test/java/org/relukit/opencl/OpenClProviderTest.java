@@ -13,14 +13,14 @@ import org.relukit.backend.BackendProvider;
 class OpenClProviderTest {
 
     /**
-     * The provider loaded as a user's class path would load it without JOCL: relukit-opencl and
-     * relukit-kernels, nothing else.
+     * The provider loaded as from a class path of relukit-opencl and relukit-kernels without JOCL.
+     * The loader hides JOCL's classes itself, since the two may come from one jar that holds JOCL too.
      */
     @Test
     void withoutJoclOnTheClassPathTheReasonSaysToAddIt() throws Exception {
         URL opencl = OpenClProvider.class.getProtectionDomain().getCodeSource().getLocation();
         URL kernels = BackendProvider.class.getProtectionDomain().getCodeSource().getLocation();
-        try (URLClassLoader withoutJocl = new URLClassLoader(new URL[] {opencl, kernels}, ClassLoader.getPlatformClassLoader())) {
+        try (URLClassLoader withoutJocl = new WithoutJocl(opencl, kernels)) {
             Object provider = withoutJocl.loadClass(OpenClProvider.class.getName()).getConstructor().newInstance();
             String reason = (String) provider.getClass().getMethod("unavailableReason").invoke(provider);
             assertEquals("JOCL is missing (class org.jocl.CL not found): add relukit-opencl's dependencies (org.jocl:jocl)"
@@ -41,6 +41,20 @@ class OpenClProviderTest {
         assertTrue(reason.startsWith("JOCL's native library cannot be loaded on ")
                 && reason.endsWith("java.io.tmpdir, which must be writable"), reason);
         assertEquals(reason, OpenClProvider.reasonFor(laterUse(noJoclLibrary)));
+    }
+
+    private static final class WithoutJocl extends URLClassLoader {
+        WithoutJocl(URL... urls) {
+            super(urls, ClassLoader.getPlatformClassLoader());
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            if (name.startsWith("org.jocl.")) {
+                throw new ClassNotFoundException(name);
+            }
+            return super.findClass(name);
+        }
     }
 
     /** What the JVM throws when a class whose initialiser failed with {@code first} is used again. */
