@@ -98,9 +98,9 @@ class MomentumTrainingTest {
     private static TrialResult train(double momentum) {
         ReconConfig config = new ReconConfig();
         config.numTrial = 1;
-        config.numEpoch = 4;
+        config.numEpoch = 3;
         config.ks = List.of(10, 15);
-        config.trainSize = 6_400;
+        config.trainSize = 3_200;
         config.momentum = momentum;
         try (Backend backend = Backends.open("simd")) {
             return new ReconExperiment(backend, config).run().getFirst();
