@@ -25,10 +25,10 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Times the recon training step; prints steps per second.",
-        description = {"Times the bare training step (teacher forward, student forward and backward, SGD)"
-                + " in 5 blocks after a warm-up, and prints steps_per_s=<float> last: the median of the"
-                + " blocks. With --json, stdout is one JSON object instead: the machine, the JVM, the"
-                + " backend, the shapes and every block's rate."},
+        description = {"Times the bare training step (teacher forward, student forward and backward,",
+                "SGD) in 5 blocks after a warm-up, and prints steps_per_s=<float> last: the",
+                "median of the blocks. With --json, stdout is one JSON object instead: the",
+                "machine, the JVM, the backend, the shapes and every block's rate."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE})
 final class BenchCommand implements Callable<Integer> {

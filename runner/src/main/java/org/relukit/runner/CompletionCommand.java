@@ -8,8 +8,10 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "completion", mixinStandardHelpOptions = true,
         header = "Prints a bash (and zsh) completion script for relukit.",
-        description = {"Load it in the current shell with: source <(relukit completion)",
-                "or for every new shell: relukit completion > ~/.local/share/bash-completion/completions/relukit"},
+        description = {"Load it in the current shell:",
+                "  source <(relukit completion)",
+                "or in every new shell:",
+                "  relukit completion > ~/.local/share/bash-completion/completions/relukit"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE})
 final class CompletionCommand implements Callable<Integer> {

@@ -13,9 +13,9 @@ import picocli.CommandLine.Model.UsageMessageSpec;
 
 @Command(name = "relukit", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         header = "Teacher-student experiments on deep ReLU networks, on fast kernels.",
-        description = {"Reproduces the teacher-student experiments of \"Luck Matters: Understanding"
-                + " Training Dynamics of Deep ReLU Networks\" (Tian et al.) on vectorised CPU kernels"
-                + " or OpenCL. Each command's --help says what it writes and its exit codes."},
+        description = {"Reproduces the teacher-student experiments of \"Luck Matters: Understanding",
+                "Training Dynamics of Deep ReLU Networks\" (Tian et al.) on vectorised CPU",
+                "kernels or OpenCL. Each command's --help says what it writes."},
         subcommands = {ReconCommand.class, MatrixCommand.class, BenchCommand.class, PlotCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

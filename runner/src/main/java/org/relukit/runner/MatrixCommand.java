@@ -21,9 +21,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Trains with the matrix-form gradient; unmatched nodes fade.",
-        description = {"The matrix-form gradient: train an over-parameterised student with"
-                + " ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match no"
-                + " teacher node shrink to zero."},
+        description = {"The matrix-form gradient: train an over-parameterised student with",
+                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match no",
+                "teacher node shrink to zero."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
                 "3:The evaluation loss stopped being finite.", Main.EXIT_INT, Main.EXIT_TERM})

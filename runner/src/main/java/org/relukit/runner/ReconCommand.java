@@ -23,10 +23,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "recon", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Trains students on a fixed teacher; tracks how they match it.",
-        description = {"Teacher-student reconstruction: train an over-realised student on a fixed teacher"
-                + " and report, every epoch, how well each teacher node is matched by a student node"
-                + " (its best correlation). Writes config.json, metrics.jsonl, final.json, a"
-                + " checkpoint, plots and report.html under --out; --resume DIR carries on a stopped run."},
+        description = {"Teacher-student reconstruction: train an over-realised student on a fixed",
+                "teacher and report, every epoch, how well each teacher node is matched by a",
+                "student node (its best correlation).",
+                "Writes under --out: config.json, metrics.jsonl, final.json, checkpoints,",
+                "plots and report.html. --resume DIR carries on a stopped run."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
                 "3:Some trial's loss stopped being finite (NaN or infinite).",
