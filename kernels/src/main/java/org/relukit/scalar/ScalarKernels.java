@@ -20,6 +20,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#mseLoss} over the first {@code count} floats; the loss is summed in double. */
     public static float mseLoss(float[] ys, float[] yt, float[] dy, int count) {
         double sum = 0;
         float scale = 2f / count;
@@ -96,6 +97,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#sgdUpdate} over the first {@code count} floats. */
     public static void sgdUpdate(float[] p, float[] grad, float[] velocity, int count,
                                  float lr, float momentum, float weightDecay) {
         for (int i = 0; i < count; i++) {
@@ -106,6 +108,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#normalizeRows} of {@code w[n×k]} and its bias {@code b} (may be null). */
     public static void normalizeRows(float[] w, float[] b, int n, int k) {
         for (int j = 0; j < n; j++) {
             double sq = 0;
@@ -184,6 +187,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#normalizeColumns} of {@code w[rows×cols]}. */
     public static void normalizeColumns(float[] w, int rows, int cols) {
         for (int j = 0; j < cols; j++) {
             double sq = 0;

@@ -29,9 +29,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "recon", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Teacher-student reconstruction (SPEC §1): train an over-realised student on a fixed",
-                "teacher and report how well each teacher node is matched by a student node.",
-                "Exit code: 0 done, 2 bad input, 3 some trial diverged (NaN or infinite loss)."})
+        header = "Trains students on a fixed teacher; tracks how they match it.",
+        description = {"Teacher-student reconstruction: train an over-realised student on a fixed",
+                "teacher and report, every epoch, how well each teacher node is matched by a",
+                "student node (its best correlation).",
+                "Writes under --out: config.json, metrics.jsonl, final.json, checkpoints,",
+                "plots and report.html. --resume DIR carries on a stopped run."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
+                "3:Some trial's loss stopped being finite (NaN or infinite).",
+                Main.EXIT_INT + " --resume DIR carries on from the checkpoint.", Main.EXIT_TERM})
 final class ReconCommand implements Callable<Integer> {
     /** Exit code when at least one trial's loss stopped being finite. */
     static final int DIVERGED = 3;
