@@ -2,14 +2,18 @@ package org.relukit.runner;
 
 import java.io.PrintWriter;
 import org.relukit.backend.BackendUnavailableException;
+
 import org.relukit.runner.report.PlotCommand;
+import org.relukit.runner.sweep.Commands;
+import org.relukit.runner.sweep.SweepCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "relukit", mixinStandardHelpOptions = true, version = "relukit 0.1.0",
         description = "Teacher-student experiments on deep ReLU networks (\"Luck Matters\", Tian et al.), on fast kernels.",
-        subcommands = {ReconCommand.class, MatrixCommand.class, BenchCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
-public final class Main {
+        subcommands = {ReconCommand.class, MatrixCommand.class, BenchCommand.class, PlotCommand.class, SweepCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Commands {
     /** Exit code of a user mistake: a bad flag or value, a backend that cannot run. */
     static final int USAGE = 2;
     /** Exit code of a fault while running: a device error, an I/O error. */
@@ -17,6 +21,16 @@ public final class Main {
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    @Override
+    public CommandLine newCommandLine() {
+        return new CommandLine(new Main());
+    }
+
+    @Override
+    public int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err);
     }
 
     /** Runs the command line; every user mistake becomes one line on {@code err} and exit code 2. */
