@@ -21,7 +21,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.relukit.runner.slurm.SlurmOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -87,18 +89,31 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--detail", description = "With --status: one more line per cell (default: ${DEFAULT-VALUE}).")
     boolean detail;
 
+    @Mixin
+    SlurmOptions slurm;
+
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         if (status != null) {
             refuseWith("--status", resume != null, "--resume", !grid.isEmpty(), "--grid", file != null, "--file",
-                    out != null, "--out", cells != null, "--cells", plan, "--plan", experiment != null || !fixed.isEmpty(), "an experiment or fixed flags");
+                    out != null, "--out", cells != null, "--cells", plan, "--plan", experiment != null || !fixed.isEmpty(), "an experiment or fixed flags",
+                    slurm.requested(), "--slurm");
             return printStatus(SweepDir.open(status), stdout);
         }
         if (detail) {
             throw new IllegalArgumentException("--detail goes with --status DIR");
         }
         int[] range = range();
+        SlurmOptions.Submission submission = null;
+        if (slurm.requested()) {
+            if (cells != null || plan) {
+                throw new IllegalArgumentException((plan ? "--plan" : "--cells") + " does not go with --slurm: each task of the"
+                        + " array gets its cells from DIR/slurm/sweep.sbatch");
+            }
+            // Before the sweep directory is written: a missing sbatch or a bad flag leaves nothing behind.
+            submission = slurm.prepare(jobs);
+        }
         if (jobs == null) {
             jobs = Runtime.getRuntime().availableProcessors();
         }
@@ -113,6 +128,11 @@ public final class SweepCommand implements Callable<Integer> {
         } else {
             Sweep sweep = Grid.define(experiment, grid, file, fixed, commands());
             dir = SweepDir.create(out != null ? out : defaultDir(), sweep);
+        }
+        if (submission != null) {
+            List<Integer> notDone = dir.statuses().values().stream().filter(s -> !s.effectiveState().equals(CellStatus.DONE))
+                    .map(CellStatus::index).toList();
+            return submission.run(dir.dir(), notDone, stdout, stderr);
         }
         if (plan) {
             stderr.printf("sweep: %d cells planned in %s; run them with: relukit sweep --resume %s [--cells FROM:TO]%n",
