@@ -171,6 +171,49 @@ class SweepTest {
         assertFalse(Files.exists(dir.resolve("cells").resolve(NAMES.getFirst())), "a live cell is not run twice");
     }
 
+    /**
+     * One SIGTERM stops every cell running in the sweep's JVM (each writes its checkpoint), the
+     * sweep exits 143 with its cells stopped, not running, and --resume continues them to the
+     * metrics of uninterrupted runs.
+     */
+    @Test
+    void sigtermStopsEveryRunningCellAndResumeFinishesThem(@TempDir Path tmp) throws Exception {
+        List<String> flags = List.of("--num_epoch", "2", "--train_size", "3000", "--ks", "[6, 8]", "--num_trial", "1");
+        Path dir = tmp.resolve("sweep");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "sweep", "recon", "--grid", "seed=1:2", "--jobs", "2", "--out", dir.toString(), "--"));
+        command.addAll(flags);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(tmp.resolve("log").toFile()).start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+        while (!(hasMetrics(dir.resolve("cells/seed=1")) && hasMetrics(dir.resolve("cells/seed=2"))) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        process.destroy();
+        assertTrue(process.waitFor(3, java.util.concurrent.TimeUnit.MINUTES));
+        String log = Files.readString(tmp.resolve("log"));
+        assertEquals(143, process.exitValue(), log);
+        assertTrue(log.contains("relukit sweep --resume"), log);
+        List<String> states = List.of(status(dir, 0).get("state").getAsString(), status(dir, 1).get("state").getAsString());
+        assertTrue(states.contains("stopped"), states + "\n" + log);
+        assertTrue(states.stream().allMatch(st -> st.equals("stopped") || st.equals("done")), states.toString());
+
+        CommandLineTest.Result r = CommandLineTest.run("sweep", "--resume", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        for (int seed = 1; seed <= 2; seed++) {
+            Path one = tmp.resolve("alone-" + seed);
+            List<String> args = new ArrayList<>(List.of("recon", "--seed", "" + seed, "--out", one.toString(), "--quiet"));
+            args.addAll(flags);
+            assertEquals(0, CommandLineTest.run(args.toArray(String[]::new)).exit());
+            assertEquals(metrics(one), metrics(dir.resolve("cells/seed=" + seed)));
+        }
+    }
+
+    private static boolean hasMetrics(Path cell) throws IOException {
+        Path file = cell.resolve(RunFiles.METRICS);
+        return Files.exists(file) && !Files.readAllLines(file).isEmpty();
+    }
+
     @Test
     void aSweepDirectoryOfAnotherSweepIsRefusedSayingWhatDiffers(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("sweep");
