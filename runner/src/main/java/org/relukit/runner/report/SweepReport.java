@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -252,26 +251,8 @@ final class SweepReport {
     }
 
     private static void html(Collected collected, List<Summary> summary, List<Plot> plots, Path file) {
-        StringBuilder html = new StringBuilder(1 << 16);
-        html.append("""
-                <!DOCTYPE html>
-                <html lang="en">
-                <head>
-                <meta charset="utf-8">
-                <title>relukit collect</title>
-                <style>
-                body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 66em; color: #222; }
-                table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-                th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
-                td.n { text-align: right; font-variant-numeric: tabular-nums; }
-                th { background: #f3f3f3; }
-                img { max-width: 100%; border: 1px solid #eee; }
-                figcaption { color: #555; font-size: 0.9em; }
-                </style>
-                </head>
-                <body>
-                <h1>relukit collect</h1>
-                """);
+        StringBuilder html = Report.page("relukit collect");
+        html.append("<h1>relukit collect</h1>\n");
         html.append("<p>").append(collected.runs().size()).append(" recon run(s); parameters: <code>")
                 .append(Report.escape(collected.params().isEmpty() ? "none besides the seed" : String.join(", ", collected.params())))
                 .append("</code>. Tables: <code>").append(METRICS).append("</code> (every evaluation) and <code>").append(SUMMARY)
@@ -301,13 +282,7 @@ final class SweepReport {
         }
         html.append("</table>\n<h2>Plots</h2>\n");
         for (Plot plot : plots) {
-            try {
-                html.append("<figure>\n<img alt=\"").append(Report.escape(plot.title())).append("\" src=\"data:image/png;base64,")
-                        .append(Base64.getEncoder().encodeToString(Files.readAllBytes(plot.file()))).append("\">\n<figcaption>")
-                        .append(Report.escape(plot.title())).append("</figcaption>\n</figure>\n");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + plot.file(), e);
-            }
+            Report.figure(html, plot, "");
         }
         html.append("<h2>Runs</h2>\n<table>\n<tr><th>cell</th><th>seed</th><th>results</th></tr>\n");
         for (Collected.Run run : collected.runs()) {
