@@ -13,9 +13,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "collect", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Merges the recon results of sweeps and single runs into tables and plots:",
-                "metrics.csv (one row per parameters, seed, trial, epoch, split and layer), summary.csv (the final",
-                "best correlations as mean and std over seeds and trials), plots/sweep-*.png and sweep.html.",
-                "A run's parameters are the flags that differ between the runs given, and a sweep's grid.",
+                "metrics.csv, one row per run, trial, epoch, split and layer; summary.csv, the",
+                "final best correlations as mean and std over seeds and trials; per-layer plots",
+                "plots/sweep-corr-layerL.png; and sweep.html, which holds them all.",
+                "A run's parameters are its sweep's grid and the flags that differ between runs.",
                 "Exit code: 0 done, 2 a DIR is neither a sweep nor a recon results directory."})
 public final class CollectCommand implements Callable<Integer> {
     @Spec
