@@ -33,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "DIR/sweep.json records the grid and each cell's status (DIR/status/*.json).",
                 "Merge the results with: relukit collect DIR",
                 "",
-                "  relukit sweep recon --grid node_multi=1,2 --grid seed=1:5 --out DIR -- --lr 0.1",
+                "  relukit sweep recon --grid node_multi=1,2 --grid seed=1:5 --out DIR -- --bn",
                 "  relukit sweep --file sweep.yaml --out DIR",
                 "  relukit sweep --resume DIR [--cells FROM:TO] [--jobs N]",
                 "  relukit sweep --status DIR [--detail]",
