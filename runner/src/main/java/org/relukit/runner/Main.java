@@ -3,6 +3,7 @@ package org.relukit.runner;
 import java.io.PrintWriter;
 import org.relukit.backend.BackendUnavailableException;
 
+import org.relukit.runner.report.CollectCommand;
 import org.relukit.runner.report.PlotCommand;
 import org.relukit.runner.sweep.Commands;
 import org.relukit.runner.sweep.SweepCommand;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "relukit", mixinStandardHelpOptions = true, version = "relukit 0.1.0",
         description = "Teacher-student experiments on deep ReLU networks (\"Luck Matters\", Tian et al.), on fast kernels.",
         subcommands = {ReconCommand.class, MatrixCommand.class, BenchCommand.class, PlotCommand.class, SweepCommand.class,
-                CommandLine.HelpCommand.class})
+                CollectCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Commands {
     /** Exit code of a user mistake: a bad flag or value, a backend that cannot run. */
     static final int USAGE = 2;

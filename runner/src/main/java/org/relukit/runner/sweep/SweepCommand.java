@@ -30,17 +30,18 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs recon or matrix over a grid of flags, every combination (a cell) in its own results directory",
-                "DIR/cells/NAME/, several cells at once in this JVM. DIR/sweep.json records the grid and every cell's",
-                "status; --resume continues a sweep, --status counts its cells. Merge the results with relukit collect DIR.",
+        description = {"Runs recon or matrix over a grid of flags: every combination (a cell) gets its",
+                "own results directory DIR/cells/NAME/, several cells at once in this JVM.",
+                "DIR/sweep.json records the grid and each cell's status (DIR/status/*.json).",
+                "Merge the results with: relukit collect DIR",
                 "",
-                "  relukit sweep recon --grid node_multi=1,2,5,10 --grid seed=1:5 --out DIR -- --num_epoch 40",
+                "  relukit sweep recon --grid node_multi=1,2 --grid seed=1:5 --out DIR -- --bn",
                 "  relukit sweep --file sweep.yaml --out DIR",
                 "  relukit sweep --resume DIR [--cells FROM:TO] [--jobs N]",
                 "  relukit sweep --status DIR [--detail]",
                 "",
-                "Exit code: 0 every cell done, 2 bad input (or a cell's flags were), 1 a cell failed,",
-                "3 some cell's trial diverged, 130/143 stopped by a signal (continue with --resume)."})
+                "Exit code: 0 every cell done, 2 bad input (also a cell's), 1 a cell failed,",
+                "3 a trial of some cell diverged, 130/143 stopped by a signal (then --resume)."})
 public final class SweepCommand implements Callable<Integer> {
     private static final long REFRESH_NANOS = 10_000_000_000L;
     private static final Pattern CELLS = Pattern.compile("(\\d+):(\\d+)");
