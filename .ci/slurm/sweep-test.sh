@@ -6,6 +6,7 @@
 #  2. a task cancelled while its cell runs (what a time limit does too: SIGTERM, then SIGKILL):
 #     its cells stay unfinished, the other task's files stay untouched, and a resubmit is an array
 #     over just the unfinished cells, after which every cell is done;
+#  2b. a cell left "running" by a lost node counts as running while Slurm has its task, then waiting;
 #  3. the per-task overhead (JVM start and warm-up): four one-cell tasks against one four-cell task.
 # Any failure exits non-zero with the reason; Slurm's logs are kept and named then.
 set -euo pipefail
@@ -39,7 +40,7 @@ finish() {
             "$root/.ci/slurm/stop.sh" "$(dirname "$SLURM_CONF")"
         fi
     fi
-    [ "$status" -ne 0 ] || rm -rf "$work"
+    [ "$status" -ne 0 ] || [ "${KEEP_SWEEP_TEST:-0}" = 1 ] || rm -rf "$work"
 }
 trap finish EXIT
 eval "$("$root/.ci/slurm/start.sh" "$work/slurm")"
@@ -163,6 +164,23 @@ states=$(task_states "$job2")
 for i in 0 1 2 3; do cell_done "$fails" "$i" || fail "cell $i is not done after the resubmit"; done
 [ "$(fingerprint)" = "$before" ] || { diff <(echo "$before") <(fingerprint) >&2; fail "the resubmit touched the finished cells' files"; }
 echo "sweep-test: the cancelled task's cells 2 and 3 ran again in job $job2 (an array over just them); cells 0 and 1 untouched" >&2
+
+echo "sweep-test: 2b. a cell left running on another node counts as running while Slurm has its task, then as waiting" >&2
+# What a node that dies mid-cell leaves: a status file saying running, on a host no one here can
+# check; only Slurm knows whether that task is gone. A held job stands for the task still queued.
+lost="$work/lost-node"
+cp -r "$fails" "$lost"
+held=$(cd "$work" && sbatch --parsable --hold --output=/dev/null --wrap true)
+sed -i -e 's/"state": "done"/"state": "running"/' -e 's/"exit": 0/"exit": null/' -e 's/"host": "[^"]*"/"host": "lost-node"/' \
+    -e "s/\"slurm_job\": \"[^\"]*\"/\"slurm_job\": \"$held\"/" "$lost/status/3.json"
+grep -q "\"slurm_job\": \"$held\"" "$lost/status/3.json" || fail "could not rewrite $lost/status/3.json"
+counts=$(relukit sweep --status "$lost")
+[[ "$counts" == *"3 done, 1 running, 0 failed, 0 waiting"* ]] || fail "with job $held queued, expected cell 3 running: $counts"
+scancel "$held"
+wait_for_job "$held" 60
+counts=$(relukit sweep --status "$lost")
+[[ "$counts" == *"3 done, 0 running, 0 failed, 1 waiting"* ]] || fail "with job $held gone, expected cell 3 waiting: $counts"
+echo "sweep-test: cell 3 on a lost node: running while job $held was queued, waiting once it was cancelled" >&2
 
 echo "sweep-test: 3. per-task overhead: 4 one-cell tasks against 1 four-cell task" >&2
 job=$(relukit sweep recon "${grid[@]}" --out "$work/one-task" \

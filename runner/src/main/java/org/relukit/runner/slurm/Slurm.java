@@ -94,6 +94,25 @@ public final class Slurm {
         return ran.out.lines().map(String::strip).filter(s -> !s.isEmpty()).distinct().toList();
     }
 
+    /**
+     * Whether Slurm still has job {@code id} ({@code 123}, or {@code 123_4} for an array task)
+     * queued, running or completing. True when that cannot be told (no squeue on the PATH, no
+     * answer from slurmctld): a cell is better left waiting than run twice at once.
+     */
+    public static boolean stillActive(String id) {
+        try {
+            Path squeue = find("squeue", System.getenv("PATH"));
+            Ran ran = run(List.of(squeue.toString(), "--noheader", "--format=%i", "--jobs=" + id));
+            if (ran.exit != 0) {
+                // slurmctld forgets a job some minutes after it ends (MinJobAge): it is long gone.
+                return !ran.err.contains("Invalid job id");
+            }
+            return !ran.out.isBlank();
+        } catch (IllegalArgumentException | UncheckedIOException | IllegalStateException e) {
+            return true;
+        }
+    }
+
     private record Ran(int exit, String out, String err) {}
 
     private static Ran run(List<String> command) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Optional;
+import org.relukit.runner.slurm.Slurm;
 
 /**
  * {@code DIR/status/INDEX.json}: where one cell is, written only by the process that runs it, as
@@ -47,7 +48,8 @@ record CellStatus(int index, String name, String state, Integer exit, String hos
     /**
      * The state to count: a running cell whose process on this machine is gone was interrupted
      * (a kill, a crash, a Slurm time limit) and waits to run again, as a stopped one does. A cell
-     * running on another machine cannot be checked from here and counts as running.
+     * running on another machine counts as running, unless it ran in a Slurm task that Slurm no
+     * longer has.
      */
     String effectiveState() {
         if (state.equals(STOPPED) || state.equals(RUNNING) && !alive()) {
@@ -61,7 +63,9 @@ record CellStatus(int index, String name, String state, Integer exit, String hos
             return false;
         }
         if (!host.equals(HOST)) {
-            return true;
+            // No process on another machine can be checked from here; but Slurm knows whether the task that ran the
+            // cell is gone (killed, past its time limit, its node lost), and then the cell is to run again.
+            return slurmJob == null || Slurm.stillActive(slurmJob);
         }
         Optional<ProcessHandle> process = ProcessHandle.of(pid);
         return process.isPresent() && process.get().isAlive() && (processStart == null
