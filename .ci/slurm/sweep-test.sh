@@ -48,7 +48,7 @@ eval "$("$root/.ci/slurm/start.sh" "$work/slurm")"
 # A recon small enough to take about a second per cell; the failure test's cells run longer so
 # that the cancel lands while one runs.
 tiny=(--ks "[6,8]" --node_multi 2 --d_output 8 --num_epoch 2 --num_trial 1 --train_size 512 --eval_size 192)
-longer=(--ks "[6,8]" --node_multi 2 --d_output 8 --num_epoch 20 --num_trial 1 --train_size 2048 --eval_size 192)
+longer=(--ks "[6,8]" --node_multi 2 --d_output 8 --num_epoch 8 --num_trial 1 --train_size 2048 --eval_size 192)
 grid=(--grid seed=1:4)
 
 # The per-cell status the sweep writes: DIR/status/<index>.json.
