@@ -176,6 +176,14 @@ sed -i -e 's/"state": "done"/"state": "running"/' -e 's/"exit": 0/"exit": null/'
 grep -q "\"slurm_job\": \"$held\"" "$lost/status/3.json" || fail "could not rewrite $lost/status/3.json"
 counts=$(relukit sweep --status "$lost")
 [[ "$counts" == *"3 done, 1 running, 0 failed, 0 waiting"* ]] || fail "with job $held queued, expected cell 3 running: $counts"
+# And a resubmit while a job of the sweep is queued is refused: its tasks would run the same cells.
+printf '%s\tcells [3]\n' "$held" >>"$lost/slurm/jobs.txt"
+set +e
+message=$(relukit sweep --resume "$lost" --slurm --submit 2>&1 >/dev/null)
+code=$?
+set -e
+[ "$code" -eq 2 ] && [[ "$message" == *"$held"*"still have tasks queued or running"* ]] \
+    || fail "a resubmit while job $held is queued should be refused (exit 2), got exit $code: $message"
 scancel "$held"
 wait_for_job "$held" 60
 counts=$(relukit sweep --status "$lost")

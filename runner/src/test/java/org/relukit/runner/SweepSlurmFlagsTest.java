@@ -12,7 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** relukit sweep's Slurm flags, misused: one line naming the flag, exit 2, and no sweep directory written. */
+/**
+ * relukit sweep's Slurm flags, misused: one line naming the flag, exit 2, and no sweep directory
+ * written. Tests run relukit from its classes, not its jar, which --slurm refuses as early.
+ */
 class SweepSlurmFlagsTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
@@ -24,7 +27,8 @@ class SweepSlurmFlagsTest {
         "--slurm --cells-per-task 0                | --cells-per-task must be at least 1",
         "--slurm --cpus-per-task 0                 | --cpus-per-task must be between 1 and 4096",
         "--slurm --partition a;b                   | --partition 'a;b' is not a partition name",
-        "--slurm --java relative/java              | --java",
+        "--slurm --java /opt/jdk'25/bin/java       | --java",
+        "--slurm                                   | not a jar",
     })
     void misusedSlurmFlagsWriteNothing(String flags, String message, @TempDir Path tmp) {
         Path out = tmp.resolve("sweep");

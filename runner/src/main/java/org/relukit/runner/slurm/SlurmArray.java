@@ -154,10 +154,7 @@ public final class SlurmArray {
         if (unfinished.isEmpty()) {
             return null;
         }
-        if (jar == null || !Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
-            throw new IllegalArgumentException("--slurm runs the relukit jar on the compute nodes, but this relukit runs from "
-                    + jar + ", not a jar: build it (./relukit builds runner/target/relukit.jar) and run that");
-        }
+        checkJar(jar);
         Path slurm = absolute.resolve("slurm");
         Path script = slurm.resolve(SCRIPT);
         try {
@@ -176,6 +173,14 @@ public final class SlurmArray {
             throw new UncheckedIOException("cannot write " + script + " or copy " + jar + " next to it", e);
         }
         return script;
+    }
+
+    /** The compute nodes run {@code jar}, so it must be one; a relukit run from a build tree's classes has none to give. */
+    static void checkJar(Path jar) {
+        if (jar == null || !Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+            throw new IllegalArgumentException("--slurm runs the relukit jar on the compute nodes, but this relukit runs from "
+                    + jar + ", not a jar: build it (./relukit builds runner/target/relukit.jar) and run that");
+        }
     }
 
     /** The jar this relukit runs from, or the classes directory when it runs from a build tree (tests). */

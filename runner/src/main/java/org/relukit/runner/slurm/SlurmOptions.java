@@ -80,11 +80,13 @@ public final class SlurmOptions {
         SlurmArray.Options options = new SlurmArray.Options(partition, time, cpus,
                 cellsPerTask != null ? cellsPerTask : DEFAULT_CELLS_PER_TASK, jobs != null ? jobs : cpus,
                 java != null ? java.toAbsolutePath() : SlurmArray.Options.runningJava());
-        return new Submission(options, Slurm.onPath(System.getenv("PATH")), submit);
+        Path jar = SlurmArray.runningJar();
+        SlurmArray.checkJar(jar);
+        return new Submission(options, Slurm.onPath(System.getenv("PATH")), submit, jar);
     }
 
     /** A checked --slurm request, to write (and submit) once the sweep directory exists. */
-    public record Submission(SlurmArray.Options options, Slurm slurm, boolean submit) {
+    public record Submission(SlurmArray.Options options, Slurm slurm, boolean submit, Path jar) {
         /**
          * Writes DIR/slurm/sweep.sbatch over the {@code unfinished} cells (ascending indices) and
          * with --submit submits it, printing the job id alone on {@code out}.
@@ -102,7 +104,7 @@ public final class SlurmOptions {
                             + ") or cancel them (scancel), then submit again");
                 }
             }
-            Path script = SlurmArray.write(dir, SlurmArray.runningJar(), unfinished, options);
+            Path script = SlurmArray.write(dir, jar, unfinished, options);
             int tasks = (unfinished.size() + options.cellsPerTask() - 1) / options.cellsPerTask();
             err.printf("sweep: %s: %d task(s) over %d unfinished cell(s), %d per task%n", script, tasks, unfinished.size(),
                     options.cellsPerTask());
