@@ -167,11 +167,14 @@ echo "sweep-test: the cancelled task's cells 2 and 3 ran again in job $job2 (an 
 
 echo "sweep-test: 2b. a cell left running on another node counts as running while Slurm has its task, then as waiting" >&2
 # What a node that dies mid-cell leaves: a status file saying running, on a host no one here can
-# check; only Slurm knows whether that task is gone. A held job stands for the task still queued.
+# check, with a heartbeat still fresh; Slurm knows at once whether that task is gone. A held job
+# stands for the task still queued.
 lost="$work/lost-node"
 cp -r "$fails" "$lost"
 held=$(cd "$work" && sbatch --parsable --hold --output=/dev/null --wrap true)
+beat=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
 sed -i -e 's/"state": "done"/"state": "running"/' -e 's/"exit": 0/"exit": null/' -e 's/"host": "[^"]*"/"host": "lost-node"/' \
+    -e "s/\"heartbeat\": \"[^\"]*\"/\"heartbeat\": \"$beat\"/" \
     -e "s/\"slurm_job\": \"[^\"]*\"/\"slurm_job\": \"$held\"/" "$lost/status/3.json"
 grep -q "\"slurm_job\": \"$held\"" "$lost/status/3.json" || fail "could not rewrite $lost/status/3.json"
 counts=$(relukit sweep --status "$lost")

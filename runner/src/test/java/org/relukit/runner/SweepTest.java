@@ -214,6 +214,26 @@ class SweepTest {
         return Files.exists(file) && !Files.readAllLines(file).isEmpty();
     }
 
+    /**
+     * A cell running on another machine is alive while its heartbeat is fresh; once the heartbeat
+     * is older than five minutes that machine was lost and the cell waits to run again.
+     */
+    @Test
+    void aCellOnAnotherMachineCountsAsRunningUntilItsHeartbeatStops(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("sweep");
+        assertEquals(0, CommandLineTest.run(sweepArgs(dir, "--plan")).exit());
+        markRunning(dir, 0, 1);
+        markRunning(dir, 1, 1);
+        for (int index = 0; index < 2; index++) {
+            JsonObject status = status(dir, index);
+            status.addProperty("host", "another-node-of-the-cluster");
+            status.addProperty("heartbeat", java.time.Instant.now().minus(java.time.Duration.ofMinutes(index == 0 ? 1 : 30)).toString());
+            Files.writeString(dir.resolve("status/" + index + ".json"), status.toString());
+        }
+        CommandLineTest.Result r = CommandLineTest.run("sweep", "--status", dir.toString());
+        assertTrue(r.out().contains("0 done, 1 running, 0 failed, 3 waiting"), r.out());
+    }
+
     @Test
     void aSweepDirectoryOfAnotherSweepIsRefusedSayingWhatDiffers(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("sweep");

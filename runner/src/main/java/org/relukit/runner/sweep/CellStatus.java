@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.relukit.runner.slurm.Slurm;
@@ -21,35 +22,47 @@ import org.relukit.runner.slurm.Slurm;
  *                     stopped (by a signal: resumable)
  * @param exit         the cell command's exit code; null while running
  * @param processStart when the running process started, to tell it from a later one given its pid
+ * @param heartbeat    rewritten every minute while the cell runs: a cell running on another machine whose
+ *                     heartbeat is older than {@link #STALE} was lost with its machine
  * @param attempt      1 for the first run of the cell, then one more each time it is run again
  * @param slurmJob     {@code SLURM_JOB_ID}, and {@code _SLURM_ARRAY_TASK_ID} when in an array, if any
  * @param note         how the cell was started: afresh, or resumed from its checkpoint
  */
 record CellStatus(int index, String name, String state, Integer exit, String host, long pid, String processStart,
-                  String started, String ended, int attempt, String slurmJob, String note) {
+                  String started, String heartbeat, String ended, int attempt, String slurmJob, String note) {
     static final String RUNNING = "running", DONE = "done", FAILED = "failed", STOPPED = "stopped", WAITING = "waiting";
     static final String HOST = hostName();
+    /** Five missed heartbeats: longer than any pause of a live process, short enough to rerun a lost cell the same hour. */
+    static final Duration STALE = Duration.ofMinutes(5);
+    static final Duration HEARTBEAT = Duration.ofMinutes(1);
 
     /** This process starts running the cell now. */
     static CellStatus running(Sweep.Cell cell, int attempt, String note) {
         ProcessHandle self = ProcessHandle.current();
+        String now = Instant.now().toString();
         return new CellStatus(cell.index(), cell.name(), RUNNING, null, HOST, self.pid(),
-                self.info().startInstant().map(Instant::toString).orElse(null), Instant.now().toString(), null, attempt,
+                self.info().startInstant().map(Instant::toString).orElse(null), now, now, null, attempt,
                 slurmJobOfThisProcess(), note);
+    }
+
+    /** Still running, now. */
+    CellStatus beat() {
+        return new CellStatus(index, name, state, exit, host, pid, processStart, started, Instant.now().toString(), ended,
+                attempt, slurmJob, note);
     }
 
     /** The cell's command returned {@code exit}: 0 and 3 (a trial diverged, a result too) are done, 130 and 143 are stopped. */
     CellStatus finished(int exit) {
         String end = exit == 0 || exit == 3 ? DONE : exit == 130 || exit == 143 ? STOPPED : FAILED;
-        return new CellStatus(index, name, end, exit, host, pid, processStart, started, Instant.now().toString(), attempt,
-                slurmJob, note);
+        return new CellStatus(index, name, end, exit, host, pid, processStart, started, heartbeat, Instant.now().toString(),
+                attempt, slurmJob, note);
     }
 
     /**
      * The state to count: a running cell whose process on this machine is gone was interrupted
-     * (a kill, a crash, a Slurm time limit) and waits to run again, as a stopped one does. A cell
-     * running on another machine counts as running, unless it ran in a Slurm task that Slurm no
-     * longer has.
+     * (a kill, a crash, a Slurm time limit) and waits to run again, as a stopped one does; so does
+     * one running on another machine whose heartbeat stopped (that machine failed), or whose Slurm
+     * task Slurm no longer has (known at once, without waiting for the heartbeat to go stale).
      */
     String effectiveState() {
         if (state.equals(STOPPED) || state.equals(RUNNING) && !alive()) {
@@ -63,9 +76,14 @@ record CellStatus(int index, String name, String state, Integer exit, String hos
             return false;
         }
         if (!host.equals(HOST)) {
-            // No process on another machine can be checked from here; but Slurm knows whether the task that ran the
-            // cell is gone (killed, past its time limit, its node lost), and then the cell is to run again.
-            return slurmJob == null || Slurm.stillActive(slurmJob);
+            if (slurmJob != null && !Slurm.stillActive(slurmJob)) {
+                return false;
+            }
+            try {
+                return heartbeat != null && Instant.parse(heartbeat).isAfter(Instant.now().minus(STALE));
+            } catch (java.time.format.DateTimeParseException e) {
+                return false;
+            }
         }
         Optional<ProcessHandle> process = ProcessHandle.of(pid);
         return process.isPresent() && process.get().isAlive() && (processStart == null

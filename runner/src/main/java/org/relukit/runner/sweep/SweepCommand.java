@@ -2,7 +2,6 @@ package org.relukit.runner.sweep;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +17,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -197,6 +198,8 @@ public final class SweepCommand implements Callable<Integer> {
         private final List<Sweep.Cell> todo;
         private final PrintWriter stderr;
         private final AtomicInteger finished = new AtomicInteger();
+        /** The cells this process runs now, by index, with their latest status; also the lock of their status files. */
+        private final Map<Integer, CellStatus> running = new java.util.HashMap<>();
         private final java.util.concurrent.atomic.AtomicLong lastRefresh = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
         private volatile int stoppedBy;
 
@@ -212,6 +215,10 @@ public final class SweepCommand implements Callable<Integer> {
                     dir.cells().size(), dir.dir(), threads, dir.dir().resolve("logs")));
             List<Integer> exits = new ArrayList<>();
             ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("sweep-cell-", 0).factory());
+            ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("sweep-heartbeat").factory());
+            long period = CellStatus.HEARTBEAT.toSeconds();
+            heartbeat.scheduleAtFixedRate(this::beat, period, period, TimeUnit.SECONDS);
             try {
                 List<Future<Integer>> results = new ArrayList<>();
                 for (Sweep.Cell cell : todo) {
@@ -227,6 +234,7 @@ public final class SweepCommand implements Callable<Integer> {
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             } finally {
                 pool.shutdown();
+                heartbeat.shutdownNow();
                 dir.refresh();
             }
             Map<String, Integer> counts = SweepDir.counts(dir.statuses().values());
@@ -259,6 +267,9 @@ public final class SweepCommand implements Callable<Integer> {
             if (claim == null) {
                 return null;
             }
+            synchronized (running) {
+                running.put(cell.index(), claim);
+            }
             Path cellDir = dir.cellDir(cell);
             List<String> args = new ArrayList<>();
             args.add(dir.sweep().experiment());
@@ -282,10 +293,14 @@ public final class SweepCommand implements Callable<Integer> {
                     exit = 1;
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + dir.log(cell), e);
+                say("sweep: cell " + cell.index() + " not run: cannot write " + dir.log(cell) + " (" + e.getMessage() + ")");
+                exit = 1;
             }
-            CellStatus done = claim.finished(exit);
-            done.write(dir.dir());
+            CellStatus done;
+            synchronized (running) {
+                done = running.remove(cell.index()).finished(exit);
+                done.write(dir.dir());
+            }
             if (exit == 130 || exit == 143) {
                 stoppedBy = exit;
             }
@@ -298,6 +313,21 @@ public final class SweepCommand implements Callable<Integer> {
             say(String.format(Locale.ROOT, "sweep: [%d/%d] cell %d %s: %s, exit %d, %.1f s", finished.incrementAndGet(),
                     todo.size(), cell.index(), cell.name(), done.state(), exit, (System.nanoTime() - start) / 1e9));
             return exit;
+        }
+
+        /** Tells other machines that this process's running cells are alive; under the lock that keeps it from undoing a finish. */
+        private void beat() {
+            synchronized (running) {
+                try {
+                    running.replaceAll((index, status) -> {
+                        CellStatus beat = status.beat();
+                        beat.write(dir.dir());
+                        return beat;
+                    });
+                } catch (RuntimeException e) {
+                    say("sweep: cannot write a heartbeat (" + e.getMessage() + "); other machines may take this process's cells for lost");
+                }
+            }
         }
 
         private synchronized void say(String line) {

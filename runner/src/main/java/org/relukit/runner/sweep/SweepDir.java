@@ -182,7 +182,7 @@ final class SweepDir {
         for (Sweep.Cell cell : cells) {
             CellStatus s = status(cell);
             all.put(cell, s != null ? s : new CellStatus(cell.index(), cell.name(), CellStatus.WAITING, null, null, 0, null,
-                    null, null, 0, null, null));
+                    null, null, null, 0, null, null));
         }
         return all;
     }
@@ -219,6 +219,7 @@ final class SweepDir {
         });
     }
 
+    @SuppressWarnings("try") // the lock is held for the body, not used in it
     private <T> T locked(Supplier<T> action) {
         synchronized (JVM_LOCKS.computeIfAbsent(dir, d -> new Object())) {
             try (FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
