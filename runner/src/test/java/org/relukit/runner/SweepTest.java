@@ -378,7 +378,7 @@ class SweepTest {
                 List<String> lines = metrics(sweep.resolve("cells/node_multi=" + s.get(0) + ",seed=" + seed));
                 JsonObject last = lines.stream().map(l -> JsonParser.parseString(l).getAsJsonObject())
                         .filter(m -> m.get("split").getAsString().equals(s.get(1))).reduce((a, b) -> b).orElseThrow();
-                finals[seed - 1] = last.getAsJsonArray("best_corr_mean").get(layer).getAsDouble();
+                finals[seed - 1] = last.getAsJsonArray("best_corr_mean").get(layer).getAsFloat();
             }
             double mean = (finals[0] + finals[1]) / 2, std = Math.abs(finals[0] - finals[1]) / Math.sqrt(2);
             assertEquals("2", s.get(3));

@@ -1,7 +1,6 @@
 package org.relukit.runner.report;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.relukit.runner.results.ReconRecord;
 import org.relukit.runner.sweep.Sweep;
 
 /**
@@ -81,9 +81,9 @@ record Collected(List<Run> runs, List<String> params, long rows, List<String> no
                 values.put(p, text(e.getValue().config().get(p)));
             }
             runs.add(new Run(e.getKey(), e.getValue(), values, text(e.getValue().config().get("seed"))));
-            for (JsonObject m : e.getValue().metrics()) {
-                if (m.has("split")) {
-                    rows += m.getAsJsonArray("best_corr_mean").size();
+            for (ReconRecord m : e.getValue().recon()) {
+                if (m.split() != null) {
+                    rows += m.bestCorrMean().length;
                 }
             }
         }

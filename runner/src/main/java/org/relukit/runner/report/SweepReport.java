@@ -1,7 +1,5 @@
 package org.relukit.runner.report;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +23,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.relukit.runner.report.Plots.Plot;
+import org.relukit.runner.results.ReconRecord;
 
 /**
  * What {@code relukit collect} writes: {@code metrics.csv} (long format), {@code summary.csv}
@@ -70,18 +69,17 @@ final class SweepReport {
         header.addAll(List.of("seed", "trial", "epoch", "split", "layer", "loss", "best_corr_min", "best_corr_mean", "best_corr_max"));
         writeCsv(file, header, csv -> {
             for (Collected.Run run : collected.runs()) {
-                for (JsonObject m : run.results().metrics()) {
-                    if (!m.has("split")) {
+                for (ReconRecord m : run.results().recon()) {
+                    if (m.split() == null) {
                         continue;
                     }
-                    int layers = m.getAsJsonArray("best_corr_mean").size();
-                    for (int l = 0; l < layers; l++) {
+                    for (int l = 0; l < m.bestCorrMean().length; l++) {
                         List<String> row = new ArrayList<>(List.of(run.cell()));
                         row.addAll(run.params().values());
-                        row.addAll(List.of(run.seed(), m.get("trial").getAsString(), m.get("epoch").getAsString(),
-                                m.get("split").getAsString(), Integer.toString(l), m.get("loss").getAsString()));
+                        row.addAll(List.of(run.seed(), Integer.toString(m.trial()), Integer.toString(m.epoch()), m.split(),
+                                Integer.toString(l), Float.toString(m.loss())));
                         for (String stat : STATS) {
-                            row.add(m.getAsJsonArray("best_corr_" + stat).get(l).getAsString());
+                            row.add(Float.toString(m.bestCorr(stat)[l]));
                         }
                         csv.printRecord(row);
                     }
@@ -100,36 +98,34 @@ final class SweepReport {
         List<Summary> rows = new ArrayList<>();
         for (Map.Entry<Map<String, String>, List<Collected.Run>> group : groups.entrySet()) {
             for (String split : List.of("train", "eval")) {
-                List<JsonObject> finals = new ArrayList<>();
+                List<ReconRecord> finals = new ArrayList<>();
                 Set<String> seeds = new LinkedHashSet<>();
                 int diverged = 0;
                 for (Collected.Run run : group.getValue()) {
                     Set<Integer> divergedTrials = new LinkedHashSet<>();
-                    Map<Integer, JsonObject> last = new TreeMap<>();
-                    for (JsonObject m : run.results().metrics()) {
-                        if (m.has("exit")) {
-                            divergedTrials.add(m.get("trial").getAsInt());
-                        } else if (m.has("split") && m.get("split").getAsString().equals(split)) {
-                            last.put(m.get("trial").getAsInt(), m);
+                    Map<Integer, ReconRecord> last = new TreeMap<>();
+                    for (ReconRecord m : run.results().recon()) {
+                        if (m.isDivergence()) {
+                            divergedTrials.add(m.trial());
+                        } else if (split.equals(m.split())) {
+                            last.put(m.trial(), m);
                         }
                     }
                     diverged += divergedTrials.size();
-                    for (Map.Entry<Integer, JsonObject> e : last.entrySet()) {
-                        if (!divergedTrials.contains(e.getKey()) && e.getValue().get("epoch").getAsInt() == run.numEpoch() - 1) {
+                    for (Map.Entry<Integer, ReconRecord> e : last.entrySet()) {
+                        if (!divergedTrials.contains(e.getKey()) && e.getValue().epoch() == run.numEpoch() - 1) {
                             finals.add(e.getValue());
                             seeds.add(run.seed());
                         }
                     }
                 }
-                int layers = finals.isEmpty() ? 0 : finals.getFirst().getAsJsonArray("best_corr_mean").size();
+                int layers = finals.isEmpty() ? 0 : finals.getFirst().bestCorrMean().length;
                 for (int l = 0; l < layers; l++) {
                     double[] meanOf = new double[STATS.size() + 1], stdOf = new double[STATS.size() + 1];
                     for (int s = 0; s <= STATS.size(); s++) {
                         double[] values = new double[finals.size()];
                         for (int i = 0; i < values.length; i++) {
-                            values[i] = s < STATS.size()
-                                    ? finals.get(i).getAsJsonArray("best_corr_" + STATS.get(s)).get(l).getAsDouble()
-                                    : finals.get(i).get("loss").getAsDouble();
+                            values[i] = s < STATS.size() ? finals.get(i).bestCorr(STATS.get(s))[l] : finals.get(i).loss();
                         }
                         meanOf[s] = mean(values);
                         stdOf[s] = std(values);
@@ -180,8 +176,8 @@ final class SweepReport {
         Map<Map<String, String>, List<Collected.Run>> groups = groups(collected);
         int layers = 0;
         for (Collected.Run run : collected.runs()) {
-            for (JsonObject m : run.results().split("eval")) {
-                layers = Math.max(layers, m.getAsJsonArray("best_corr_mean").size());
+            for (ReconRecord m : run.results().split("eval")) {
+                layers = Math.max(layers, m.bestCorrMean().length);
             }
         }
         List<Plot> out = new ArrayList<>();
@@ -193,10 +189,9 @@ final class SweepReport {
             for (Map.Entry<Map<String, String>, List<Collected.Run>> group : groups.entrySet()) {
                 Map<Integer, List<Double>> byEpoch = new TreeMap<>();
                 for (Collected.Run run : group.getValue()) {
-                    for (JsonObject m : run.results().split("eval")) {
-                        JsonArray means = m.getAsJsonArray("best_corr_mean");
-                        if (l < means.size()) {
-                            byEpoch.computeIfAbsent(m.get("epoch").getAsInt() + 1, e -> new ArrayList<>()).add(means.get(l).getAsDouble());
+                    for (ReconRecord m : run.results().split("eval")) {
+                        if (l < m.bestCorrMean().length) {
+                            byEpoch.computeIfAbsent(m.epoch() + 1, e -> new ArrayList<>()).add((double) m.bestCorrMean()[l]);
                         }
                     }
                 }
