@@ -6,7 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.relukit.backend.BackendUnavailableException;
+import org.relukit.runner.report.CollectCommand;
 import org.relukit.runner.report.PlotCommand;
+import org.relukit.runner.sweep.Commands;
+import org.relukit.runner.sweep.SweepCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.UsageMessageSpec;
@@ -16,8 +19,8 @@ import picocli.CommandLine.Model.UsageMessageSpec;
         description = {"Reproduces the teacher-student experiments of \"Luck Matters: Understanding",
                 "Training Dynamics of Deep ReLU Networks\" (Tian et al.) on vectorised CPU",
                 "kernels or OpenCL. Each command's --help says what it writes."},
-        subcommands = {ReconCommand.class, MatrixCommand.class, BenchCommand.class, PlotCommand.class,
-                CompletionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ReconCommand.class, MatrixCommand.class, SweepCommand.class, CollectCommand.class,
+                BenchCommand.class, PlotCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE, Main.EXIT_DIVERGED,
                 Main.EXIT_INT, Main.EXIT_TERM},
@@ -26,7 +29,7 @@ import picocli.CommandLine.Model.UsageMessageSpec;
                 "  relukit plot runs/first",
                 "  relukit bench --json > bench.json",
                 "  source <(relukit completion)"})
-public final class Main {
+public final class Main implements Commands {
     /** Exit code of a user mistake: a bad flag or value, a backend that cannot run. */
     static final int USAGE = 2;
     /** Exit code of a fault while running: a device error, an I/O error. */
@@ -47,6 +50,16 @@ public final class Main {
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    @Override
+    public CommandLine newCommandLine() {
+        return commandLine();
+    }
+
+    @Override
+    public int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err);
     }
 
     /** Runs the command line; every user mistake becomes one line on {@code err} and exit code 2. */
