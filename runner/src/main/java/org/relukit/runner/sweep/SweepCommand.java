@@ -254,6 +254,11 @@ public final class SweepCommand implements Callable<Integer> {
             return failed ? 1 : exits.contains(3) ? 3 : 0;
         }
 
+        private int coresPerCell() {
+            int cellsAtOnce = Math.max(1, Math.min(jobs, todo.size()));
+            return Math.max(1, Runtime.getRuntime().availableProcessors() / cellsAtOnce);
+        }
+
         /** Runs one cell unless it is done, running elsewhere, or the sweep was stopped; null when not run. */
         private Integer cell(Sweep.Cell cell) {
             if (stoppedBy != 0) {
@@ -279,6 +284,10 @@ public final class SweepCommand implements Callable<Integer> {
                 dir.clearCell(cell);
                 args.addAll(cell.args());
                 args.addAll(List.of("--out", cellDir.toString(), "--quiet"));
+            }
+            // A recon cell of several trials runs them at once on its share of the cores, unless told otherwise.
+            if (dir.sweep().experiment().equals("recon") && cell.args().stream().noneMatch(a -> a.startsWith("--jobs"))) {
+                args.addAll(List.of("--jobs", Integer.toString(coresPerCell())));
             }
             long start = System.nanoTime();
             int exit;
