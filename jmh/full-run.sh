@@ -5,7 +5,7 @@
 # cannot run here are left out, each with a line saying why.
 #
 # Environment (all optional):
-#   ITERATIONS      JMH iteration options, default "-f 1 -wi 6 -w 1s -i 3 -r 1s" (about 12 s a fork;
+#   ITERATIONS      JMH iteration options, default "-f 3 -wi 6 -w 1s -i 3 -r 1s" (about 12 s a fork;
 #                   a quiet machine can afford "-f 2 -wi 5 -w 1s -i 5 -r 1s")
 #   KERNEL_BACKENDS backends for the kernels, default every one that runs here (e.g. scalar,simd)
 #   SHAPES          shapes of the kernels and baselines, default the suite's twelve
@@ -22,7 +22,7 @@ trap 'rm -rf "$copy"' EXIT
 cp "$jar" "$copy/benchmarks.jar"
 jar="$copy/benchmarks.jar"
 
-read -r -a iterations <<< "${ITERATIONS:--f 1 -wi 6 -w 1s -i 3 -r 1s}"
+read -r -a iterations <<< "${ITERATIONS:--f 3 -wi 6 -w 1s -i 3 -r 1s}"
 gc_shapes=${GC_SHAPES:-b64:20x100,b64:150x200,b1024:200x250,b1024:1024x1024}
 model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
 cores=$(nproc)

@@ -27,7 +27,7 @@ pack() {
     use_jdk25
     cd "$root"
     say "building the jars with $JAVA_HOME"
-    mvn -q -B -DskipTests -pl runner,opencl -am package
+    ./mvnw -q -B -DskipTests -pl runner,opencl -am package
     rm -rf "$pack"
     mkdir -p "$pack/lib" "$pack/native"
 
@@ -41,7 +41,7 @@ pack() {
     local junit platform
     junit=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml)
     platform="1.${junit#5.}"
-    mvn -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform" \
+    ./mvnw -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform" \
         -DoutputDirectory="$pack/lib" -Dmdep.stripVersion=true
 
     say "linking a JDK runtime of $modules"
@@ -129,12 +129,32 @@ run() {
         results+=("opencl batch $batch: $(grep -o 'steps_per_s=.*' <<<"$out" || echo 'no figure (see above)')")
     done
     # A CPU baseline from the same machine, with few steps: one thread of SIMD is slow at these batches.
-    for batch in 1024 4096; do
-        local out
-        out=$(timeout 60 "$java" "${jvm[@]}" -jar "$lib/relukit.jar" bench --backend=simd \
-            --batch "$batch" --threads 1 --steps $((30 * 1024 / batch)) 2>&1) || true
-        results+=("simd 1 thread batch $batch: $(grep -o 'steps_per_s=.*' <<<"$out" || echo 'no figure')")
+    local cores
+    cores=$(nproc)
+    for threads in 1 "$cores"; do
+        for batch in 1024 4096 16384; do
+            local out
+            out=$(timeout 60 "$java" "${jvm[@]}" -jar "$lib/relukit.jar" bench --backend=simd \
+                --batch "$batch" --threads "$threads" --steps $((threads * 20 * 1024 / batch + 2)) 2>&1) || true
+            results+=("simd $threads thread(s) batch $batch: $(grep -o 'steps_per_s=.*' <<<"$out" || echo 'no figure')")
+        done
     done
+
+    # Trials at once (recon --jobs): 16 trials of the headline recon, 3 epochs each, at 1 to 16 jobs.
+    if [ "${JOBS_CURVE:-1}" = 1 ]; then
+        local jobs base=""
+        for jobs in 1 2 4 8 16; do
+            [ "$jobs" -le "$cores" ] || continue
+            local t0 t1 secs
+            t0=$(date +%s.%N)
+            timeout 240 "$java" "${jvm[@]}" -jar "$lib/relukit.jar" recon --node_multi 10 --d_output 100 --seed 124 \
+                --num_trial 16 --num_epoch 3 --jobs "$jobs" --quiet --out "$(mktemp -d)/run" >/dev/null 2>&1 || true
+            t1=$(date +%s.%N)
+            secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+            base=${base:-$secs}
+            results+=("recon 16 trials x 3 epochs, --jobs $jobs: ${secs} s wall, speed-up $(awk -v a="$base" -v b="$secs" 'BEGIN { printf "%.2f", a / b }')x")
+        done
+    fi
 
     echo
     echo "== gpu-check figures"
