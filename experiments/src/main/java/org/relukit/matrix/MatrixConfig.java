@@ -31,8 +31,10 @@ public final class MatrixConfig {
     public boolean initNegTeacher = false;
     /** One fixed batch for every step (gradient descent) instead of a fresh batch per step. */
     public boolean useGd = false;
-    /** Accumulate the gradient one sample at a time (slow; a check of the batched form). */
+    /** The gradient one sample at a time, the per-sample ΔW added together as the original does (slow; a check of the batched form). */
     public boolean useAccurateGrad = false;
+    /** With {@link #useAccurateGrad}: the mean of the per-sample ΔW instead of their sum, the batched step's scale. */
+    public boolean accurateGradMean = false;
     /** Seeds the teacher, and the student and the data unless they are given their own seeds. */
     public long seed = 1;
     /** Seeds the student's init; null = {@link #seed}. */
@@ -59,6 +61,9 @@ public final class MatrixConfig {
             }
         }
         atLeast("--node_multi", nodeMulti, 1);
+        if (accurateGradMean && !useAccurateGrad) {
+            throw new IllegalArgumentException("--accurate_grad_mean averages the per-sample gradients: add --use_accurate_grad");
+        }
         finite("--lr", lr);
         if (lr <= 0) {
             throw new IllegalArgumentException("--lr must be positive, got " + lr);

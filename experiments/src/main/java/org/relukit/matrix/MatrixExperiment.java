@@ -62,7 +62,8 @@ public final class MatrixExperiment {
         BestMatch[] best = new BestMatch[config.ks.size() - 2];
         try (FoldedNetwork teacher = new FoldedNetwork(backend, teacherLayers);
              FoldedNetwork student = new FoldedNetwork(backend, studentLayers);
-             MatrixStep step = new MatrixStep(backend, student, teacher, batch, (float) config.lr, config.useAccurateGrad);
+             MatrixStep step = new MatrixStep(backend, student, teacher, batch, (float) config.lr, config.useAccurateGrad,
+                     config.accurateGradMean);
              MatrixEvaluator evaluator = new MatrixEvaluator(backend, student, teacher, config.evalBatchsize);
              Tensor x = backend.allocate(batch, inputs)) {
             MatrixReport last = null;

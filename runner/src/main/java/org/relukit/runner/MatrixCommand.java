@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The matrix-form gradient (SPEC §2): train an over-parameterised student with",
+        description = {"The matrix-form gradient (docs/math.md#matrix-experiment): train an over-parameterised student with",
                 "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match",
                 "no teacher node shrink to zero.",
                 "Exit code: 0 done, 2 bad input, 3 the evaluation loss stopped being finite."})
@@ -69,8 +69,14 @@ final class MatrixCommand implements Callable<Integer> {
     boolean useGd;
 
     @Option(names = {"--use_accurate_grad", "--use-accurate-grad"},
-            description = "Accumulate the gradient one sample at a time; slow, a check of the batched form (default: ${DEFAULT-VALUE}).")
+            description = "The gradient one sample at a time, the per-sample steps added together as the original does "
+                    + "(see --accurate_grad_mean); slow, a check of the batched form (default: ${DEFAULT-VALUE}).")
     boolean useAccurateGrad;
+
+    @Option(names = {"--accurate_grad_mean", "--accurate-grad-mean"},
+            description = "relukit's variant: with --use_accurate_grad, the mean of the per-sample steps instead of their sum, "
+                    + "the batched step's scale (default: ${DEFAULT-VALUE}).")
+    boolean accurateGradMean;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seeds the teacher, and the rest unless given (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -104,6 +110,7 @@ final class MatrixCommand implements Callable<Integer> {
         c.initNegTeacher = initNegTeacher;
         c.useGd = useGd;
         c.useAccurateGrad = useAccurateGrad;
+        c.accurateGradMean = accurateGradMean;
         c.seed = seed;
         c.seedInit = seedInit;
         c.seedX = seedX;
@@ -200,6 +207,7 @@ final class MatrixCommand implements Callable<Integer> {
         m.put("init_neg_teacher", c.initNegTeacher);
         m.put("use_gd", c.useGd);
         m.put("use_accurate_grad", c.useAccurateGrad);
+        m.put("accurate_grad_mean", c.accurateGradMean);
         m.put("seed", c.seed);
         m.put("seed_init", c.studentSeed());
         m.put("seed_x", c.dataSeed());

@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "recon", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Teacher-student reconstruction (SPEC §1): train an over-realised student on a fixed",
-                "teacher and report how well each teacher node is matched by a student node.",
+        description = {"Teacher-student reconstruction (docs/math.md#recon-experiment): train an over-realised",
+                "student on a fixed teacher and report how well each teacher node is matched by a student node.",
+                "Defaults follow the original code; docs/departures.md lists the flags that select relukit's variants.",
                 "Exit code: 0 done, 2 bad input, 3 some trial diverged (NaN or infinite loss)."})
 final class ReconCommand implements Callable<Integer> {
     /** Exit code when at least one trial's loss stopped being finite. */
@@ -65,8 +66,14 @@ final class ReconCommand implements Callable<Integer> {
     int batchsize;
 
     @Option(names = {"--eval_batchsize", "--eval-batchsize"}, defaultValue = "64",
-            description = "Batch size of the statistics; they use the first 3 batches (default: ${DEFAULT-VALUE}).")
+            description = "Batch size of the evaluation set's statistics; they use its first 3 batches in a fresh random order, "
+                    + "the training set's use 3 batches of --batchsize (--fixed_eval_samples: always the first rows) (default: ${DEFAULT-VALUE}).")
     int evalBatchsize;
+
+    @Option(names = {"--fixed_eval_samples", "--fixed-eval-samples"},
+            description = "relukit's variant: evaluate always on the first 3 x --eval_batchsize rows of each set instead of a fresh "
+                    + "random sample each time, as the original does; less noise between evaluations (default: ${DEFAULT-VALUE}).")
+    boolean fixedEvalSamples;
 
     @Option(names = "--momentum", defaultValue = "0.0", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
@@ -80,16 +87,20 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--no_bias", "--no-bias"}, description = "No biases anywhere (default: ${DEFAULT-VALUE}).")
     boolean noBias;
 
-    @Option(names = "--normalize", description = "Renormalise student rows after every step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--normalize", description = "Normalise the student's rows before training and after every step (default: ${DEFAULT-VALUE}).")
     boolean normalize;
 
-    @Option(names = "--perturb", paramLabel = "STD", description = "Student = teacher + N(0, STD²) noise; forces --node_multi 1 (default: none, a random student).")
+    @Option(names = "--perturb", paramLabel = "STD", description = "Student = teacher + N(0, STD²) noise; forces --node_multi 1, as the original does (default: none, a random student).")
     Double perturb;
 
-    @Option(names = {"--same_dir", "--same-dir"}, description = "Student node j starts along teacher node j mod Kt (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--same_dir", "--same-dir"},
+            description = "Each student layer starts as the teacher's times ||W_student||_F / ||W_teacher||_F, its bias scaled alike; "
+                    + "forces --node_multi 1 (default: ${DEFAULT-VALUE}).")
     boolean sameDir;
 
-    @Option(names = {"--same_sign", "--same-sign"}, description = "Student weights start with the sign of their teacher weight (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--same_sign", "--same-sign"},
+            description = "Student weights and biases whose sign opposes the teacher's are negated (a zero teacher entry leaves them); "
+                    + "forces --node_multi 1 (default: ${DEFAULT-VALUE}).")
     boolean sameSign;
 
     @Option(names = {"--cross_entropy", "--cross-entropy"}, description = "Cross-entropy on the argmax of the teacher output instead of MSE (default: ${DEFAULT-VALUE}).")
@@ -109,8 +120,19 @@ final class ReconCommand implements Callable<Integer> {
     boolean bnBeforeRelu;
 
     @Option(names = {"--teacher_bn", "--teacher-bn"},
-            description = "BatchNorm1d in the teacher too: fixed, with running statistics taken once over the training set (default: ${DEFAULT-VALUE}).")
+            description = "BatchNorm1d in the teacher too, fixed and in eval mode with its initial running statistics (mean 0, variance 1), "
+                    + "so all but the identity, as in the original; see --teacher_bn_fit (default: ${DEFAULT-VALUE}).")
     boolean teacherBn;
+
+    @Option(names = {"--teacher_bn_fit", "--teacher-bn-fit"},
+            description = "relukit's variant: set the teacher's BatchNorm running statistics once from the training set, "
+                    + "so that it normalises; needs --teacher_bn (default: ${DEFAULT-VALUE}).")
+    boolean teacherBnFit;
+
+    @Option(names = {"--no_sep", "--no-sep"},
+            description = "Keep PyTorch's default init for the teacher (uniform on ±1/sqrt(fan_in)) instead of the separate rows; "
+                    + "its rows are normalised all the same (default: ${DEFAULT-VALUE}).")
+    boolean noSep;
 
     @Option(names = {"--teacher_bn_affine", "--teacher-bn-affine"},
             description = "The teacher's BatchNorm has γ, β (fixed at 1 and 0, as PyTorch initialises them); needs --teacher_bn (default: ${DEFAULT-VALUE}).")
@@ -166,6 +188,7 @@ final class ReconCommand implements Callable<Integer> {
         c.numTrial = numTrial;
         c.batchsize = batchsize;
         c.evalBatchsize = evalBatchsize;
+        c.fixedEvalSamples = fixedEvalSamples;
         c.momentum = momentum;
         c.weightDecay = weightDecay;
         c.seed = seed;
@@ -181,6 +204,8 @@ final class ReconCommand implements Callable<Integer> {
         c.bnBeforeRelu = bnBeforeRelu;
         c.teacherBn = teacherBn;
         c.teacherBnAffine = teacherBnAffine;
+        c.teacherBnFit = teacherBnFit;
+        c.noSep = noSep;
         c.statsW = statsW;
         c.statsH = statsH;
         c.trainSize = trainSize;
@@ -226,6 +251,10 @@ final class ReconCommand implements Callable<Integer> {
                         PrintWriter stdout, PrintWriter stderr) {
         if (from == null) {
             files.writeConfig(configJson(config, kernels));
+        }
+        if (config.startsFromTeacher() && config.nodeMulti != 1) {
+            stderr.println("recon: --perturb, --same_dir and --same_sign start the student from the teacher: --node_multi "
+                    + config.nodeMulti + " is taken as 1, as the original does");
         }
         ReconExperiment experiment = new ReconExperiment(kernels, config);
         Progress progress = Progress.onStderr(stderr, quiet);
@@ -334,6 +363,7 @@ final class ReconCommand implements Callable<Integer> {
         m.put("num_trial", c.numTrial);
         m.put("batchsize", c.batchsize);
         m.put("eval_batchsize", c.evalBatchsize);
+        m.put("fixed_eval_samples", c.fixedEvalSamples);
         m.put("momentum", c.momentum);
         m.put("weight_decay", c.weightDecay);
         m.put("seed", c.seed);
@@ -349,6 +379,8 @@ final class ReconCommand implements Callable<Integer> {
         m.put("bn_before_relu", c.bnBeforeRelu);
         m.put("teacher_bn", c.teacherBn);
         m.put("teacher_bn_affine", c.teacherBnAffine);
+        m.put("teacher_bn_fit", c.teacherBnFit);
+        m.put("no_sep", c.noSep);
         m.put("stats_w", c.statsW);
         m.put("stats_H", c.statsH);
         m.put("dataset", dataset);
