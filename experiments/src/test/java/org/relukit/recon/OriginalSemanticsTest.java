@@ -27,14 +27,8 @@ import org.relukit.stats.Evaluation;
 class OriginalSemanticsTest {
 
     private static ReconConfig small() {
-        ReconConfig config = new ReconConfig();
-        config.seed = 124;
-        config.ks = List.of(10, 15);
-        config.nodeMulti = 3;
-        config.dOutput = 20;
-        config.trainSize = 3000;
+        ReconConfig config = ReconBatchNormTest.small();
         config.numEpoch = 0;
-        config.numTrial = 1;
         return config;
     }
 
@@ -91,11 +85,15 @@ class OriginalSemanticsTest {
         }
     }
 
-    /** The student's default draw, at the teacher's widths, from the stream a trial would use. */
-    private static List<Layer> freshStudent(List<Layer> teacher, long seed) {
-        ReconConfig plain = small();
-        plain.nodeMulti = 1;
-        return TeacherStudent.student(plain, teacher, new SplittableRandom(seed));
+    /** A teacher, the student {@code config} starts from it, and the default draw that student began as. */
+    private record Start(List<Layer> teacher, List<Layer> student, List<Layer> fresh) {
+        static Start of(ReconConfig config) {
+            List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(1));
+            ReconConfig plain = small();
+            plain.nodeMulti = 1;
+            return new Start(teacher, TeacherStudent.student(config, teacher, new SplittableRandom(2)),
+                    TeacherStudent.student(plain, teacher, new SplittableRandom(2)));
+        }
     }
 
     private static double frobenius(float[] w) {
@@ -110,9 +108,8 @@ class OriginalSemanticsTest {
     void sameDirScalesEachTeacherLayerAndBiasByTheRatioOfFrobeniusNorms() {
         ReconConfig config = small();
         config.sameDir = true;
-        List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(1));
-        List<Layer> student = TeacherStudent.student(config, teacher, new SplittableRandom(2));
-        List<Layer> fresh = freshStudent(teacher, 2);
+        Start start = Start.of(config);
+        List<Layer> teacher = start.teacher(), student = start.student(), fresh = start.fresh();
         for (int l = 0; l < teacher.size(); l++) {
             Layer t = teacher.get(l), s = student.get(l);
             double r = frobenius(fresh.get(l).weights()) / frobenius(t.weights());
@@ -131,9 +128,8 @@ class OriginalSemanticsTest {
     void sameSignFlipsOpposedWeightsAndBiasesAndLeavesThoseFacingAZero() {
         ReconConfig config = small();
         config.sameSign = true;
-        List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(1));
-        List<Layer> student = TeacherStudent.student(config, teacher, new SplittableRandom(2));
-        List<Layer> fresh = freshStudent(teacher, 2);
+        Start start = Start.of(config);
+        List<Layer> teacher = start.teacher(), student = start.student(), fresh = start.fresh();
         int zeros = 0;
         for (int l = 0; l < teacher.size(); l++) {
             float[][] t = {teacher.get(l).weights(), teacher.get(l).bias()};
