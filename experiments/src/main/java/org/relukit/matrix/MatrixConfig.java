@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parameters of the {@code matrix} experiment (SPEC §2), under the seed's names and with the
+ * Parameters of the {@code matrix} experiment (docs/math.md#matrix-experiment), under the seed's names and with the
  * seed's defaults ({@code test_multilayer.py}). A plain mutable bag: set what you change, then
  * {@link #validate()}.
  */

@@ -7,7 +7,7 @@ import org.relukit.backend.Tensor;
  * {@code --use_accurate_grad}: the closed form evaluated on one sample at a time and summed, so L
  * and H come from the same sample instead of being averaged separately over the batch. Per sample
  * it is backpropagation of {@code ||y − y*||² / 2} through a linear output, less the terms of the
- * biases into the layers above the first, which SPEC §2 drops with the bias rows and columns of H.
+ * biases into the layers above the first, which the matrix form (docs/math.md#the-gradient) drops with the bias rows and columns of H.
  */
 final class PerSampleGradient implements AutoCloseable {
     private final Backend backend;

@@ -22,7 +22,7 @@ import org.relukit.backend.Backends;
 import org.relukit.backend.Tensor;
 
 /**
- * The closed-form gradient of SPEC §2 against {@link MatrixReference} (float64), on every CPU
+ * The closed-form gradient (docs/math.md#the-gradient) against {@link MatrixReference} (float64), on every CPU
  * backend. Three weight layers, so H goes through the recursion below the output's identity; an
  * odd batch; widths that fill no vector.
  */
