@@ -21,6 +21,6 @@ public record Checkpoint(int trial, int epoch, int step, List<Layer> teacher, Li
     }
 
     public boolean trialFinished(ReconConfig config) {
-        return epoch >= config.numEpoch;
+        return epoch >= config.numEpoch();
     }
 }

@@ -21,21 +21,34 @@ public final class TeacherStudent {
         return widths;
     }
 
+    /** @throws IllegalArgumentException if {@code teacher}'s layers are not the widths {@code config} asks for */
+    static void requireFits(ReconConfig config, List<Layer> teacher) {
+        int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
+        boolean fits = teacher.size() == widths.length - 1;
+        for (int l = 0; fits && l < teacher.size(); l++) {
+            fits = teacher.get(l).k() == widths[l] && teacher.get(l).n() == widths[l + 1];
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("--load_teacher: the teacher's layers do not fit --data_d " + config.dataD()
+                    + " --ks " + config.ks() + " --d_output " + config.dOutput() + ": pass the widths the teacher was made with");
+        }
+    }
+
     /**
      * "Separate" weights, biases ~ U(-0.5, 0.5), then every row and its bias normalised
      * (docs/math.md#teacher-initialisation). With {@code --no_sep}, PyTorch's default init (weights
      * and biases ~ U(±1/sqrt(fan_in))) instead of the separate rows, then the same normalisation.
      */
     public static List<Layer> teacher(ReconConfig config, RandomGenerator rng) {
-        int[] widths = widths(config.dataD, config.ks, config.dOutput);
+        int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
             int n = widths[l + 1], k = widths[l];
             float bound = Initialisation.bound(k);
-            float[] w = config.noSep ? Initialisation.uniform(rng, n * k, -bound, bound)
+            float[] w = config.noSep() ? Initialisation.uniform(rng, n * k, -bound, bound)
                     : Initialisation.separateRows(rng, n, k);
-            float low = config.noSep ? -bound : -0.5f, high = config.noSep ? bound : 0.5f;
-            float[] b = config.noBias ? null : Initialisation.uniform(rng, n, low, high);
+            float low = config.noSep() ? -bound : -0.5f, high = config.noSep() ? bound : 0.5f;
+            float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, low, high);
             Initialisation.normalizeRows(w, b, n, k);
             layers.add(new Layer(n, k, w, b));
         }
@@ -51,24 +64,24 @@ public final class TeacherStudent {
      * teacher's widths, which {@link ReconConfig#studentKs()} gives them.
      */
     public static List<Layer> student(ReconConfig config, List<Layer> teacher, RandomGenerator rng) {
-        int[] widths = widths(config.dataD, config.studentKs(), config.dOutput);
+        int[] widths = widths(config.dataD(), config.studentKs(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
             int n = widths[l + 1], k = widths[l];
             float bound = Initialisation.bound(k);
             float[] w = Initialisation.uniform(rng, n * k, -bound, bound);
-            float[] b = config.noBias ? null : Initialisation.uniform(rng, n, -bound, bound);
+            float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, -bound, bound);
             layers.add(new Layer(n, k, w, b));
         }
-        if (config.perturb != null) {
-            layers = perturbed(teacher, config.perturb, rng);
+        if (config.perturb() != null) {
+            layers = perturbed(teacher, config.perturb(), rng);
         }
-        for (int l = 0; l < layers.size() && (config.sameDir || config.sameSign); l++) {
+        for (int l = 0; l < layers.size() && (config.sameDir() || config.sameSign()); l++) {
             Layer s = layers.get(l), t = teacher.get(l);
-            if (config.sameDir) {
+            if (config.sameDir()) {
                 sameDirection(s, t);
             }
-            if (config.sameSign) {
+            if (config.sameSign()) {
                 sameSign(s.weights(), t.weights());
                 if (s.bias() != null && t.bias() != null) {
                     sameSign(s.bias(), t.bias());

@@ -26,16 +26,16 @@ import org.relukit.stats.Evaluation;
  */
 class OriginalSemanticsTest {
 
-    private static ReconConfig small() {
-        ReconConfig config = ReconBatchNormTest.small();
+    private static ReconConfig.Builder small() {
+        ReconConfig.Builder config = ReconBatchNormTest.small();
         config.numEpoch = 0;
         return config;
     }
 
     /** The evaluations before training, train then eval. */
-    private static List<Evaluation> beforeTraining(ReconConfig config) {
+    private static List<Evaluation> beforeTraining(ReconConfig.Builder config) {
         try (Backend backend = Backends.open("simd")) {
-            return new ReconExperiment(backend, config).run().getFirst().evaluations();
+            return new ReconExperiment(backend, config.build()).run().getFirst().evaluations();
         }
     }
 
@@ -46,10 +46,10 @@ class OriginalSemanticsTest {
      */
     @Test
     void teacherBatchNormWithoutFitIsTheIdentityUpToEps() {
-        ReconConfig plain = small();
-        ReconConfig bn = small();
+        ReconConfig.Builder plain = small();
+        ReconConfig.Builder bn = small();
         bn.teacherBn = true;
-        ReconConfig fitted = small();
+        ReconConfig.Builder fitted = small();
         fitted.teacherBn = true;
         fitted.teacherBnFit = true;
         List<Evaluation> a = beforeTraining(plain), b = beforeTraining(bn), c = beforeTraining(fitted);
@@ -68,17 +68,16 @@ class OriginalSemanticsTest {
     @ParameterizedTest
     @ValueSource(strings = {"perturb", "same_dir", "same_sign"})
     void startingFromTheTeacherForcesNodeMultiToOne(String option) {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.nodeMulti = 10;
         switch (option) {
             case "perturb" -> config.perturb = 0.1;
             case "same_dir" -> config.sameDir = true;
             default -> config.sameSign = true;
         }
-        config.validate();
-        assertEquals(config.ks, config.studentKs());
-        List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(1));
-        List<Layer> student = TeacherStudent.student(config, teacher, new SplittableRandom(2));
+        assertEquals(config.ks, config.build().studentKs());
+        List<Layer> teacher = TeacherStudent.teacher(config.build(), new SplittableRandom(1));
+        List<Layer> student = TeacherStudent.student(config.build(), teacher, new SplittableRandom(2));
         for (int l = 0; l < teacher.size(); l++) {
             assertEquals(teacher.get(l).n(), student.get(l).n(), option + ": width of layer " + l);
             assertEquals(teacher.get(l).k(), student.get(l).k(), option + ": fan-in of layer " + l);
@@ -87,12 +86,12 @@ class OriginalSemanticsTest {
 
     /** A teacher, the student {@code config} starts from it, and the default draw that student began as. */
     private record Start(List<Layer> teacher, List<Layer> student, List<Layer> fresh) {
-        static Start of(ReconConfig config) {
-            List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(1));
-            ReconConfig plain = small();
+        static Start of(ReconConfig.Builder config) {
+            List<Layer> teacher = TeacherStudent.teacher(config.build(), new SplittableRandom(1));
+            ReconConfig.Builder plain = small();
             plain.nodeMulti = 1;
-            return new Start(teacher, TeacherStudent.student(config, teacher, new SplittableRandom(2)),
-                    TeacherStudent.student(plain, teacher, new SplittableRandom(2)));
+            return new Start(teacher, TeacherStudent.student(config.build(), teacher, new SplittableRandom(2)),
+                    TeacherStudent.student(plain.build(), teacher, new SplittableRandom(2)));
         }
     }
 
@@ -106,7 +105,7 @@ class OriginalSemanticsTest {
 
     @Test
     void sameDirScalesEachTeacherLayerAndBiasByTheRatioOfFrobeniusNorms() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.sameDir = true;
         Start start = Start.of(config);
         List<Layer> teacher = start.teacher(), student = start.student(), fresh = start.fresh();
@@ -126,7 +125,7 @@ class OriginalSemanticsTest {
 
     @Test
     void sameSignFlipsOpposedWeightsAndBiasesAndLeavesThoseFacingAZero() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.sameSign = true;
         Start start = Start.of(config);
         List<Layer> teacher = start.teacher(), student = start.student(), fresh = start.fresh();
@@ -152,13 +151,12 @@ class OriginalSemanticsTest {
 
     @Test
     void perturbThenSameDirApplyInTheOriginalsOrder() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.perturb = 0.5;
         config.sameDir = true;
         config.sameSign = true;
-        config.validate();
-        List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(1));
-        List<Layer> student = TeacherStudent.student(config, teacher, new SplittableRandom(2));
+        List<Layer> teacher = TeacherStudent.teacher(config.build(), new SplittableRandom(1));
+        List<Layer> student = TeacherStudent.student(config.build(), teacher, new SplittableRandom(2));
         for (int l = 0; l < teacher.size(); l++) {
             float[] t = teacher.get(l).weights(), s = student.get(l).weights();
             int largest = 0;
@@ -175,9 +173,9 @@ class OriginalSemanticsTest {
 
     @Test
     void noSepKeepsTheDefaultInitForTheTeacherThenNormalisesIt() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.noSep = true;
-        List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(5));
+        List<Layer> teacher = TeacherStudent.teacher(config.build(), new SplittableRandom(5));
         SplittableRandom rng = new SplittableRandom(5);
         Set<Float> distinct = new HashSet<>();
         for (int l = 0; l < teacher.size(); l++) {
@@ -201,7 +199,7 @@ class OriginalSemanticsTest {
     /** --normalize: the student's rows are normalised before the first statistics, as the original does. */
     @Test
     void normalizeAppliesBeforeTraining() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.normalize = true;
         config.statsW = true;
         Evaluation first = beforeTraining(config).getFirst();
@@ -214,18 +212,17 @@ class OriginalSemanticsTest {
 
     @Test
     void evaluationsSampleThreeLoaderBatchesOfEachSplit() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.batchsize = 32;
         config.evalBatchsize = 100;
-        config.validate();
-        assertEquals(96, config.evaluationSamples("train"), "3 batches of --batchsize");
-        assertEquals(300, config.evaluationSamples("eval"), "3 batches of --eval_batchsize");
+        assertEquals(96, config.build().evaluationSamples("train"), "3 batches of --batchsize");
+        assertEquals(300, config.build().evaluationSamples("eval"), "3 batches of --eval_batchsize");
         config.evalBatchsize = 512;
-        assertEquals(1024, config.evaluationSamples("eval"), "at most the whole set, as a loader that runs out");
+        assertEquals(1024, config.build().evaluationSamples("eval"), "at most the whole set, as a loader that runs out");
         config.evalBatchsize = 100;
         config.fixedEvalSamples = true;
-        assertEquals(300, config.evaluationSamples("train"));
-        assertEquals(300, config.evaluationSamples("eval"));
+        assertEquals(300, config.build().evaluationSamples("train"));
+        assertEquals(300, config.build().evaluationSamples("eval"));
     }
 
     @Test
@@ -254,7 +251,7 @@ class OriginalSemanticsTest {
     /** The same student and data measured on the first rows (--fixed_eval_samples) and on a random sample. */
     @Test
     void fixedEvalSamplesKeepsTheFirstRowsAndTheDefaultDoesNot() {
-        ReconConfig fixed = small();
+        ReconConfig.Builder fixed = small();
         fixed.fixedEvalSamples = true;
         List<Evaluation> random = beforeTraining(small()), first = beforeTraining(fixed);
         for (int i = 0; i < random.size(); i++) {

@@ -10,6 +10,10 @@ import org.relukit.recon.TrialResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import com.google.gson.JsonObject;
+import org.relukit.runner.results.Json;
+import org.relukit.runner.results.ReconRecord;
+import org.relukit.nn.Layer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -177,7 +181,7 @@ final class ReconCommand implements Callable<Integer> {
         if (!dataset.equals("gaussian")) {
             throw new IllegalArgumentException("--dataset " + dataset + " is not built in: use --dataset gaussian");
         }
-        ReconConfig c = new ReconConfig();
+        ReconConfig.Builder c = ReconConfig.builder();
         c.dataD = dataD;
         c.dataStd = dataStd;
         c.ks = ks;
@@ -210,11 +214,12 @@ final class ReconCommand implements Callable<Integer> {
         c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
-        if (loadTeacher != null) {
-            c.teacher = CheckpointFile.read(loadTeacher).teacher();
-        }
-        c.validate();
-        return c;
+        return c.build();
+    }
+
+    /** The teacher of {@code --load_teacher}, or null to draw one from the seed. */
+    List<Layer> loadedTeacher() {
+        return loadTeacher == null ? null : CheckpointFile.read(loadTeacher).teacher();
     }
 
     @Override
@@ -252,11 +257,11 @@ final class ReconCommand implements Callable<Integer> {
         if (from == null) {
             files.writeConfig(configJson(config, kernels));
         }
-        if (config.startsFromTeacher() && config.nodeMulti != 1) {
+        if (config.startsFromTeacher() && config.nodeMulti() != 1) {
             stderr.println("recon: --perturb, --same_dir and --same_sign start the student from the teacher: --node_multi "
-                    + config.nodeMulti + " is taken as 1, as the original does");
+                    + config.nodeMulti() + " is taken as 1, as the original does");
         }
-        ReconExperiment experiment = new ReconExperiment(kernels, config);
+        ReconExperiment experiment = new ReconExperiment(kernels, config, loadedTeacher());
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
         List<TrialResult> results;
@@ -267,10 +272,10 @@ final class ReconCommand implements Callable<Integer> {
 
                     @Override
                     public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
-                        progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial,
-                                epoch + 1, config.numEpoch, step, stepsPerEpoch),
-                                ((long) trial * config.numEpoch + epoch) * stepsPerEpoch + step,
-                                (long) config.numTrial * config.numEpoch * stepsPerEpoch, loss);
+                        progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial(),
+                                epoch + 1, config.numEpoch(), step, stepsPerEpoch),
+                                ((long) trial * config.numEpoch() + epoch) * stepsPerEpoch + step,
+                                (long) config.numTrial() * config.numEpoch() * stepsPerEpoch, loss);
                     }
 
                     @Override
@@ -280,10 +285,10 @@ final class ReconCommand implements Callable<Integer> {
                             lastEval = e;
                             progress.correlation(e.layers().getFirst().mean());
                         }
-                        Map<String, Object> record = Metrics.of(e);
+                        ReconRecord record = Metrics.of(e);
                         files.appendMetrics(record);
                         if (jsonOutput) {
-                            stdout.println(Metrics.toJson(record));
+                            stdout.println(Json.LINES.toJson(record));
                         } else {
                             stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
                                     e.loss(), e.corrsSummary(),
@@ -294,12 +299,7 @@ final class ReconCommand implements Callable<Integer> {
                     @Override
                     public void onDiverged(int trial, int epoch, int step, float loss) {
                         progress.clear();
-                        Map<String, Object> record = new LinkedHashMap<>();
-                        record.put("trial", trial);
-                        record.put("epoch", epoch);
-                        record.put("step", step);
-                        record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
-                        files.appendMetrics(record);
+                        files.appendMetrics(ReconRecord.diverged(trial, epoch, step, loss));
                         stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
                                 trial, epoch, step, loss);
                     }
@@ -347,49 +347,12 @@ final class ReconCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> configJson(ReconConfig c, Backend kernels) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("experiment", "recon");
-        m.put("backend", kernels.name());
-        m.put("backend_description", kernels.description());
-        m.put("threads", backend.threads);
-        m.put("data_d", c.dataD);
-        m.put("data_std", c.dataStd);
-        m.put("ks", c.ks);
-        m.put("node_multi", c.nodeMulti);
-        m.put("d_output", c.dOutput);
-        m.put("lr", c.lr.rates());
-        m.put("num_epoch", c.numEpoch);
-        m.put("num_trial", c.numTrial);
-        m.put("batchsize", c.batchsize);
-        m.put("eval_batchsize", c.evalBatchsize);
-        m.put("fixed_eval_samples", c.fixedEvalSamples);
-        m.put("momentum", c.momentum);
-        m.put("weight_decay", c.weightDecay);
-        m.put("seed", c.seed);
-        m.put("no_bias", c.noBias);
-        m.put("normalize", c.normalize);
-        m.put("perturb", c.perturb);
-        m.put("same_dir", c.sameDir);
-        m.put("same_sign", c.sameSign);
-        m.put("cross_entropy", c.crossEntropy);
-        m.put("regen_dataset_each_epoch", c.regenDatasetEachEpoch);
-        m.put("bn", c.bn);
-        m.put("bn_affine", c.bnAffine);
-        m.put("bn_before_relu", c.bnBeforeRelu);
-        m.put("teacher_bn", c.teacherBn);
-        m.put("teacher_bn_affine", c.teacherBnAffine);
-        m.put("teacher_bn_fit", c.teacherBnFit);
-        m.put("no_sep", c.noSep);
-        m.put("stats_w", c.statsW);
-        m.put("stats_H", c.statsH);
-        m.put("dataset", dataset);
-        m.put("train_size", c.trainSize);
-        m.put("eval_size", c.evalSize);
-        m.put("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
-        m.put("java", Runtime.version().toString());
-        m.put("args", originalArgs != null ? originalArgs
+    private JsonObject configJson(ReconConfig c, Backend kernels) {
+        JsonObject json = RunFiles.describeRun("recon", kernels, backend.threads, c);
+        json.addProperty("dataset", dataset);
+        json.addProperty("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
+        RunFiles.addArgs(json, originalArgs != null ? originalArgs
                 : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));
-        return m;
+        return json;
     }
 }

@@ -14,6 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.relukit.backend.Backend;
+import org.relukit.runner.results.Json;
+import org.relukit.runner.results.ReconRecord;
 
 /**
  * A results directory: {@code config.json}, {@code metrics.jsonl}, {@code checkpoint.json} (the
@@ -48,13 +51,13 @@ final class RunFiles implements AutoCloseable {
         try {
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(file)) {
-                JsonObject record;
+                ReconRecord record;
                 try {
-                    record = JsonParser.parseString(line).getAsJsonObject();
+                    record = Json.LINES.fromJson(line, ReconRecord.class);
                 } catch (RuntimeException partial) {
                     continue;
                 }
-                int trial = record.get("trial").getAsInt(), epoch = record.get("epoch").getAsInt();
+                int trial = record.trial(), epoch = record.epoch();
                 if (trial < from.trial() || trial == from.trial() && epoch < from.epoch()) {
                     kept.add(line);
                 }
@@ -102,13 +105,33 @@ final class RunFiles implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * The head of config.json: the experiment, the backend, then every component of the
+     * experiment's config record under its snake_case name, as the JSON library writes it.
+     */
+    static JsonObject describeRun(String experiment, Backend kernels, int threads, Record config) {
+        JsonObject json = new JsonObject();
+        json.addProperty("experiment", experiment);
+        json.addProperty("backend", kernels.name());
+        json.addProperty("backend_description", kernels.description());
+        json.addProperty("threads", threads);
+        Json.tree(config).getAsJsonObject().asMap().forEach(json::add);
+        json.addProperty("java", Runtime.version().toString());
+        return json;
+    }
+
+    /** The command line as given, for --resume. */
+    static void addArgs(JsonObject config, String[] args) {
+        config.add("args", Json.tree(args));
+    }
+
     /** config.json is for people to read too, so it is indented. */
-    void writeConfig(Map<String, Object> config) {
-        write("config.json", Metrics.toPrettyJson(config) + "\n");
+    void writeConfig(JsonObject config) {
+        write("config.json", Json.PRETTY.toJson(config) + "\n");
     }
 
     void writeJson(String name, Object value) {
-        write(name, Metrics.toJson(value) + "\n");
+        write(name, Json.FILES.toJson(value) + "\n");
     }
 
     void writeCheckpoint(Checkpoint checkpoint, boolean trialFinished) {
@@ -137,12 +160,13 @@ final class RunFiles implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    void appendMetrics(Map<String, Object> record) {
+    /** One metrics line, a {@code ReconRecord} or a {@code MatrixRecord}. */
+    void appendMetrics(Record record) {
         if (metrics == null) {
             return;
         }
         try {
-            metrics.write(Metrics.toJson(record) + "\n");
+            metrics.write(Json.LINES.toJson(record) + "\n");
             metrics.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + dir.resolve(METRICS), e);

@@ -1,6 +1,9 @@
 package org.relukit.runner.report;
 
 import com.google.gson.JsonElement;
+import org.relukit.runner.results.Json;
+import org.relukit.runner.results.MatrixRecord;
+import org.relukit.runner.results.ReconRecord;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -19,8 +22,8 @@ import java.util.regex.Pattern;
  * they exist, each finished recon trial's correlations/trial-T.json and matrix's final.json. An
  * interrupted run has fewer of them; what is missing is simply not plotted.
  */
-record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Integer, JsonObject> correlations,
-                  JsonObject finalState) {
+record RunResults(Path dir, JsonObject config, List<ReconRecord> recon, List<MatrixRecord> matrix,
+                  Map<Integer, JsonObject> correlations, JsonObject finalState) {
     private static final Pattern TRIAL_FILE = Pattern.compile("trial-(\\d+)\\.json");
 
     static RunResults read(Path dir) {
@@ -52,8 +55,10 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
                 throw new IllegalArgumentException("cannot list " + correlationDir + " (" + e.getMessage() + ")");
             }
         }
-        return new RunResults(dir, config, metrics(dir.resolve("metrics.jsonl")), correlations,
-                object(dir.resolve("final.json")));
+        Path metrics = dir.resolve("metrics.jsonl");
+        boolean recon = experiment.equals("recon");
+        return new RunResults(dir, config, recon ? lines(metrics, ReconRecord.class) : List.of(),
+                recon ? List.of() : lines(metrics, MatrixRecord.class), correlations, object(dir.resolve("final.json")));
     }
 
     String experiment() {
@@ -61,8 +66,8 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
     }
 
     /** The metrics lines of one split, in file order; recon's divergence lines carry no split and are left out. */
-    List<JsonObject> split(String split) {
-        return metrics.stream().filter(m -> m.has("split") && m.get("split").getAsString().equals(split)).toList();
+    List<ReconRecord> split(String split) {
+        return recon.stream().filter(m -> split.equals(m.split())).toList();
     }
 
     /** The whole file as one JSON object, or null when it is missing or not JSON (a run still writing it). */
@@ -76,8 +81,8 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
     }
 
     /** Complete lines only: a run killed mid-write may leave a partial last line. */
-    private static List<JsonObject> metrics(Path file) {
-        List<JsonObject> records = new ArrayList<>();
+    private static <T> List<T> lines(Path file, Class<T> type) {
+        List<T> records = new ArrayList<>();
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
@@ -88,9 +93,9 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
         }
         for (String line : lines) {
             try {
-                JsonElement json = JsonParser.parseString(line);
-                if (json.isJsonObject()) {
-                    records.add(json.getAsJsonObject());
+                T record = Json.LINES.fromJson(line, type);
+                if (record != null) {
+                    records.add(record);
                 }
             } catch (RuntimeException partial) {
                 // a half-written line: skip it
