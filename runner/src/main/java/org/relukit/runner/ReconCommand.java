@@ -9,7 +9,9 @@ import org.relukit.recon.ReconListener;
 import org.relukit.recon.TrialResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import com.google.gson.JsonObject;
 import org.relukit.runner.results.Json;
 import org.relukit.runner.results.ReconRecord;
@@ -174,6 +176,11 @@ final class ReconCommand implements Callable<Integer> {
             description = "Continue the run in DIR from its last checkpoint, with the flags it was started with (default: none, a new run).")
     Path resume;
 
+    @Option(names = "--jobs", paramLabel = "N",
+            description = "Trials at once, each on its own backend instance and thread; the results are the same as one"
+                    + " at a time (default: the cores / --threads, at most --num_trial).")
+    Integer jobs;
+
     @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
     boolean quiet;
 
@@ -228,61 +235,98 @@ final class ReconCommand implements Callable<Integer> {
         if (resume == null) {
             ReconConfig config = config();
             Path dir = out != null ? out : RunFiles.defaultDir("recon");
-            try (Backend kernels = backend.open(stderr); RunFiles files = RunFiles.open(dir)) {
-                return execute(config, kernels, files, null, stdout, stderr);
+            try (Kernels kernels = Kernels.open(backend, jobs(config), stderr); RunFiles files = RunFiles.open(dir)) {
+                return execute(config, kernels, files, List.of(), stdout, stderr);
             }
         }
-        if (spec.commandLine().getParseResult().matchedOptions().stream().filter(o -> !o.longestName().equals("--quiet")).count() > 1) {
-            throw new IllegalArgumentException("--resume takes no other flags: the run continues with the flags it was started with");
+        if (spec.commandLine().getParseResult().matchedOptions().stream()
+                .anyMatch(o -> !o.longestName().equals("--quiet") && !o.longestName().equals("--jobs")
+                        && !o.longestName().equals("--resume"))) {
+            throw new IllegalArgumentException("--resume takes no other flags but --jobs and --quiet: the run continues"
+                    + " with the flags it was started with");
         }
         ReconCommand original = new ReconCommand();
         new picocli.CommandLine(original).parseArgs(RunFiles.originalArgs(resume));
-        Checkpoint from = CheckpointFile.read(resume.resolve(RunFiles.CHECKPOINT));
+        Collection<Checkpoint> latest = RunFiles.latestCheckpoints(resume);
+        if (latest.isEmpty()) {
+            throw new IllegalArgumentException("--resume " + resume + ": no checkpoint there yet; start the run afresh");
+        }
         original.out = resume;
         original.originalArgs = RunFiles.originalArgs(resume);
         original.quiet |= quiet;
+        original.jobs = jobs;
         ReconConfig config = original.config();
-        try (Backend kernels = original.backend.open(stderr); RunFiles files = RunFiles.resume(resume, from)) {
-            stderr.println("recon: resuming " + resume + " at trial " + from.trial() + ", epoch " + from.epoch()
-                    + ", step " + from.step());
-            return original.execute(config, kernels, files, from, stdout, stderr);
+        try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr);
+             RunFiles files = RunFiles.resume(resume, latest)) {
+            stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
+            return original.execute(config, kernels, files, latest, stdout, stderr);
         }
+    }
+
+    /** "trial 2 at epoch 5, step 300; trial 3 at epoch 0, step 0" for the unfinished trials. */
+    private static String describe(Collection<Checkpoint> latest, ReconConfig config) {
+        List<String> parts = new ArrayList<>();
+        for (Checkpoint c : latest) {
+            if (!c.trialFinished(config)) {
+                parts.add("trial " + c.trial() + " at epoch " + c.epoch() + ", step " + c.step());
+            }
+        }
+        return parts.isEmpty() ? "its finished trials" : String.join("; ", parts);
+    }
+
+    /** --jobs, or by default as many trials at once as the cores allow at --threads each. */
+    int jobs(ReconConfig config) {
+        if (jobs != null && (jobs < 1 || jobs > 1024)) {
+            throw new IllegalArgumentException("--jobs must be between 1 and 1024, got " + jobs);
+        }
+        int wanted = jobs != null ? jobs : Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, backend.threads));
+        return Math.min(wanted, config.numTrial());
     }
 
     /** The command line this run was started with, kept in config.json for --resume. */
     private String[] originalArgs;
 
-    private int execute(ReconConfig config, Backend kernels, RunFiles files, Checkpoint from,
+    private int execute(ReconConfig config, Kernels kernels, RunFiles files, Collection<Checkpoint> latest,
                         PrintWriter stdout, PrintWriter stderr) {
-        if (from == null) {
-            files.writeConfig(configJson(config, kernels));
+        if (latest.isEmpty()) {
+            files.writeConfig(configJson(config, kernels.first()));
         }
         if (config.startsFromTeacher() && config.nodeMulti() != 1) {
             stderr.println("recon: --perturb, --same_dir and --same_sign start the student from the teacher: --node_multi "
                     + config.nodeMulti() + " is taken as 1, as the original does");
         }
-        ReconExperiment experiment = new ReconExperiment(kernels, config, loadedTeacher());
+                ReconExperiment experiment = new ReconExperiment(kernels.all(), config, loadedTeacher());
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
+        int steps = config.stepsPerEpoch();
+        long total = (long) config.numTrial() * config.numEpoch() * steps;
+        long[] done = new long[config.numTrial()];
+        for (Checkpoint c : latest) {
+            done[c.trial()] = Math.min((long) config.numEpoch() * steps, (long) c.epoch() * steps + c.step());
+        }
         List<TrialResult> results;
         try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
             try {
-                results = experiment.resume(from, new ReconListener() {
-                    private Evaluation lastEval;
+                // Trials run on several threads at once: one lock keeps lines, files and the bar whole.
+                results = experiment.resume(latest, new ReconListener() {
+                    private final Map<Integer, Evaluation> lastEval = new HashMap<>();
 
                     @Override
-                    public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
+                    public synchronized void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
+                        done[trial] = (long) epoch * stepsPerEpoch + step;
+                        long sum = 0;
+                        for (long d : done) {
+                            sum += d;
+                        }
                         progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial(),
-                                epoch + 1, config.numEpoch(), step, stepsPerEpoch),
-                                ((long) trial * config.numEpoch() + epoch) * stepsPerEpoch + step,
-                                (long) config.numTrial() * config.numEpoch() * stepsPerEpoch, loss);
+                                epoch + 1, config.numEpoch(), step, stepsPerEpoch), sum, total, loss);
                     }
 
                     @Override
-                    public void onEvaluation(Evaluation e) {
+                    public synchronized void onEvaluation(Evaluation e) {
                         progress.clear();
                         if (e.split().equals("eval")) {
-                            lastEval = e;
+                            lastEval.put(e.trial(), e);
                             progress.correlation(e.layers().getFirst().mean());
                         }
                         ReconRecord record = Metrics.of(e);
@@ -297,7 +341,7 @@ final class ReconCommand implements Callable<Integer> {
                     }
 
                     @Override
-                    public void onDiverged(int trial, int epoch, int step, float loss) {
+                    public synchronized void onDiverged(int trial, int epoch, int step, float loss) {
                         progress.clear();
                         files.appendMetrics(ReconRecord.diverged(trial, epoch, step, loss));
                         stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
@@ -305,21 +349,24 @@ final class ReconCommand implements Callable<Integer> {
                     }
 
                     @Override
-                    public void onCheckpoint(Checkpoint checkpoint) {
+                    public synchronized void onCheckpoint(Checkpoint checkpoint) {
                         boolean finished = checkpoint.trialFinished(config);
-                        files.writeCheckpoint(checkpoint, finished);
-                        if (finished && lastEval != null) {
-                            files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(lastEval));
+                        files.writeCheckpoint(checkpoint);
+                        Evaluation last = lastEval.get(checkpoint.trial());
+                        if (finished && last != null) {
+                            files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(last));
                         }
                     }
                 });
             } catch (RuntimeException fault) {
                 progress.clear();
+                files.sortMetricsByTrial();
                 stderr.printf("relukit: the run failed; results so far are in %s; continue with: relukit recon --resume %s%n",
                         files.dir(), files.dir());
                 throw fault;
             }
             progress.clear();
+            files.sortMetricsByTrial();
             if (experiment.stopped()) {
                 writeReport(files, stderr);
                 stderr.printf("relukit: stopped by signal; results so far are in %s; continue with: relukit recon --resume %s%n",

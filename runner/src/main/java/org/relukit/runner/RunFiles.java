@@ -12,6 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import org.relukit.backend.Backend;
@@ -43,10 +47,13 @@ final class RunFiles implements AutoCloseable {
     }
 
     /**
-     * An interrupted run's directory: drops metrics lines from after the checkpoint (a kill can
-     * land between an evaluation and the next checkpoint), then appends.
+     * An interrupted run's directory: keeps the metrics lines that its checkpoints cover (a kill
+     * can land between an evaluation and the next checkpoint; a trial without a checkpoint starts
+     * again), then appends.
      */
-    static RunFiles resume(Path dir, Checkpoint from) {
+    static RunFiles resume(Path dir, Collection<Checkpoint> latest) {
+        Map<Integer, Checkpoint> byTrial = new HashMap<>();
+        latest.forEach(c -> byTrial.put(c.trial(), c));
         Path file = dir.resolve(METRICS);
         try {
             List<String> kept = new ArrayList<>();
@@ -57,8 +64,8 @@ final class RunFiles implements AutoCloseable {
                 } catch (RuntimeException partial) {
                     continue;
                 }
-                int trial = record.trial(), epoch = record.epoch();
-                if (trial < from.trial() || trial == from.trial() && epoch < from.epoch()) {
+                Checkpoint c = byTrial.get(record.trial());
+                if (c != null && record.epoch() < c.epoch()) {
                     kept.add(line);
                 }
             }
@@ -67,6 +74,35 @@ final class RunFiles implements AutoCloseable {
             throw new IllegalArgumentException("--resume " + dir + ": cannot rewrite " + file + " (" + e.getMessage() + ")");
         }
         return open(dir, StandardOpenOption.APPEND);
+    }
+
+    /**
+     * Each trial's most advanced checkpoint in {@code dir}: {@code checkpoints/trial-T.json} (written
+     * after every epoch of trial T) and {@code checkpoint.json} (the latest of any trial, which is
+     * also the one a stop writes mid-epoch).
+     */
+    static Collection<Checkpoint> latestCheckpoints(Path dir) {
+        Map<Integer, Checkpoint> latest = new TreeMap<>();
+        List<Path> files = new ArrayList<>();
+        Path trials = dir.resolve("checkpoints");
+        if (Files.isDirectory(trials)) {
+            try (var list = Files.list(trials)) {
+                list.filter(f -> f.getFileName().toString().matches("trial-\\d+\\.json")).sorted().forEach(files::add);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--resume " + dir + ": cannot list " + trials + " (" + e.getMessage() + ")");
+            }
+        }
+        if (Files.exists(dir.resolve(CHECKPOINT))) {
+            files.add(dir.resolve(CHECKPOINT));
+        }
+        for (Path f : files) {
+            Checkpoint c = CheckpointFile.read(f);
+            Checkpoint seen = latest.get(c.trial());
+            if (seen == null || c.epoch() > seen.epoch() || c.epoch() == seen.epoch() && c.step() > seen.step()) {
+                latest.put(c.trial(), c);
+            }
+        }
+        return latest.values();
     }
 
     private static RunFiles open(Path dir, StandardOpenOption mode) {
@@ -134,12 +170,41 @@ final class RunFiles implements AutoCloseable {
         write(name, Json.FILES.toJson(value) + "\n");
     }
 
-    void writeCheckpoint(Checkpoint checkpoint, boolean trialFinished) {
+    /**
+     * Trial T's state goes to {@code checkpoints/trial-T.json} (its end state once it finishes), so
+     * trials running at once each resume from their own; {@code checkpoint.json} holds the latest.
+     */
+    void writeCheckpoint(Checkpoint checkpoint) {
         String json = CheckpointFile.toJson(checkpoint);
-        if (trialFinished) {
-            write("checkpoints/trial-" + checkpoint.trial() + ".json", json);
-        }
+        write("checkpoints/trial-" + checkpoint.trial() + ".json", json);
         write(CHECKPOINT, json);
+    }
+
+    /**
+     * Rewrites metrics.jsonl with the lines of trial 0 first, then trial 1, ..., each trial's in the
+     * order written: trials running at once interleave their lines while they run.
+     */
+    void sortMetricsByTrial() {
+        if (dir == null) {
+            return;
+        }
+        Path file = dir.resolve(METRICS);
+        try {
+            metrics.flush();
+            List<String> lines = new ArrayList<>(Files.readAllLines(file));
+            lines.sort(Comparator.comparingInt(RunFiles::trialOf));
+            writeAtomically(file, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + file + " in trial order", e);
+        }
+    }
+
+    private static int trialOf(String line) {
+        try {
+            return Json.LINES.fromJson(line, ReconRecord.class).trial();
+        } catch (RuntimeException partial) {
+            return Integer.MAX_VALUE;
+        }
     }
 
     private void write(String name, String text) {
