@@ -11,7 +11,7 @@ public final class TeacherStudent {
     private TeacherStudent() {}
 
     /** Layer widths from input to output: d, the hidden widths, d_output. */
-    static int[] widths(int dataD, List<Integer> hidden, int dOutput) {
+    public static int[] widths(int dataD, List<Integer> hidden, int dOutput) {
         int[] widths = new int[hidden.size() + 2];
         widths[0] = dataD;
         for (int l = 0; l < hidden.size(); l++) {
