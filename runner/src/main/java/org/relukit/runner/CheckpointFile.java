@@ -488,7 +488,8 @@ final class CheckpointFile {
         }
 
         private IllegalArgumentException wrongType(String field, String wanted, JsonToken got) {
-            return new IllegalArgumentException(where + ": field " + field + " must be " + wanted + ", got "
+            return new IllegalArgumentException(where + ": " + (field.startsWith("the ") ? field : "field " + field)
+                    + " must be " + wanted + ", got "
                     + switch (got) {
                         case NULL -> "null";
                         case BEGIN_ARRAY -> "an array";
