@@ -26,7 +26,6 @@ public final class MatrixExperiment {
     private boolean stopped;
 
     public MatrixExperiment(Backend backend, MatrixConfig config) {
-        config.validate();
         this.backend = backend;
         this.config = config;
     }
@@ -37,7 +36,7 @@ public final class MatrixExperiment {
 
     /** The teacher a run of {@code config} trains against: drawn from {@code seed} alone. */
     public static List<FoldedLayer> teacher(MatrixConfig config) {
-        return MatrixInit.teacher(config, stream(config.seed, TEACHER_STREAM));
+        return MatrixInit.teacher(config, stream(config.seed(), TEACHER_STREAM));
     }
 
     /** Asks a running experiment to stop after the current iteration, which it then reports; safe from any thread. */
@@ -56,27 +55,27 @@ public final class MatrixExperiment {
         List<FoldedLayer> teacherLayers = teacher(config);
         List<FoldedLayer> studentLayers = MatrixInit.student(config, teacherLayers, stream(config.studentSeed(), STUDENT_STREAM));
         SplittableRandom data = stream(config.dataSeed(), DATA_STREAM);
-        int inputs = config.ks.getFirst() + 1, batch = config.batchsize;
+        int inputs = config.ks().getFirst() + 1, batch = config.batchsize();
         float[] batchHost = new float[batch * inputs];
-        float[] evalHost = new float[config.evalBatchsize * inputs];
-        BestMatch[] best = new BestMatch[config.ks.size() - 2];
+        float[] evalHost = new float[config.evalBatchsize() * inputs];
+        BestMatch[] best = new BestMatch[config.ks().size() - 2];
         try (FoldedNetwork teacher = new FoldedNetwork(backend, teacherLayers);
              FoldedNetwork student = new FoldedNetwork(backend, studentLayers);
-             MatrixStep step = new MatrixStep(backend, student, teacher, batch, (float) config.lr, config.useAccurateGrad);
-             MatrixEvaluator evaluator = new MatrixEvaluator(backend, student, teacher, config.evalBatchsize);
+             MatrixStep step = new MatrixStep(backend, student, teacher, batch, (float) config.lr(), config.useAccurateGrad());
+             MatrixEvaluator evaluator = new MatrixEvaluator(backend, student, teacher, config.evalBatchsize());
              Tensor x = backend.allocate(batch, inputs)) {
             MatrixReport last = null;
             long start = System.nanoTime();
-            for (int iter = 0; iter < config.numIter; iter++) {
-                if (iter == 0 || !config.useGd) {
+            for (int iter = 0; iter < config.numIter(); iter++) {
+                if (iter == 0 || !config.useGd()) {
                     gaussianBatch(data, batchHost, batch, inputs);
                     backend.upload(batchHost, x);
                 }
                 boolean stop = stopRequested;
-                boolean report = iter % MatrixConfig.REPORT_EVERY == 0 || iter == config.numIter - 1 || stop;
+                boolean report = iter % MatrixConfig.REPORT_EVERY == 0 || iter == config.numIter() - 1 || stop;
                 float loss = step.run(x, report);
                 if (report) {
-                    gaussianBatch(data, evalHost, config.evalBatchsize, inputs);
+                    gaussianBatch(data, evalHost, config.evalBatchsize(), inputs);
                     float evalLoss = evaluator.evaluate(evalHost, best);
                     last = report(iter, loss, evalLoss, best, student, (System.nanoTime() - start) / 1e9);
                     listener.onReport(last);

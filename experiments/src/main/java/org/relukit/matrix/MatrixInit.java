@@ -16,15 +16,15 @@ public final class MatrixInit {
      */
     public static List<FoldedLayer> teacher(MatrixConfig config, RandomGenerator rng) {
         List<FoldedLayer> layers = new ArrayList<>();
-        for (int i = 0; i + 1 < config.ks.size(); i++) {
-            int nIn = config.ks.get(i), nOut = config.ks.get(i + 1);
+        for (int i = 0; i + 1 < config.ks().size(); i++) {
+            int nIn = config.ks().get(i), nOut = config.ks().get(i + 1);
             float[] rows = Initialisation.separateRows(rng, nOut, nIn);
             float[] w = new float[(nIn + 1) * nOut];
             for (int j = 0; j < nOut; j++) {
                 for (int p = 0; p < nIn; p++) {
                     w[p * nOut + j] = rows[j * nIn + p];
                 }
-                w[nIn * nOut + j] = (float) -config.bias;
+                w[nIn * nOut + j] = (float) -config.bias();
             }
             Initialisation.normalizeColumns(w, nIn + 1, nOut);
             layers.add(new FoldedLayer(nIn, nOut, w));
@@ -45,14 +45,14 @@ public final class MatrixInit {
         List<FoldedLayer> layers = new ArrayList<>();
         for (int i = 0; i + 1 < widths.size(); i++) {
             int nIn = widths.get(i), nOut = widths.get(i + 1);
-            float[] w = Initialisation.gaussian(rng, (nIn + 1) * nOut, config.initStd);
+            float[] w = Initialisation.gaussian(rng, (nIn + 1) * nOut, config.initStd());
             FoldedLayer t = teacher.get(i);
-            if (config.perturb) {
+            if (config.perturb()) {
                 for (int j = 0; j < t.outputs(); j++) {
                     addTeacherColumn(w, nIn, nOut, j, t, j, 1f);
                 }
             }
-            if (config.initNegTeacher) {
+            if (config.initNegTeacher()) {
                 for (int j = t.outputs(); j < nOut; j++) {
                     addTeacherColumn(w, nIn, nOut, j, t, rng.nextInt(t.outputs()), -1f);
                 }

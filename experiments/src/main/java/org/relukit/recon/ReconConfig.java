@@ -1,73 +1,49 @@
 package org.relukit.recon;
 
-import org.relukit.nn.Layer;
-import org.relukit.nn.LrSchedule;
 import java.util.ArrayList;
 import java.util.List;
+import org.relukit.nn.LrSchedule;
 
 /**
- * Parameters of the {@code recon} experiment (SPEC §1), under the seed's names, with the seed's
- * defaults. A plain mutable bag: set what you change, then {@link #validate()}.
+ * Parameters of the {@code recon} experiment (docs/math.md#recon-experiment), under the seed's
+ * names. A record, so that it is one definition: the runner serialises it to {@code config.json}
+ * as it is. It is valid once built: the canonical constructor checks every component. Build one
+ * from the seed's defaults with {@link #builder()}.
  */
-public final class ReconConfig {
-    public int dataD = 20;
-    public double dataStd = 10.0;
-    /** Teacher hidden widths, lowest first. */
-    public List<Integer> ks = List.of(10, 15, 20, 25);
-    public int nodeMulti = 10;
-    public int dOutput = 100;
-    public LrSchedule lr = LrSchedule.constant(0.05);
-    public int numEpoch = 40;
-    public int numTrial = 10;
-    public int batchsize = 64;
-    public int evalBatchsize = 64;
-    /** Batches of each split the statistics are computed on. */
-    public int evalBatches = 3;
-    public double momentum = 0;
-    public double weightDecay = 0;
-    public long seed = 1;
-    public boolean noBias = false;
-    public boolean normalize = false;
-    /** Student = teacher + N(0, perturb²); null when off. Forces nodeMulti to 1. */
-    public Double perturb = null;
-    public boolean sameDir = false;
-    public boolean sameSign = false;
-    public boolean crossEntropy = false;
-    public boolean regenDatasetEachEpoch = false;
-    /** BatchNorm1d after every hidden layer of the student; with {@code bnAffine}, trained γ and β. */
-    public boolean bn = false;
-    public boolean bnAffine = false;
-    /** BatchNorm between the linear map and the ReLU instead of after the ReLU (student and teacher). */
-    public boolean bnBeforeRelu = false;
-    /**
-     * BatchNorm1d in the teacher too. The teacher is fixed: γ = 1, β = 0 (PyTorch's initial values,
-     * also with {@code teacherBnAffine}) and running statistics computed once over the training set.
-     */
-    public boolean teacherBn = false;
-    public boolean teacherBnAffine = false;
-    /** Per layer, the student's weight norms and their drift from the initialisation, in every evaluation. */
-    public boolean statsW = false;
-    /** The H and β matrices relating student to teacher and student to itself, in every evaluation. */
-    public boolean statsH = false;
-    public int trainSize = 100_000;
-    public int evalSize = 1_024;
-    /** A teacher to train against instead of drawing one from {@code seed} ({@code --load_teacher}); null to draw. */
-    public List<Layer> teacher = null;
+public record ReconConfig(
+        int dataD,
+        double dataStd,
+        List<Integer> ks,
+        int nodeMulti,
+        int dOutput,
+        LrSchedule lr,
+        int numEpoch,
+        int numTrial,
+        int batchsize,
+        int evalBatchsize,
+        int evalBatches,
+        double momentum,
+        double weightDecay,
+        long seed,
+        boolean noBias,
+        boolean normalize,
+        Double perturb,
+        boolean sameDir,
+        boolean sameSign,
+        boolean crossEntropy,
+        boolean regenDatasetEachEpoch,
+        boolean bn,
+        boolean bnAffine,
+        boolean bnBeforeRelu,
+        boolean teacherBn,
+        boolean teacherBnAffine,
+        boolean statsW,
+        boolean statsH,
+        int trainSize,
+        int evalSize) {
 
-    /** @throws IllegalArgumentException naming the first bad parameter and what it must be */
-    public void validate() {
+    public ReconConfig {
         positive("--data_d", dataD);
-        if (teacher != null && ks != null) {
-            int[] widths = TeacherStudent.widths(dataD, ks, dOutput);
-            boolean fits = teacher.size() == widths.length - 1;
-            for (int l = 0; fits && l < teacher.size(); l++) {
-                fits = teacher.get(l).k() == widths[l] && teacher.get(l).n() == widths[l + 1];
-            }
-            if (!fits) {
-                throw new IllegalArgumentException("--load_teacher: the teacher's layers do not fit --data_d " + dataD
-                        + " --ks " + ks + " --d_output " + dOutput + ": pass the widths the teacher was made with");
-            }
-        }
         if (!(dataStd > 0) || Double.isInfinite(dataStd)) {
             throw new IllegalArgumentException("--data_std must be a positive number, got " + dataStd);
         }
@@ -77,6 +53,7 @@ public final class ReconConfig {
         for (int k : ks) {
             positive("--ks entries", k);
         }
+        ks = List.copyOf(ks);
         positive("--node_multi", nodeMulti);
         positive("--d_output", dOutput);
         positive("--num_epoch", numEpoch, 0);
@@ -118,6 +95,64 @@ public final class ReconConfig {
         }
     }
 
+    /** A builder holding the seed's defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The seed's defaults, mutable; {@link #build()} checks them. */
+    public static final class Builder {
+        public int dataD = 20;
+        public double dataStd = 10.0;
+        /** Teacher hidden widths, lowest first. */
+        public List<Integer> ks = List.of(10, 15, 20, 25);
+        public int nodeMulti = 10;
+        public int dOutput = 100;
+        public LrSchedule lr = LrSchedule.constant(0.05);
+        public int numEpoch = 40;
+        public int numTrial = 10;
+        public int batchsize = 64;
+        public int evalBatchsize = 64;
+        /** Batches of each split the statistics are computed on. */
+        public int evalBatches = 3;
+        public double momentum = 0;
+        public double weightDecay = 0;
+        public long seed = 1;
+        public boolean noBias = false;
+        public boolean normalize = false;
+        /** Student = teacher + N(0, perturb²); null when off. Forces nodeMulti to 1. */
+        public Double perturb = null;
+        public boolean sameDir = false;
+        public boolean sameSign = false;
+        public boolean crossEntropy = false;
+        public boolean regenDatasetEachEpoch = false;
+        /** BatchNorm1d after every hidden layer of the student; with {@code bnAffine}, trained γ and β. */
+        public boolean bn = false;
+        public boolean bnAffine = false;
+        /** BatchNorm between the linear map and the ReLU instead of after the ReLU (student and teacher). */
+        public boolean bnBeforeRelu = false;
+        /**
+         * BatchNorm1d in the teacher too. The teacher is fixed: γ = 1, β = 0 (PyTorch's initial values,
+         * also with {@code teacherBnAffine}) and running statistics computed once over the training set.
+         */
+        public boolean teacherBn = false;
+        public boolean teacherBnAffine = false;
+        /** Per layer, the student's weight norms and their drift from the initialisation, in every evaluation. */
+        public boolean statsW = false;
+        /** The H and β matrices relating student to teacher and student to itself, in every evaluation. */
+        public boolean statsH = false;
+        public int trainSize = 100_000;
+        public int evalSize = 1_024;
+
+            public ReconConfig build() {
+                return new ReconConfig(dataD, dataStd, ks, nodeMulti, dOutput, lr, numEpoch, numTrial, batchsize,
+                    evalBatchsize, evalBatches, momentum, weightDecay, seed, noBias, normalize, perturb, sameDir, sameSign,
+                    crossEntropy, regenDatasetEachEpoch, bn, bnAffine, bnBeforeRelu, teacherBn, teacherBnAffine, statsW,
+                    statsH, trainSize, evalSize);
+            }
+        }
+
+    /** @throws IllegalArgumentException naming the first bad parameter and what it must be */
     private static void positive(String flag, long value) {
         positive(flag, value, 1);
     }

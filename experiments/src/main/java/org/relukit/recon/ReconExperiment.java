@@ -27,13 +27,27 @@ import org.relukit.backend.Tensor;
 public final class ReconExperiment {
     private final Backend backend;
     private final ReconConfig config;
+    /** The teacher to train against, or null to draw one from the config's seed. */
+    private final List<Layer> loadedTeacher;
     private volatile boolean stopRequested;
     private boolean stopped;
 
     public ReconExperiment(Backend backend, ReconConfig config) {
-        config.validate();
+        this(backend, config, null);
+    }
+
+    /**
+     * Trains against {@code teacher} (e.g. one loaded from a checkpoint) instead of drawing one.
+     *
+     * @throws IllegalArgumentException if the teacher's layers do not fit the config's widths
+     */
+    public ReconExperiment(Backend backend, ReconConfig config, List<Layer> teacher) {
+        if (teacher != null) {
+            TeacherStudent.requireFits(config, teacher);
+        }
         this.backend = backend;
         this.config = config;
+        this.loadedTeacher = teacher;
     }
 
     /** Asks a running experiment to stop at the next step boundary; safe from any thread. */
@@ -60,28 +74,28 @@ public final class ReconExperiment {
      */
     public List<TrialResult> resume(Checkpoint from, ReconListener listener) {
         stopped = false;
-        SplittableRandom root = new SplittableRandom(config.seed);
+        SplittableRandom root = new SplittableRandom(config.seed());
         // The teacher's stream is drawn even when a teacher is loaded, so the data sets stay the same.
         SplittableRandom teacherRng = root.split();
-        List<Layer> teacherLayers = config.teacher != null ? config.teacher : TeacherStudent.teacher(config, teacherRng);
+        List<Layer> teacherLayers = loadedTeacher != null ? loadedTeacher : TeacherStudent.teacher(config, teacherRng);
         if (from != null && !sameShapes(from.teacher(), teacherLayers)) {
             throw new IllegalArgumentException("the checkpoint was made with other widths than this config");
         }
         SplittableRandom dataRng = root.split();
-        int d = config.dataD;
-        float[] train = Initialisation.gaussian(dataRng, config.trainSize * d, config.dataStd);
-        float[] eval = Initialisation.gaussian(dataRng, config.evalSize * d, config.dataStd);
+        int d = config.dataD();
+        float[] train = Initialisation.gaussian(dataRng, config.trainSize() * d, config.dataStd());
+        float[] eval = Initialisation.gaussian(dataRng, config.evalSize() * d, config.dataStd());
         List<TrialResult> results = new ArrayList<>();
         int firstTrial = from == null ? 0 : from.trialFinished(config) ? from.trial() + 1 : from.trial();
-        try (Network teacher = new Network(backend, teacherLayers, norms(teacherLayers, config.teacherBn,
-                     config.teacherBnAffine), config.bnBeforeRelu);
-             Tensor trainSet = backend.allocate(config.trainSize, d);
-             Tensor shuffled = backend.allocate(config.trainSize, d);
-             Tensor evalSet = backend.allocate(config.evalSize, d)) {
+        try (Network teacher = new Network(backend, teacherLayers, norms(teacherLayers, config.teacherBn(),
+                     config.teacherBnAffine()), config.bnBeforeRelu());
+             Tensor trainSet = backend.allocate(config.trainSize(), d);
+             Tensor shuffled = backend.allocate(config.trainSize(), d);
+             Tensor evalSet = backend.allocate(config.evalSize(), d)) {
             backend.upload(eval, evalSet);
             backend.upload(train, trainSet);
             teacher.fitRunningStatistics(trainSet);
-            for (int trial = firstTrial; trial < config.numTrial && !stopped; trial++) {
+            for (int trial = firstTrial; trial < config.numTrial() && !stopped; trial++) {
                 Checkpoint start = from != null && from.trial() == trial ? from : null;
                 results.add(new Trial(trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet, listener)
                         .run(start));
@@ -144,28 +158,28 @@ public final class ReconExperiment {
         }
 
         TrialResult run(Checkpoint start) {
-            int batch = config.batchsize, d = config.dataD;
-            int fullSteps = config.trainSize / batch, tailRows = config.trainSize % batch;
+            int batch = config.batchsize(), d = config.dataD();
+            int fullSteps = config.trainSize() / batch, tailRows = config.trainSize() % batch;
             int steps = config.stepsPerEpoch();
             float[] host = originalTrain;
             float[] shuffledHost = new float[host.length];
-            int[] order = new int[config.trainSize];
-            List<Layer> initialised = TeacherStudent.student(config, teacherLayers, random(config.seed, trial, -1));
+            int[] order = new int[config.trainSize()];
+            List<Layer> initialised = TeacherStudent.student(config, teacherLayers, random(config.seed(), trial, -1));
             List<Layer> initial = start != null ? start.student() : initialised;
             List<BatchNormLayer> norms = start != null ? start.studentNorms()
-                    : norms(initialised, config.bn, config.bnAffine);
-            if (norms.isEmpty() == config.bn) {
-                throw new IllegalArgumentException("the checkpoint " + (config.bn ? "has no" : "has")
-                        + " BatchNorm state, the run's flags say " + (config.bn ? "--bn" : "no --bn"));
+                    : norms(initialised, config.bn(), config.bnAffine());
+            if (norms.isEmpty() == config.bn()) {
+                throw new IllegalArgumentException("the checkpoint " + (config.bn() ? "has no" : "has")
+                        + " BatchNorm state, the run's flags say " + (config.bn() ? "--bn" : "no --bn"));
             }
             backend.upload(originalTrain, trainSet);
-            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu);
-                 Sgd sgd = new Sgd(backend, student, config.momentum, config.weightDecay, config.normalize);
-                 TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy);
+            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu());
+                 Sgd sgd = new Sgd(backend, student, config.momentum(), config.weightDecay(), config.normalize());
+                 TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy());
                  TrainingStep tail = tailRows == 0 ? null
-                         : new TrainingStep(backend, teacher, student, sgd, tailRows, config.crossEntropy);
-                 Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches * config.evalBatchsize,
-                         config.statsW ? initialised : null, config.statsH)) {
+                         : new TrainingStep(backend, teacher, student, sgd, tailRows, config.crossEntropy());
+                 Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches() * config.evalBatchsize(),
+                         config.statsW() ? initialised : null, config.statsH())) {
                 int firstEpoch = 0, firstStep = 0;
                 if (start != null) {
                     sgd.uploadVelocities(start.velocities());
@@ -174,15 +188,15 @@ public final class ReconExperiment {
                 } else {
                     evaluate(evaluator, -1, 0);
                 }
-                for (int epoch = firstEpoch; epoch < config.numEpoch; epoch++) {
-                    SplittableRandom rng = random(config.seed, trial, epoch);
-                    if (config.regenDatasetEachEpoch && epoch > 0) {
-                        host = Initialisation.gaussian(rng, host.length, config.dataStd);
+                for (int epoch = firstEpoch; epoch < config.numEpoch(); epoch++) {
+                    SplittableRandom rng = random(config.seed(), trial, epoch);
+                    if (config.regenDatasetEachEpoch() && epoch > 0) {
+                        host = Initialisation.gaussian(rng, host.length, config.dataStd());
                         backend.upload(host, trainSet);
                     }
                     shuffle(host, shuffledHost, order, d, rng);
                     backend.upload(shuffledHost, shuffled);
-                    float lr = (float) config.lr.at(epoch);
+                    float lr = (float) config.lr().at(epoch);
                     long begin = System.nanoTime();
                     int from = epoch == firstEpoch ? firstStep : 0;
                     for (int step = from; step < steps; step++) {

@@ -21,14 +21,27 @@ public final class TeacherStudent {
         return widths;
     }
 
+    /** @throws IllegalArgumentException if {@code teacher}'s layers are not the widths {@code config} asks for */
+    static void requireFits(ReconConfig config, List<Layer> teacher) {
+        int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
+        boolean fits = teacher.size() == widths.length - 1;
+        for (int l = 0; fits && l < teacher.size(); l++) {
+            fits = teacher.get(l).k() == widths[l] && teacher.get(l).n() == widths[l + 1];
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("--load_teacher: the teacher's layers do not fit --data_d " + config.dataD()
+                    + " --ks " + config.ks() + " --d_output " + config.dOutput() + ": pass the widths the teacher was made with");
+        }
+    }
+
     /** "Separate" weights, biases ~ U(-0.5, 0.5), then every row and its bias normalised. */
     public static List<Layer> teacher(ReconConfig config, RandomGenerator rng) {
-        int[] widths = widths(config.dataD, config.ks, config.dOutput);
+        int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
             int n = widths[l + 1], k = widths[l];
             float[] w = Initialisation.separateRows(rng, n, k);
-            float[] b = config.noBias ? null : Initialisation.uniform(rng, n, -0.5f, 0.5f);
+            float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, -0.5f, 0.5f);
             Initialisation.normalizeRows(w, b, n, k);
             layers.add(new Layer(n, k, w, b));
         }
@@ -43,18 +56,18 @@ public final class TeacherStudent {
      * teacher weight's sign.
      */
     public static List<Layer> student(ReconConfig config, List<Layer> teacher, RandomGenerator rng) {
-        if (config.perturb != null) {
-            return perturbed(teacher, config.perturb, rng);
+        if (config.perturb() != null) {
+            return perturbed(teacher, config.perturb(), rng);
         }
-        int[] widths = widths(config.dataD, config.studentKs(), config.dOutput);
+        int[] widths = widths(config.dataD(), config.studentKs(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
             int n = widths[l + 1], k = widths[l];
             float bound = Initialisation.bound(k);
             float[] w = Initialisation.uniform(rng, n * k, -bound, bound);
-            float[] b = config.noBias ? null : Initialisation.uniform(rng, n, -bound, bound);
-            if (config.sameDir || config.sameSign) {
-                tieToTeacher(w, n, k, teacher.get(l), config.sameDir, bound);
+            float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, -bound, bound);
+            if (config.sameDir() || config.sameSign()) {
+                tieToTeacher(w, n, k, teacher.get(l), config.sameDir(), bound);
             }
             layers.add(new Layer(n, k, w, b));
         }

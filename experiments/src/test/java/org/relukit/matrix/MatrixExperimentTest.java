@@ -16,8 +16,8 @@ import org.relukit.backend.Backends;
 
 class MatrixExperimentTest {
     /** The seed's check: {@code --perturb --node_multi 2 --lr 0.05 --init_std 0.1 --batchsize 64 --seed 232}. */
-    private static MatrixConfig seedCheck(int numIter) {
-        MatrixConfig c = new MatrixConfig();
+    private static MatrixConfig.Builder seedCheck(int numIter) {
+        MatrixConfig.Builder c = MatrixConfig.builder();
         c.perturb = true;
         c.nodeMulti = 2;
         c.lr = 0.05;
@@ -49,7 +49,7 @@ class MatrixExperimentTest {
      */
     @Test
     void unmatchedNodesLoseTheirFanOut() {
-        MatrixReport last = run("simd", seedCheck(5_000)).getLast();
+        MatrixReport last = run("simd", seedCheck(5_000).build()).getLast();
         float[] fanOut = last.wRowNorm()[1];
         assertEquals(41, fanOut.length);
         for (int i = 0; i < 41; i++) {
@@ -61,14 +61,14 @@ class MatrixExperimentTest {
         }
         assertEquals(1.0, last.maxCorrs()[0], 1e-3);
         assertEquals(0, last.zeroCnt()[0]);
-        assertTrue(last.evalLoss() < 0.1 * run("simd", seedCheck(1)).getFirst().evalLoss(), "the student learned");
+        assertTrue(last.evalLoss() < 0.1 * run("simd", seedCheck(1).build()).getFirst().evalLoss(), "the student learned");
     }
 
     @Test
     void scalarAndSimdAgree() {
-        MatrixConfig config = seedCheck(300);
-        List<MatrixReport> scalar = run("scalar", config);
-        List<MatrixReport> simd = run("simd", config);
+        MatrixConfig.Builder config = seedCheck(300);
+        List<MatrixReport> scalar = run("scalar", config.build());
+        List<MatrixReport> simd = run("simd", config.build());
         assertEquals(scalar.size(), simd.size());
         for (int r = 0; r < scalar.size(); r++) {
             MatrixReport a = scalar.get(r), b = simd.get(r);
@@ -87,7 +87,7 @@ class MatrixExperimentTest {
 
     @Test
     void reportsEveryHundredIterationsAndAfterTheLast() {
-        List<MatrixReport> reports = run("simd", seedCheck(250));
+        List<MatrixReport> reports = run("simd", seedCheck(250).build());
         assertEquals(List.of(0, 100, 200, 249), reports.stream().map(MatrixReport::iter).toList());
         for (MatrixReport r : reports) {
             assertTrue(r.loss() > 0 && Float.isFinite(r.loss()), "loss " + r.loss());
@@ -99,21 +99,21 @@ class MatrixExperimentTest {
 
     @Test
     void aRunIsReproducibleAndEachSeedMatters() {
-        MatrixConfig config = seedCheck(101);
-        MatrixReport first = run("simd", config).getLast();
-        MatrixReport again = run("simd", config).getLast();
+        MatrixConfig.Builder config = seedCheck(101);
+        MatrixReport first = run("simd", config.build()).getLast();
+        MatrixReport again = run("simd", config.build()).getLast();
         assertEquals(first.evalLoss(), again.evalLoss());
         for (int k = 0; k < 2; k++) {
             assertArrayEquals(first.wRowNorm()[k], again.wRowNorm()[k]);
         }
         for (String which : new String[] {"seed", "seed_init", "seed_x"}) {
-            MatrixConfig other = seedCheck(101);
+            MatrixConfig.Builder other = seedCheck(101);
             switch (which) {
                 case "seed" -> other.seed = 7;
                 case "seed_init" -> other.seedInit = 7L;
                 default -> other.seedX = 7L;
             }
-            MatrixReport changed = run("simd", other).getLast();
+            MatrixReport changed = run("simd", other.build()).getLast();
             assertFalse(Arrays.equals(first.wRowNorm()[1], changed.wRowNorm()[1]), which + " changes the run");
         }
     }
@@ -121,14 +121,14 @@ class MatrixExperimentTest {
     @ParameterizedTest
     @ValueSource(strings = {"use_gd", "use_accurate_grad"})
     void optionsRunAndLearn(String option) {
-        MatrixConfig config = seedCheck(400);
+        MatrixConfig.Builder config = seedCheck(400);
         if (option.equals("use_gd")) {
             config.useGd = true;
         } else {
             config.useAccurateGrad = true;
             config.batchsize = 8;
         }
-        List<MatrixReport> reports = run("simd", config);
+        List<MatrixReport> reports = run("simd", config.build());
         assertTrue(reports.getLast().evalLoss() < reports.getFirst().evalLoss(),
                 option + ": eval loss " + reports.getFirst().evalLoss() + " -> " + reports.getLast().evalLoss());
     }

@@ -44,14 +44,14 @@ class MatrixGradientTest {
 
     /** A teacher and student as the experiment builds them (with a teacher bias), and a gaussian batch. */
     private static Problem randomProblem(long seed, int batch) {
-        MatrixConfig config = new MatrixConfig();
+        MatrixConfig.Builder config = MatrixConfig.builder();
         config.ks = List.of(6, 7, 5, 4);
         config.nodeMulti = 2;
         config.bias = 0.3;
         config.initStd = 0.5;
         SplittableRandom rng = new SplittableRandom(seed);
-        List<FoldedLayer> teacher = MatrixInit.teacher(config, rng);
-        List<FoldedLayer> student = MatrixInit.student(config, teacher, rng);
+        List<FoldedLayer> teacher = MatrixInit.teacher(config.build(), rng);
+        List<FoldedLayer> student = MatrixInit.student(config.build(), teacher, rng);
         return new Problem(student, teacher, batch(rng, batch, 7), 7);
     }
 

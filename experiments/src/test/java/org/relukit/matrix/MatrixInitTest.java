@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class MatrixInitTest {
-    private static MatrixConfig config() {
-        MatrixConfig c = new MatrixConfig();
+    private static MatrixConfig.Builder config() {
+        MatrixConfig.Builder c = MatrixConfig.builder();
         c.nodeMulti = 2;
         c.bias = 0.5;
         return c;
@@ -33,7 +33,7 @@ class MatrixInitTest {
 
     @Test
     void teacherIsSeparateTransposedWithANegativeBiasRowAndUnitColumns() {
-        List<FoldedLayer> teacher = MatrixInit.teacher(config(), new SplittableRandom(3));
+        List<FoldedLayer> teacher = MatrixInit.teacher(config().build(), new SplittableRandom(3));
         assertEquals(2, teacher.size());
         for (int k = 0; k < 2; k++) {
             FoldedLayer layer = teacher.get(k);
@@ -61,11 +61,11 @@ class MatrixInitTest {
 
     @Test
     void teacherIsReproducibleFromItsSeed() {
-        MatrixConfig a = config(), b = config();
+        MatrixConfig.Builder a = config(), b = config();
         b.seed = 2;
-        List<FoldedLayer> first = MatrixExperiment.teacher(a);
-        List<FoldedLayer> again = MatrixExperiment.teacher(a);
-        List<FoldedLayer> other = MatrixExperiment.teacher(b);
+        List<FoldedLayer> first = MatrixExperiment.teacher(a.build());
+        List<FoldedLayer> again = MatrixExperiment.teacher(a.build());
+        List<FoldedLayer> other = MatrixExperiment.teacher(b.build());
         for (int k = 0; k < first.size(); k++) {
             assertArrayEquals(first.get(k).w(), again.get(k).w());
         }
@@ -74,26 +74,26 @@ class MatrixInitTest {
 
     @Test
     void studentWidensHiddenLayersOnlyAndHasUnitColumns() {
-        MatrixConfig c = config();
+        MatrixConfig.Builder c = config();
         c.ks = List.of(10, 20, 15, 30);
         c.nodeMulti = 3;
-        List<FoldedLayer> teacher = MatrixInit.teacher(c, new SplittableRandom(4));
-        List<FoldedLayer> student = MatrixInit.student(c, teacher, new SplittableRandom(5));
-        assertEquals(List.of(10, 60, 45, 30), c.studentWidths());
+        List<FoldedLayer> teacher = MatrixInit.teacher(c.build(), new SplittableRandom(4));
+        List<FoldedLayer> student = MatrixInit.student(c.build(), teacher, new SplittableRandom(5));
+        assertEquals(List.of(10, 60, 45, 30), c.build().studentWidths());
         for (int k = 0; k < 3; k++) {
-            assertEquals(c.studentWidths().get(k), student.get(k).inputs());
-            assertEquals(c.studentWidths().get(k + 1), student.get(k).outputs());
+            assertEquals(c.build().studentWidths().get(k), student.get(k).inputs());
+            assertEquals(c.build().studentWidths().get(k + 1), student.get(k).outputs());
             assertUnitColumns(student.get(k), "student " + k);
         }
     }
 
     @Test
     void perturbPutsTheTeacherIntoTheFirstColumnsAndBiasRow() {
-        MatrixConfig c = config();
+        MatrixConfig.Builder c = config();
         c.perturb = true;
         c.initStd = 0;
-        List<FoldedLayer> teacher = MatrixInit.teacher(c, new SplittableRandom(6));
-        List<FoldedLayer> student = MatrixInit.student(c, teacher, new SplittableRandom(7));
+        List<FoldedLayer> teacher = MatrixInit.teacher(c.build(), new SplittableRandom(6));
+        List<FoldedLayer> student = MatrixInit.student(c.build(), teacher, new SplittableRandom(7));
         for (int k = 0; k < 2; k++) {
             FoldedLayer t = teacher.get(k), s = student.get(k);
             for (int j = 0; j < s.outputs(); j++) {
@@ -116,11 +116,11 @@ class MatrixInitTest {
 
     @Test
     void initNegTeacherPointsTheExtraNodesAwayFromATeacherNode() {
-        MatrixConfig c = config();
+        MatrixConfig.Builder c = config();
         c.initNegTeacher = true;
         c.initStd = 0;
-        List<FoldedLayer> teacher = MatrixInit.teacher(c, new SplittableRandom(8));
-        FoldedLayer s = MatrixInit.student(c, teacher, new SplittableRandom(9)).getFirst();
+        List<FoldedLayer> teacher = MatrixInit.teacher(c.build(), new SplittableRandom(8));
+        FoldedLayer s = MatrixInit.student(c.build(), teacher, new SplittableRandom(9)).getFirst();
         FoldedLayer t = teacher.getFirst();
         for (int j = t.outputs(); j < s.outputs(); j++) {
             boolean found = false;
@@ -137,21 +137,21 @@ class MatrixInitTest {
 
     @Test
     void validateNamesTheBadFlag() {
-        MatrixConfig c = new MatrixConfig();
+        MatrixConfig.Builder c = MatrixConfig.builder();
         c.ks = List.of(10);
-        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--ks"));
-        c = new MatrixConfig();
+        assertTrue(assertThrows(IllegalArgumentException.class, c::build).getMessage().startsWith("--ks"));
+        c = MatrixConfig.builder();
         c.ks = List.of(1, 5);
-        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--ks"));
-        c = new MatrixConfig();
+        assertTrue(assertThrows(IllegalArgumentException.class, c::build).getMessage().startsWith("--ks"));
+        c = MatrixConfig.builder();
         c.lr = Double.NaN;
-        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--lr"));
-        c = new MatrixConfig();
+        assertTrue(assertThrows(IllegalArgumentException.class, c::build).getMessage().startsWith("--lr"));
+        c = MatrixConfig.builder();
         c.evalBatchsize = 1;
-        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--eval_batchsize"));
-        c = new MatrixConfig();
+        assertTrue(assertThrows(IllegalArgumentException.class, c::build).getMessage().startsWith("--eval_batchsize"));
+        c = MatrixConfig.builder();
         c.nodeMulti = 0;
-        assertTrue(assertThrows(IllegalArgumentException.class, c::validate).getMessage().startsWith("--node_multi"));
-        new MatrixConfig().validate();
+        assertTrue(assertThrows(IllegalArgumentException.class, c::build).getMessage().startsWith("--node_multi"));
+        MatrixConfig.builder().build();
     }
 }

@@ -24,14 +24,14 @@ class TrainingStepGradientTest {
     @ParameterizedTest
     @ValueSource(strings = {"scalar", "simd"})
     void stepMovesEveryParameterByMinusItsGradient(String name) {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         config.dataD = 3;
         config.ks = List.of(4, 5);
         config.nodeMulti = 2;
         config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(7);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
-        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
+        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
         float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);
 
         List<Layer> after;
@@ -111,14 +111,14 @@ class TrainingStepGradientTest {
     @CsvSource({"scalar, false, true", "scalar, true, true", "scalar, false, false", "scalar, true, false",
             "simd, false, true", "simd, true, true"})
     void stepThroughBatchNormMovesEveryParameterByMinusItsGradient(String name, boolean beforeRelu, boolean affine) {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         config.dataD = 3;
         config.ks = List.of(4, 5);
         config.nodeMulti = 2;
         config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(11);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
-        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
+        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
         List<BatchNormLayer> teacherNorms = randomNorms(teacherLayers, true, rng);
         List<BatchNormLayer> studentNorms = randomNorms(studentLayers, affine, rng);
         float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);

@@ -28,8 +28,8 @@ import org.relukit.backend.Tensor;
 /** {@code recon} with BatchNorm and the optional statistics: short runs stay finite, resume stays exact. */
 class ReconBatchNormTest {
 
-    private static ReconConfig small() {
-        ReconConfig config = new ReconConfig();
+    private static ReconConfig.Builder small() {
+        ReconConfig.Builder config = ReconConfig.builder();
         config.seed = 124;
         config.ks = List.of(10, 15);
         config.nodeMulti = 3;
@@ -43,7 +43,7 @@ class ReconBatchNormTest {
     @ParameterizedTest(name = "affine={0} beforeRelu={1} teacherBn={2} momentum={3}")
     @CsvSource({"false, false, false, 0", "true, false, false, 0", "true, true, true, 0.5", "false, true, true, 0"})
     void shortRunWithBatchNormStaysFiniteAndLearns(boolean affine, boolean beforeRelu, boolean teacherBn, double momentum) {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.bn = true;
         config.bnAffine = affine;
         config.bnBeforeRelu = beforeRelu;
@@ -54,7 +54,7 @@ class ReconBatchNormTest {
         config.statsH = true;
         List<TrialResult> trials;
         try (Backend backend = Backends.open("simd")) {
-            trials = new ReconExperiment(backend, config).run();
+            trials = new ReconExperiment(backend, config.build()).run();
         }
         TrialResult trial = trials.getFirst();
         assertFalse(trial.diverged());
@@ -80,7 +80,7 @@ class ReconBatchNormTest {
     /** Stopped mid-epoch and resumed from the checkpoint: the same evaluations as a run left alone, bit for bit. */
     @Test
     void resumeWithBatchNormAndMomentumIsExact() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.bn = true;
         config.bnAffine = true;
         config.teacherBn = true;
@@ -88,8 +88,8 @@ class ReconBatchNormTest {
         List<Evaluation> whole, resumed = new ArrayList<>();
         List<Checkpoint> checkpoints = new ArrayList<>();
         try (Backend backend = Backends.open("simd")) {
-            whole = new ReconExperiment(backend, config).run().getFirst().evaluations();
-            ReconExperiment cut = new ReconExperiment(backend, config);
+            whole = new ReconExperiment(backend, config.build()).run().getFirst().evaluations();
+            ReconExperiment cut = new ReconExperiment(backend, config.build());
             cut.run(new ReconListener() {
                 @Override
                 public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
@@ -109,7 +109,7 @@ class ReconBatchNormTest {
             assertTrue(from.step() > 0, "stopped mid-epoch");
             assertEquals(2, from.studentNorms().size());
             assertFalse(from.velocities().isEmpty());
-            new ReconExperiment(backend, config).resume(from, new ReconListener() {
+            new ReconExperiment(backend, config.build()).resume(from, new ReconListener() {
                 @Override
                 public void onEvaluation(Evaluation e) {
                     resumed.add(e);
@@ -126,14 +126,14 @@ class ReconBatchNormTest {
 
     @Test
     void checkpointWithoutBatchNormCannotResumeABatchNormRun() {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         config.bn = true;
-        List<Layer> teacher = TeacherStudent.teacher(config, new SplittableRandom(1));
-        List<Layer> student = TeacherStudent.student(config, teacher, new SplittableRandom(2));
+        List<Layer> teacher = TeacherStudent.teacher(config.build(), new SplittableRandom(1));
+        List<Layer> student = TeacherStudent.student(config.build(), teacher, new SplittableRandom(2));
         Checkpoint plain = new Checkpoint(0, 1, 0, teacher, student, List.of(), null);
         try (Backend backend = Backends.open("scalar")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new ReconExperiment(backend, config).resume(plain, new ReconListener() {}));
+                    () -> new ReconExperiment(backend, config.build()).resume(plain, new ReconListener() {}));
             assertTrue(e.getMessage().contains("BatchNorm"), e.getMessage());
         }
     }
@@ -145,9 +145,9 @@ class ReconBatchNormTest {
     @ParameterizedTest(name = "beforeRelu={0}")
     @CsvSource({"false", "true"})
     void teacherRunningStatisticsComeFromTheTrainingSet(boolean beforeRelu) {
-        ReconConfig config = small();
+        ReconConfig.Builder config = small();
         SplittableRandom rng = new SplittableRandom(9);
-        List<Layer> layers = TeacherStudent.teacher(config, rng);
+        List<Layer> layers = TeacherStudent.teacher(config.build(), rng);
         List<BatchNormLayer> norms = List.of(BatchNormLayer.initial(10, true), BatchNormLayer.initial(15, true));
         int rows = 2000;
         float[] x = Initialisation.gaussian(rng, rows * config.dataD, config.dataStd);

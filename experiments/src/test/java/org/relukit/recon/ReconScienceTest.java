@@ -20,12 +20,12 @@ class ReconScienceTest {
 
     @Test
     void studentSpecialisesLayerByLayer() {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         config.seed = 124;
         config.numTrial = 1;
         List<TrialResult> trials;
         try (Backend backend = Backends.open("simd")) {
-            trials = new ReconExperiment(backend, config).run();
+            trials = new ReconExperiment(backend, config.build()).run();
         }
         TrialResult trial = trials.getFirst();
         assertFalse(trial.diverged());

@@ -31,15 +31,15 @@ class RelationMatricesTest {
     @ParameterizedTest(name = "{0} bn={1}")
     @CsvSource({"scalar, false", "simd, false", "scalar, true"})
     void matricesMatchThePerSampleDefinition(String name, boolean bn) {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         config.dataD = 3;
         config.ks = List.of(4, 5, 3);
         config.nodeMulti = 2;
         config.dOutput = 4;
         config.dataStd = 1;
         SplittableRandom rng = new SplittableRandom(5);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
-        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
+        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
         List<BatchNormLayer> norms = new ArrayList<>();
         for (int l = 0; bn && l + 1 < studentLayers.size(); l++) {
             int n = studentLayers.get(l).n();

@@ -36,14 +36,14 @@ class WeightDriftTest {
 
     @Test
     void evaluatorReportsTheDriftOfEveryLayerAfterAStep() {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         config.dataD = 3;
         config.ks = List.of(4, 5);
         config.nodeMulti = 2;
         config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(3);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
-        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
+        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
         float[] x = Initialisation.gaussian(rng, 8 * config.dataD, 1.0);
         try (Backend backend = Backends.open("scalar");
              Network teacher = new Network(backend, teacherLayers);

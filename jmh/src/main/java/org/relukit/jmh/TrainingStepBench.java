@@ -54,12 +54,12 @@ public class TrainingStepBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        ReconConfig recon = new ReconConfig();
+        ReconConfig.Builder recon = ReconConfig.builder();
         SplittableRandom rng = new SplittableRandom(recon.seed);
-        var teacherLayers = TeacherStudent.teacher(recon, rng);
+        var teacherLayers = TeacherStudent.teacher(recon.build(), rng);
         kernels = Availability.openBackend(backend, threads);
         teacher = new Network(kernels, teacherLayers);
-        student = new Network(kernels, TeacherStudent.student(recon, teacherLayers, rng));
+        student = new Network(kernels, TeacherStudent.student(recon.build(), teacherLayers, rng));
         step = TrainingStep.plainSgd(kernels, teacher, student, batch);
         kernels.upload(Initialisation.gaussian(rng, batch * recon.dataD, recon.dataStd), step.input());
         flops = productFlops(teacher.widths(), student.widths(), batch);

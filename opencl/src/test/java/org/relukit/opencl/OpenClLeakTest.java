@@ -19,7 +19,7 @@ class OpenClLeakTest {
 
     @Test
     void tenThousandTrainingStepsKeepTheLiveBufferCountFlat() {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         config.dataD = 5;
         config.ks = List.of(4, 5);
         config.nodeMulti = 2;
@@ -36,7 +36,7 @@ class OpenClLeakTest {
         List<Integer> live = new ArrayList<>();
         List<TrialResult> trials;
         try (OpenClBackend backend = new OpenClBackend(OpenClTests.defaultDevice())) {
-            trials = new ReconExperiment(backend, config).run(new ReconListener() {
+            trials = new ReconExperiment(backend, config.build()).run(new ReconListener() {
                 @Override
                 public void onEvaluation(Evaluation e) {
                     if (e.split().equals("eval")) {
@@ -48,14 +48,14 @@ class OpenClLeakTest {
             int after = backend.liveBuffers();
             assertTrue(after < live.getFirst(), "the experiment released its tensors");
             config.numEpoch = 1;
-            new ReconExperiment(backend, config).run();
+            new ReconExperiment(backend, config.build()).run();
             assertEquals(after, backend.liveBuffers(), "a second run leaves no more buffers than the first");
         }
         for (TrialResult t : trials) {
             assertFalse(t.diverged(), "trial " + t.trial() + " diverged");
         }
         assertEquals(2 * (50 + 1), live.size());
-        assertEquals(10_000, trials.size() * 50 * config.stepsPerEpoch(), "steps run");
+        assertEquals(10_000, trials.size() * 50 * config.build().stepsPerEpoch(), "steps run");
         // Within a trial the count never moves; each trial plans the same tensors.
         for (int i = 1; i < live.size(); i++) {
             assertEquals(live.getFirst(), live.get(i), "live buffers after evaluation " + i + ": " + live);

@@ -38,10 +38,10 @@ class OpenClTrainingTest {
 
     /** The student's weights and biases, one after the other, after the steps. */
     private static float[] train(String backend) {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         SplittableRandom rng = new SplittableRandom(124);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
-        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
+        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
         try (Backend be = Backends.open(backend);
              Network teacher = new Network(be, teacherLayers);
              Network student = new Network(be, studentLayers);

@@ -43,12 +43,12 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
         PrintWriter out = spec.commandLine().getOut();
-        ReconConfig shapes = new ReconConfig();
+        ReconConfig.Builder shapes = ReconConfig.builder();
         SplittableRandom rng = new SplittableRandom(shapes.seed);
-        var teacherLayers = TeacherStudent.teacher(shapes, rng);
+        var teacherLayers = TeacherStudent.teacher(shapes.build(), rng);
         try (Backend kernels = backend.open(spec.commandLine().getErr());
              Network teacher = new Network(kernels, teacherLayers);
-             Network student = new Network(kernels, TeacherStudent.student(shapes, teacherLayers, rng));
+             Network student = new Network(kernels, TeacherStudent.student(shapes.build(), teacherLayers, rng));
              TrainingStep step = TrainingStep.plainSgd(kernels, teacher, student, batch)) {
             kernels.upload(Initialisation.gaussian(rng, batch * shapes.dataD, shapes.dataStd), step.input());
             // A small rate keeps the student finite however long the bench runs on one batch.

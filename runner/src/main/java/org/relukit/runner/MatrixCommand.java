@@ -8,6 +8,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import com.google.gson.JsonObject;
+import org.relukit.runner.results.Json;
+import org.relukit.runner.results.MatrixRecord;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -87,11 +90,15 @@ final class MatrixCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, plots and report.html here (default: runs/matrix-<timestamp>).")
     Path out;
 
+    @Option(names = "--overwrite",
+            description = "Let --out name a directory that holds a run: its files are deleted first; anything else there stops the run (default: ${DEFAULT-VALUE}).")
+    boolean overwrite;
+
     @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
     boolean quiet;
 
     MatrixConfig config() {
-        MatrixConfig c = new MatrixConfig();
+        MatrixConfig.Builder c = MatrixConfig.builder();
         c.ks = ks;
         c.nodeMulti = nodeMulti;
         c.lr = lr;
@@ -108,8 +115,7 @@ final class MatrixCommand implements Callable<Integer> {
         c.seedInit = seedInit;
         c.seedX = seedX;
         c.verbose = verbose;
-        c.validate();
-        return c;
+        return c.build();
     }
 
     @Override
@@ -118,7 +124,7 @@ final class MatrixCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         try (Backend kernels = backend.open(stderr);
-             RunFiles files = RunFiles.open(out != null ? out : RunFiles.defaultDir("matrix"))) {
+             RunFiles files = RunFiles.create(out, "matrix", overwrite)) {
             MatrixExperiment experiment = new MatrixExperiment(kernels, config);
             try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
                 return run(config, kernels, experiment, files, stop, stdout, stderr);
@@ -134,13 +140,7 @@ final class MatrixCommand implements Callable<Integer> {
             @Override
             public void onReport(MatrixReport r) {
                 progress.clear();
-                Map<String, Object> record = new LinkedHashMap<>();
-                record.put("iter", r.iter());
-                record.put("loss", r.loss());
-                record.put("eval_loss", r.evalLoss());
-                record.put("max_corrs", r.maxCorrs());
-                record.put("zero_cnt", r.zeroCnt());
-                files.appendMetrics(record);
+                files.appendMetrics(new MatrixRecord(r.iter(), r.loss(), r.evalLoss(), r.maxCorrs(), r.zeroCnt()));
                 stdout.printf(Locale.ROOT, "iter %6d  loss %.6g  eval_loss %.6g  max_corrs %s  zero_cnt %s%n", r.iter(), r.loss(),
                         r.evalLoss(), format(r.maxCorrs()), Arrays.toString(r.zeroCnt()));
                 if (verbose) {
@@ -149,7 +149,7 @@ final class MatrixCommand implements Callable<Integer> {
                     }
                 }
                 progress.correlation(r.maxCorrs().length > 0 ? r.maxCorrs()[0] : Float.NaN);
-                progress.update(String.format("iter %d/%d", r.iter() + 1, config.numIter), r.iter() + 1, config.numIter, r.loss());
+                progress.update(String.format("iter %d/%d", r.iter() + 1, config.numIter()), r.iter() + 1, config.numIter(), r.loss());
             }
         });
         Map<String, Object> result = new LinkedHashMap<>();
@@ -167,8 +167,8 @@ final class MatrixCommand implements Callable<Integer> {
                     last.iter(), files.dir());
             return stop.exitCode();
         }
-        stderr.printf(Locale.ROOT, "matrix: %d iterations in %.2f s (%.0f it/s); results in %s%n", config.numIter,
-                last.seconds(), config.numIter / last.seconds(), files.dir());
+        stderr.printf(Locale.ROOT, "matrix: %d iterations in %.2f s (%.0f it/s); results in %s%n", config.numIter(),
+                last.seconds(), config.numIter() / last.seconds(), files.dir());
         return Float.isFinite(last.evalLoss()) ? 0 : ReconCommand.DIVERGED;
     }
 
@@ -181,30 +181,10 @@ final class MatrixCommand implements Callable<Integer> {
         return sb.append(']').toString();
     }
 
-    private Map<String, Object> configJson(MatrixConfig c, Backend kernels) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("experiment", "matrix");
-        m.put("backend", kernels.name());
-        m.put("backend_description", kernels.description());
-        m.put("threads", backend.threads);
-        m.put("ks", c.ks);
-        m.put("student_widths", c.studentWidths());
-        m.put("node_multi", c.nodeMulti);
-        m.put("lr", c.lr);
-        m.put("init_std", c.initStd);
-        m.put("num_iter", c.numIter);
-        m.put("batchsize", c.batchsize);
-        m.put("eval_batchsize", c.evalBatchsize);
-        m.put("bias", c.bias);
-        m.put("perturb", c.perturb);
-        m.put("init_neg_teacher", c.initNegTeacher);
-        m.put("use_gd", c.useGd);
-        m.put("use_accurate_grad", c.useAccurateGrad);
-        m.put("seed", c.seed);
-        m.put("seed_init", c.studentSeed());
-        m.put("seed_x", c.dataSeed());
-        m.put("verbose", c.verbose);
-        m.put("java", Runtime.version().toString());
-        return m;
+    private JsonObject configJson(MatrixConfig c, Backend kernels) {
+        JsonObject json = RunFiles.describeRun("matrix", kernels, backend.threads, c);
+        // The report labels its bars with the student's widths.
+        json.add("student_widths", Json.tree(c.studentWidths()));
+        return json;
     }
 }

@@ -10,6 +10,10 @@ import org.relukit.recon.TrialResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import com.google.gson.JsonObject;
+import org.relukit.runner.results.Json;
+import org.relukit.runner.results.ReconRecord;
+import org.relukit.nn.Layer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -144,6 +148,10 @@ final class ReconCommand implements Callable<Integer> {
             description = "Results directory: config.json, metrics.jsonl, checkpoints, plots, report.html (default: runs/recon-<timestamp>).")
     Path out;
 
+    @Option(names = "--overwrite",
+            description = "Let --out name a directory that holds a run: its files are deleted first; anything else there stops the run (default: ${DEFAULT-VALUE}).")
+    boolean overwrite;
+
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run in DIR from its last checkpoint, with the flags it was started with (default: none, a new run).")
     Path resume;
@@ -155,7 +163,7 @@ final class ReconCommand implements Callable<Integer> {
         if (!dataset.equals("gaussian")) {
             throw new IllegalArgumentException("--dataset " + dataset + " is not built in: use --dataset gaussian");
         }
-        ReconConfig c = new ReconConfig();
+        ReconConfig.Builder c = ReconConfig.builder();
         c.dataD = dataD;
         c.dataStd = dataStd;
         c.ks = ks;
@@ -185,11 +193,34 @@ final class ReconCommand implements Callable<Integer> {
         c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
-        if (loadTeacher != null) {
-            c.teacher = CheckpointFile.read(loadTeacher).teacher();
+        ReconConfig config = c.build();
+        MemoryEstimate.checkRecon(config);
+        return config;
+    }
+
+    /** The teacher of {@code --load_teacher}, or null to draw one from the seed. */
+    List<Layer> loadedTeacher() {
+        if (loadTeacher == null || teacher != null) {
+            return teacher;
         }
-        c.validate();
-        return c;
+        CheckpointFile.Loaded file = CheckpointFile.read(loadTeacher, "--load_teacher");
+        if ((file.checkpoint().teacher().getFirst().bias() == null) != noBias) {
+            throw new IllegalArgumentException("--load_teacher " + loadTeacher + ": the teacher has "
+                    + (noBias ? "biases and the run --no_bias" : "no biases: add --no_bias"));
+        }
+        teacher = file.checkpoint().teacher();
+        loadTeacherSha256 = file.fileSha256();
+        return teacher;
+    }
+
+    /** The --load_teacher file's teacher and the SHA-256 of its bytes as read, for the run's identity. */
+    private List<Layer> teacher;
+    private String loadTeacherSha256;
+
+    /** The command line after {@code recon}, any {@code @argfile} expanded: what --resume starts again from. */
+    private String[] expandedArgs() {
+        List<String> all = spec.commandLine().getParseResult().expandedArgs();
+        return all.subList(all.indexOf(spec.name()) + 1, all.size()).toArray(String[]::new);
     }
 
     @Override
@@ -197,37 +228,56 @@ final class ReconCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         if (resume == null) {
             ReconConfig config = config();
-            Path dir = out != null ? out : RunFiles.defaultDir("recon");
-            try (Backend kernels = backend.open(stderr); RunFiles files = RunFiles.open(dir)) {
-                return execute(config, kernels, files, null, stdout, stderr);
+            originalArgs = expandedArgs();
+            RunIdentity identity = RunIdentity.of(List.of(originalArgs), config, loadedTeacher(), loadTeacherSha256);
+            try (Backend kernels = backend.open(stderr); RunFiles files = RunFiles.create(out, "recon", overwrite)) {
+                return execute(config, kernels, files, null, identity, stdout, stderr);
             }
         }
         if (spec.commandLine().getParseResult().matchedOptions().stream().filter(o -> !o.longestName().equals("--quiet")).count() > 1) {
             throw new IllegalArgumentException("--resume takes no other flags: the run continues with the flags it was started with");
         }
-        ReconCommand original = new ReconCommand();
-        new picocli.CommandLine(original).parseArgs(RunFiles.originalArgs(resume));
-        Checkpoint from = CheckpointFile.read(resume.resolve(RunFiles.CHECKPOINT));
-        original.out = resume;
-        original.originalArgs = RunFiles.originalArgs(resume);
-        original.quiet |= quiet;
-        ReconConfig config = original.config();
-        try (Backend kernels = original.backend.open(stderr); RunFiles files = RunFiles.resume(resume, from)) {
-            stderr.println("recon: resuming " + resume + " at trial " + from.trial() + ", epoch " + from.epoch()
-                    + ", step " + from.step());
-            return original.execute(config, kernels, files, from, stdout, stderr);
+        // Everything is checked, under the lock, before a file changes.
+        try (RunFiles files = RunFiles.lockForResume(resume)) {
+            String[] args = RunFiles.originalArgs(resume);
+            ReconCommand original = new ReconCommand();
+            try {
+                new picocli.CommandLine(original).parseArgs(args);
+            } catch (picocli.CommandLine.ParameterException e) {
+                throw new IllegalArgumentException("--resume " + resume + ": the command line in its config.json does not"
+                        + " parse (" + e.getMessage() + "): point --resume at a results directory that relukit wrote");
+            }
+            original.out = resume;
+            original.originalArgs = args;
+            original.quiet |= quiet;
+            ReconConfig config = original.config();
+            Path checkpointFile = resume.resolve(RunFiles.CHECKPOINT);
+            if (!java.nio.file.Files.exists(checkpointFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IllegalArgumentException("--resume " + resume + " has no checkpoint.json: the run stopped before"
+                        + " its first epoch ended; start it again with --out " + resume + " --overwrite");
+            }
+            CheckpointFile.Loaded loaded = CheckpointFile.read(checkpointFile, "--resume");
+            RunIdentity identity = RunIdentity.of(List.of(args), config, original.loadedTeacher(), original.loadTeacherSha256);
+            identity.checkBelongs(loaded, config, "--resume " + resume);
+            Checkpoint from = loaded.checkpoint();
+            try (Backend kernels = original.backend.open(stderr)) {
+                files.continueFrom(from);
+                stderr.println("recon: resuming " + resume + " at trial " + from.trial() + ", epoch " + from.epoch()
+                        + ", step " + from.step());
+                return original.execute(config, kernels, files, from, identity, stdout, stderr);
+            }
         }
     }
 
     /** The command line this run was started with, kept in config.json for --resume. */
     private String[] originalArgs;
 
-    private int execute(ReconConfig config, Backend kernels, RunFiles files, Checkpoint from,
+    private int execute(ReconConfig config, Backend kernels, RunFiles files, Checkpoint from, RunIdentity identity,
                         PrintWriter stdout, PrintWriter stderr) {
         if (from == null) {
             files.writeConfig(configJson(config, kernels));
         }
-        ReconExperiment experiment = new ReconExperiment(kernels, config);
+        ReconExperiment experiment = new ReconExperiment(kernels, config, loadedTeacher());
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
         List<TrialResult> results;
@@ -238,10 +288,10 @@ final class ReconCommand implements Callable<Integer> {
 
                     @Override
                     public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
-                        progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial,
-                                epoch + 1, config.numEpoch, step, stepsPerEpoch),
-                                ((long) trial * config.numEpoch + epoch) * stepsPerEpoch + step,
-                                (long) config.numTrial * config.numEpoch * stepsPerEpoch, loss);
+                        progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial(),
+                                epoch + 1, config.numEpoch(), step, stepsPerEpoch),
+                                ((long) trial * config.numEpoch() + epoch) * stepsPerEpoch + step,
+                                (long) config.numTrial() * config.numEpoch() * stepsPerEpoch, loss);
                     }
 
                     @Override
@@ -251,10 +301,10 @@ final class ReconCommand implements Callable<Integer> {
                             lastEval = e;
                             progress.correlation(e.layers().getFirst().mean());
                         }
-                        Map<String, Object> record = Metrics.of(e);
+                        ReconRecord record = Metrics.of(e);
                         files.appendMetrics(record);
                         if (jsonOutput) {
-                            stdout.println(Metrics.toJson(record));
+                            stdout.println(Json.LINES.toJson(record));
                         } else {
                             stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
                                     e.loss(), e.corrsSummary(),
@@ -265,12 +315,7 @@ final class ReconCommand implements Callable<Integer> {
                     @Override
                     public void onDiverged(int trial, int epoch, int step, float loss) {
                         progress.clear();
-                        Map<String, Object> record = new LinkedHashMap<>();
-                        record.put("trial", trial);
-                        record.put("epoch", epoch);
-                        record.put("step", step);
-                        record.put("exit", Float.isNaN(loss) ? "nan" : "inf");
-                        files.appendMetrics(record);
+                        files.appendMetrics(ReconRecord.diverged(trial, epoch, step, loss));
                         stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
                                 trial, epoch, step, loss);
                     }
@@ -278,12 +323,17 @@ final class ReconCommand implements Callable<Integer> {
                     @Override
                     public void onCheckpoint(Checkpoint checkpoint) {
                         boolean finished = checkpoint.trialFinished(config);
-                        files.writeCheckpoint(checkpoint, finished);
+                        files.writeCheckpoint(checkpoint, identity, finished);
                         if (finished && lastEval != null) {
                             files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(lastEval));
                         }
                     }
                 });
+            } catch (RunFiles.ResultsWriteException full) {
+                progress.clear();
+                stderr.println("relukit: " + full.getMessage() + "; make room, then continue with: relukit recon --resume "
+                        + files.dir());
+                return Main.FAULT;
             } catch (RuntimeException fault) {
                 progress.clear();
                 stderr.printf("relukit: the run failed; results so far are in %s; continue with: relukit recon --resume %s%n",
@@ -311,53 +361,18 @@ final class ReconCommand implements Callable<Integer> {
             return;
         }
         try {
-            int plots = Report.render(files.dir());
+            int plots = Report.render(files.dir(), stderr);
             stderr.printf("report: %s (%d plots in %s)%n", files.dir().resolve("report.html"), plots, files.dir().resolve("plots"));
         } catch (RuntimeException e) {
             stderr.println("relukit: could not draw the plots and report (" + e + "); retry with: relukit plot " + files.dir());
         }
     }
 
-    private Map<String, Object> configJson(ReconConfig c, Backend kernels) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("experiment", "recon");
-        m.put("backend", kernels.name());
-        m.put("backend_description", kernels.description());
-        m.put("threads", backend.threads);
-        m.put("data_d", c.dataD);
-        m.put("data_std", c.dataStd);
-        m.put("ks", c.ks);
-        m.put("node_multi", c.nodeMulti);
-        m.put("d_output", c.dOutput);
-        m.put("lr", c.lr.rates());
-        m.put("num_epoch", c.numEpoch);
-        m.put("num_trial", c.numTrial);
-        m.put("batchsize", c.batchsize);
-        m.put("eval_batchsize", c.evalBatchsize);
-        m.put("momentum", c.momentum);
-        m.put("weight_decay", c.weightDecay);
-        m.put("seed", c.seed);
-        m.put("no_bias", c.noBias);
-        m.put("normalize", c.normalize);
-        m.put("perturb", c.perturb);
-        m.put("same_dir", c.sameDir);
-        m.put("same_sign", c.sameSign);
-        m.put("cross_entropy", c.crossEntropy);
-        m.put("regen_dataset_each_epoch", c.regenDatasetEachEpoch);
-        m.put("bn", c.bn);
-        m.put("bn_affine", c.bnAffine);
-        m.put("bn_before_relu", c.bnBeforeRelu);
-        m.put("teacher_bn", c.teacherBn);
-        m.put("teacher_bn_affine", c.teacherBnAffine);
-        m.put("stats_w", c.statsW);
-        m.put("stats_H", c.statsH);
-        m.put("dataset", dataset);
-        m.put("train_size", c.trainSize);
-        m.put("eval_size", c.evalSize);
-        m.put("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
-        m.put("java", Runtime.version().toString());
-        m.put("args", originalArgs != null ? originalArgs
-                : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));
-        return m;
+    private JsonObject configJson(ReconConfig c, Backend kernels) {
+        JsonObject json = RunFiles.describeRun("recon", kernels, backend.threads, c);
+        json.addProperty("dataset", dataset);
+        json.addProperty("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
+        RunFiles.addArgs(json, originalArgs);
+        return json;
     }
 }

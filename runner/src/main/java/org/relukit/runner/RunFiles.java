@@ -22,10 +22,11 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
+import org.relukit.backend.Backend;
 import org.relukit.recon.Checkpoint;
 import org.relukit.runner.report.InputFiles;
+import org.relukit.runner.results.Json;
 
 /**
  * A results directory: {@code config.json}, {@code metrics.jsonl}, {@code checkpoint.json} (the
@@ -283,13 +284,33 @@ final class RunFiles implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * The head of config.json: the experiment, the backend, then every component of the
+     * experiment's config record under its snake_case name, as the JSON library writes it.
+     */
+    static JsonObject describeRun(String experiment, Backend kernels, int threads, Record config) {
+        JsonObject json = new JsonObject();
+        json.addProperty("experiment", experiment);
+        json.addProperty("backend", kernels.name());
+        json.addProperty("backend_description", kernels.description());
+        json.addProperty("threads", threads);
+        Json.tree(config).getAsJsonObject().asMap().forEach(json::add);
+        json.addProperty("java", Runtime.version().toString());
+        return json;
+    }
+
+    /** The command line, any {@code @argfile} expanded, for --resume. */
+    static void addArgs(JsonObject config, String[] args) {
+        config.add("args", Json.tree(args));
+    }
+
     /** config.json is for people to read too, so it is indented. */
-    void writeConfig(Map<String, Object> config) {
-        write(CONFIG, Metrics.toPrettyJson(config) + "\n");
+    void writeConfig(JsonObject config) {
+        write(CONFIG, Json.PRETTY.toJson(config) + "\n");
     }
 
     void writeJson(String name, Object value) {
-        write(name, Metrics.toJson(value) + "\n");
+        write(name, Json.FILES.toJson(value) + "\n");
     }
 
     void writeCheckpoint(Checkpoint checkpoint, RunIdentity identity, boolean trialFinished) {
@@ -326,9 +347,12 @@ final class RunFiles implements AutoCloseable {
         }
     }
 
-    /** One line, one write; if it fails part-way the file is cut back to where the line began. */
-    synchronized void appendMetrics(Map<String, Object> record) {
-        ByteBuffer line = ByteBuffer.wrap((Metrics.toJson(record) + "\n").getBytes(StandardCharsets.UTF_8));
+    /**
+     * One metrics line, a {@code ReconRecord} or a {@code MatrixRecord}, in one write; if the write
+     * fails part-way the file is cut back to where the line began. Trials run in parallel append in turn.
+     */
+    synchronized void appendMetrics(Record record) {
+        ByteBuffer line = ByteBuffer.wrap((Json.LINES.toJson(record) + "\n").getBytes(StandardCharsets.UTF_8));
         long start = -1;
         try {
             start = metrics.position();

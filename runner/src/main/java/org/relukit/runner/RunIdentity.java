@@ -27,11 +27,11 @@ record RunIdentity(List<String> args, long seed, List<Integer> teacherWidths, Li
      * The identity of a run of {@code config} started with {@code args}: its teacher is the loaded
      * one or, as {@code ReconExperiment} draws it, the first split of the seed's stream.
      */
-    static RunIdentity of(List<String> args, ReconConfig config, String loadTeacherSha256) {
-        List<Layer> teacher = config.teacher != null ? config.teacher
-                : TeacherStudent.teacher(config, new SplittableRandom(config.seed).split());
-        return new RunIdentity(args, config.seed, Checkpoint.widths(teacher),
-                Arrays.stream(TeacherStudent.widths(config.dataD, config.studentKs(), config.dOutput)).boxed().toList(),
+    static RunIdentity of(List<String> args, ReconConfig config, List<Layer> loadedTeacher, String loadTeacherSha256) {
+        List<Layer> teacher = loadedTeacher != null ? loadedTeacher
+                : TeacherStudent.teacher(config, new SplittableRandom(config.seed()).split());
+        return new RunIdentity(args, config.seed(), Checkpoint.widths(teacher),
+                Arrays.stream(TeacherStudent.widths(config.dataD(), config.studentKs(), config.dOutput())).boxed().toList(),
                 CheckpointFile.sha256(teacher), loadTeacherSha256);
     }
 

@@ -57,6 +57,7 @@ class CheckpointFuzzTest {
 
     @Test
     void everyMutatedCheckpointIsOneLineAndExitTwo() throws IOException {
+        long cpuStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         SplittableRandom rng = new SplittableRandom(20261130);
         Map<String, Integer> kinds = new TreeMap<>();
         long largest = 0;
@@ -65,7 +66,8 @@ class CheckpointFuzzTest {
             kinds.merge(m.kind(), 1, Integer::sum);
             largest = Math.max(largest, assertRefused(m.bytes(), i % 2 == 0, "case " + i + " (" + m.kind() + ")"));
         }
-        System.out.printf("checkpoint fuzz: %d mutations, largest allocation %.1f MB, by kind %s%n", MUTATIONS,
+        System.out.printf("checkpoint fuzz: %d mutations in %.1f s of CPU, largest allocation %.1f MB, by kind %s%n",
+                MUTATIONS, (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e9,
                 largest / 1048576.0, kinds);
         assertTrue(kinds.size() >= 15, "the mutations cover every kind: " + kinds);
     }

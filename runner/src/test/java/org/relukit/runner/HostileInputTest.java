@@ -33,8 +33,9 @@ class HostileInputTest {
 
     @Test
     void aLearningRateThatIsZeroInFloat32IsRefused() {
-        for (String lr : List.of("1e-50", "{0: 0.05, 3: 1e-46}")) {
-            CommandLineTest.Result r = CommandLineTest.run("recon", "--lr", lr);
+        for (String[] args : List.of(new String[] {"recon", "--lr", "1e-50"},
+                new String[] {"recon", "--lr", "{0: 0.05, 3: 1e-46}"}, new String[] {"matrix", "--lr", "1e-50"})) {
+            CommandLineTest.Result r = CommandLineTest.run(args);
             assertEquals(2, r.exit(), r.err());
             ResultsIntegrityTest.assertOneLine(r.err());
             assertTrue(r.err().contains("rounds to 0 in float32"), r.err());

@@ -59,13 +59,13 @@ class ReconBatchNormCommandTest {
 
     @Test
     void checkpointKeepsBatchNormExactlyAndVersionOneStillReads(@TempDir Path dir) throws IOException {
-        ReconConfig config = new ReconConfig();
+        ReconConfig.Builder config = ReconConfig.builder();
         config.ks = List.of(4, 5);
         config.nodeMulti = 2;
         config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(4);
-        List<Layer> teacher = TeacherStudent.teacher(config, rng);
-        List<Layer> student = TeacherStudent.student(config, teacher, rng);
+        List<Layer> teacher = TeacherStudent.teacher(config.build(), rng);
+        List<Layer> student = TeacherStudent.student(config.build(), teacher, rng);
         List<BatchNormLayer> norms = List.of(
                 new BatchNormLayer(8, floats(rng, 8), floats(rng, 8), floats(rng, 8), floats(rng, 8)),
                 new BatchNormLayer(10, null, null, floats(rng, 10), floats(rng, 10)));

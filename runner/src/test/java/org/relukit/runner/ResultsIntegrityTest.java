@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.relukit.runner.results.MatrixRecord;
 
 /**
  * The six ways a results directory lost data or silently gave wrong results (issue 15), each
@@ -249,7 +250,8 @@ class ResultsIntegrityTest {
             // The filler takes one of the two pages, so the metrics file gets one page and no more.
             Files.write(mount.resolve("filler"), new byte[4096]);
             try (RunFiles files = RunFiles.create(mount.resolve("d"), "recon", false)) {
-                Map<String, Object> record = Map.of("trial", 0, "epoch", 1, "note", "x".repeat(300));
+                // about 300 bytes a line
+                MatrixRecord record = new MatrixRecord(1, 0.5f, 0.25f, new float[60], new int[60]);
                 int written = 0;
                 try {
                     while (written < 100) {

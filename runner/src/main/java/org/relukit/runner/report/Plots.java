@@ -4,6 +4,8 @@ import org.relukit.nn.Layer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import org.relukit.runner.results.MatrixRecord;
+import org.relukit.runner.results.ReconRecord;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -72,11 +74,11 @@ final class Plots {
 
     private static List<Plot> recon(RunResults run, Path plots) {
         List<Plot> out = new ArrayList<>();
-        List<JsonObject> train = run.split("train"), eval = run.split("eval");
-        int trials = (int) run.metrics().stream().filter(m -> m.has("split")).mapToInt(m -> m.get("trial").getAsInt())
+        List<ReconRecord> train = run.split("train"), eval = run.split("eval");
+        int trials = (int) run.recon().stream().filter(m -> m.split() != null).mapToInt(ReconRecord::trial)
                 .distinct().count();
         String over = trials > 1 ? " (mean over " + trials + " trials)" : "";
-        int layers = train.isEmpty() ? 0 : train.getFirst().getAsJsonArray("best_corr_mean").size();
+        int layers = train.isEmpty() ? 0 : train.getFirst().bestCorrMean().length;
         for (int l = 0; l < layers; l++) {
             int layer = l;
             XYChart chart = lineChart("Layer " + l + ": best correlation of each teacher node" + over,
@@ -84,8 +86,7 @@ final class Plots {
             chart.getStyler().setYAxisMax(1.0).setYAxisDecimalPattern("0.00");
             for (String stat : new String[] {"min", "mean", "max"}) {
                 Color color = stat.equals("min") ? MIN : stat.equals("mean") ? MEAN : MAX;
-                String key = "best_corr_" + stat;
-                ToDoubleFunction<JsonObject> value = m -> m.getAsJsonArray(key).get(layer).getAsDouble();
+                ToDoubleFunction<ReconRecord> value = m -> m.bestCorr(stat)[layer];
                 addLine(chart, "train " + stat, byEpoch(train, value), color, SOLID);
                 addLine(chart, "eval " + stat, byEpoch(eval, value), color, DASHED);
             }
@@ -95,8 +96,8 @@ final class Plots {
         }
         if (!train.isEmpty()) {
             XYChart chart = lineChart("Loss" + over, "epochs trained", "loss");
-            addLine(chart, "train", byEpoch(train, m -> m.get("loss").getAsDouble()), MEAN, SOLID);
-            addLine(chart, "eval", byEpoch(eval, m -> m.get("loss").getAsDouble()), MIN, DASHED);
+            addLine(chart, "train", byEpoch(train, ReconRecord::loss), MEAN, SOLID);
+            addLine(chart, "eval", byEpoch(eval, ReconRecord::loss), MIN, DASHED);
             logScaleIfPositive(chart);
             out.add(save(chart, plots.resolve("recon-loss.png"), "Loss between student and teacher outputs" + over + "."));
         }
@@ -118,23 +119,23 @@ final class Plots {
 
     private static List<Plot> matrix(RunResults run, Path plots) {
         List<Plot> out = new ArrayList<>();
-        List<JsonObject> metrics = run.metrics().stream().filter(m -> m.has("iter")).toList();
+        List<MatrixRecord> metrics = run.matrix();
         if (!metrics.isEmpty()) {
-            double[] iter = column(metrics, m -> m.get("iter").getAsDouble());
+            double[] iter = column(metrics, MatrixRecord::iter);
             XYChart loss = lineChart("Loss", "iteration", "loss");
-            addLine(loss, "loss (batch)", iter, column(metrics, m -> m.get("loss").getAsDouble()), MEAN, SOLID);
-            addLine(loss, "eval_loss", iter, column(metrics, m -> m.get("eval_loss").getAsDouble()), MIN, DASHED);
+            addLine(loss, "loss (batch)", iter, column(metrics, MatrixRecord::loss), MEAN, SOLID);
+            addLine(loss, "eval_loss", iter, column(metrics, MatrixRecord::evalLoss), MIN, DASHED);
             logScaleIfPositive(loss);
             out.add(save(loss, plots.resolve("matrix-loss.png"), "Loss on each iteration's batch and on fresh evaluation samples."));
 
             XYChart corrs = lineChart("max_corrs: mean best correlation of the teacher nodes", "iteration",
                     "mean best correlation");
             corrs.getStyler().setYAxisMax(1.0).setYAxisDecimalPattern("0.00");
-            int hidden = metrics.getFirst().getAsJsonArray("max_corrs").size();
+            int hidden = metrics.getFirst().maxCorrs().length;
             for (int l = 0; l < hidden; l++) {
                 int layer = l;
                 addLine(corrs, "layer " + l, iter,
-                        column(metrics, m -> m.getAsJsonArray("max_corrs").get(layer).getAsDouble()), null, SOLID);
+                        column(metrics, m -> m.maxCorrs()[layer]), null, SOLID);
             }
             out.add(save(corrs, plots.resolve("matrix-max-corrs.png"),
                     "For each hidden layer, the mean over teacher nodes of their best correlation with a student node."));
@@ -172,10 +173,10 @@ final class Plots {
     }
 
     /** Epoch -1 (before training) becomes 0 epochs trained; each point is the mean over the trials that have it. */
-    private static double[][] byEpoch(List<JsonObject> records, ToDoubleFunction<JsonObject> value) {
+    private static double[][] byEpoch(List<ReconRecord> records, ToDoubleFunction<ReconRecord> value) {
         Map<Integer, double[]> sums = new TreeMap<>();
-        for (JsonObject m : records) {
-            double[] sum = sums.computeIfAbsent(m.get("epoch").getAsInt() + 1, e -> new double[2]);
+        for (ReconRecord m : records) {
+            double[] sum = sums.computeIfAbsent(m.epoch() + 1, e -> new double[2]);
             sum[0] += value.applyAsDouble(m);
             sum[1]++;
         }

@@ -3,6 +3,8 @@ package org.relukit.runner.report;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import org.relukit.runner.results.MatrixRecord;
+import org.relukit.runner.results.ReconRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,11 +32,13 @@ public final class Report {
      * Draws the plots of the results directory {@code dir} into {@code dir/plots/} and writes
      * {@code dir/report.html} from what is there: a run stopped early gets what it has.
      *
+     * @param warnings where each damaged file or metrics line that is left out is named
      * @return the number of plots drawn
      * @throws IllegalArgumentException if {@code dir} is not a recon or matrix results directory
      */
-    public static int render(Path dir) {
+    public static int render(Path dir, java.io.PrintWriter warnings) {
         RunResults run = RunResults.read(dir);
+        run.warnings().forEach(w -> warnings.println("relukit: warning: " + w));
         List<Plot> plots = Plots.draw(run);
         write(run, plots);
         return plots.size();
@@ -105,11 +109,11 @@ public final class Report {
      * evaluation, averaged over trials; then each trial's final state.
      */
     private static void reconSummary(RunResults run, StringBuilder html) {
-        Map<Integer, JsonObject> lastEval = lastPerTrial(run.split("eval")), lastTrain = lastPerTrial(run.split("train"));
+        Map<Integer, ReconRecord> lastEval = lastPerTrial(run.split("eval")), lastTrain = lastPerTrial(run.split("train"));
         Map<Integer, Integer> divergedAt = new TreeMap<>();
-        for (JsonObject m : run.metrics()) {
-            if (m.has("exit")) {
-                divergedAt.put(m.get("trial").getAsInt(), m.get("epoch").getAsInt());
+        for (ReconRecord m : run.recon()) {
+            if (m.isDivergence()) {
+                divergedAt.put(m.trial(), m.epoch());
             }
         }
         if (lastEval.isEmpty()) {
@@ -119,7 +123,7 @@ public final class Report {
         int numEpoch = run.config().get("num_epoch").getAsInt(), numTrial = run.config().get("num_trial").getAsInt();
         JsonArray ks = run.config().getAsJsonArray("ks");
         int nodeMulti = run.config().get("node_multi").getAsInt();
-        int layers = lastEval.values().iterator().next().getAsJsonArray("best_corr_mean").size();
+        int layers = lastEval.values().iterator().next().bestCorrMean().length;
         html.append("<h2>Final summary per layer</h2>\n<p>Best correlation of each teacher node with a student node"
                 + " on the evaluation set after each trial's last epoch: min, mean and max over the teacher nodes, each"
                 + " averaged over ").append(lastEval.size()).append(" of ").append(numTrial).append(" trial(s).</p>\n")
@@ -132,10 +136,10 @@ public final class Report {
             html.append("<tr><td>L").append(l).append("</td>").append(cell(teacher)).append(cell(student));
             for (String stat : new String[] {"min", "mean", "max"}) {
                 html.append(cell(lastEval.values().stream()
-                        .mapToDouble(m -> m.getAsJsonArray("best_corr_" + stat).get(layer).getAsDouble()).average().orElse(Double.NaN)));
+                        .mapToDouble(m -> m.bestCorr(stat)[layer]).average().orElse(Double.NaN)));
             }
             html.append(cell(lastTrain.values().stream()
-                    .mapToDouble(m -> m.getAsJsonArray("best_corr_mean").get(layer).getAsDouble()).average().orElse(Double.NaN)));
+                    .mapToDouble(m -> m.bestCorrMean()[layer]).average().orElse(Double.NaN)));
             html.append("</tr>\n");
         }
         html.append("</table>\n<h2>Trials</h2>\n<table>\n<tr><th>trial</th><th>epochs trained</th><th>state</th>"
@@ -144,15 +148,15 @@ public final class Report {
             html.append("<th>L").append(l).append(" mean</th>");
         }
         html.append("</tr>\n");
-        for (Map.Entry<Integer, JsonObject> e : lastEval.entrySet()) {
-            int trial = e.getKey(), epochs = e.getValue().get("epoch").getAsInt() + 1;
+        for (Map.Entry<Integer, ReconRecord> e : lastEval.entrySet()) {
+            int trial = e.getKey(), epochs = e.getValue().epoch() + 1;
             String state = divergedAt.containsKey(trial) ? "diverged in epoch " + divergedAt.get(trial)
                     : epochs == numEpoch ? "finished" : "stopped";
             html.append("<tr><td>").append(trial).append("</td>").append(cell(epochs)).append("<td>").append(state)
-                    .append("</td>").append(cell(lastTrain.get(trial).get("loss").getAsDouble()))
-                    .append(cell(e.getValue().get("loss").getAsDouble()));
+                    .append("</td>").append(cell(lastTrain.get(trial).loss()))
+                    .append(cell(e.getValue().loss()));
             for (int l = 0; l < layers; l++) {
-                html.append(cell(e.getValue().getAsJsonArray("best_corr_mean").get(l).getAsDouble()));
+                html.append(cell(e.getValue().bestCorrMean()[l]));
             }
             html.append("</tr>\n");
         }
@@ -168,33 +172,34 @@ public final class Report {
     }
 
     /** The last record of each trial, trials in order. */
-    private static Map<Integer, JsonObject> lastPerTrial(List<JsonObject> records) {
-        Map<Integer, JsonObject> last = new TreeMap<>();
-        for (JsonObject m : records) {
-            last.put(m.get("trial").getAsInt(), m);
+    private static Map<Integer, ReconRecord> lastPerTrial(List<ReconRecord> records) {
+        Map<Integer, ReconRecord> last = new TreeMap<>();
+        for (ReconRecord m : records) {
+            last.put(m.trial(), m);
         }
         return last;
     }
 
     private static void matrixSummary(RunResults run, StringBuilder html) {
-        List<JsonObject> metrics = run.metrics().stream().filter(m -> m.has("iter")).toList();
+        List<MatrixRecord> metrics = run.matrix();
         if (metrics.isEmpty()) {
             html.append("<p>No evaluation was written yet.</p>\n");
             return;
         }
-        JsonObject last = metrics.getLast();
+        MatrixRecord last = metrics.getLast();
         JsonArray teacher = run.config().getAsJsonArray("ks"), student = run.config().getAsJsonArray("student_widths");
-        html.append("<h2>Final summary per layer</h2>\n<p>After ").append(last.get("iter").getAsInt() + 1)
+        html.append("<h2>Final summary per layer</h2>\n<p>After ").append(last.iter() + 1)
                 .append(" of ").append(run.config().get("num_iter").getAsInt()).append(" iterations: loss ")
-                .append(number(last.get("loss").getAsDouble())).append(", eval_loss ")
-                .append(number(last.get("eval_loss").getAsDouble())).append(".</p>\n")
+                .append(number(last.loss())).append(", eval_loss ")
+                .append(number(last.evalLoss())).append(".</p>\n")
                 .append("<table>\n<tr><th>hidden layer</th><th>teacher nodes</th><th>student nodes</th>"
                         + "<th>max_corrs (mean best correlation)</th><th>zero_cnt</th></tr>\n");
-        JsonArray corrs = last.getAsJsonArray("max_corrs"), zeros = last.getAsJsonArray("zero_cnt");
-        for (int l = 0; l < corrs.size(); l++) {
+        float[] corrs = last.maxCorrs();
+        int[] zeros = last.zeroCnt();
+        for (int l = 0; l < corrs.length; l++) {
             html.append("<tr><td>L").append(l).append("</td>").append(cell(teacher.get(l + 1).getAsInt()))
-                    .append(cell(student.get(l + 1).getAsInt())).append(cell(corrs.get(l).getAsDouble()))
-                    .append(cell(zeros.get(l).getAsInt())).append("</tr>\n");
+                    .append(cell(student.get(l + 1).getAsInt())).append(cell(corrs[l]))
+                    .append(cell(zeros[l])).append("</tr>\n");
         }
         html.append("</table>\n");
         if (run.finalState() == null || !run.finalState().has("w_row_norm")) {

@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.relukit.runner.results.Json;
+import org.relukit.runner.results.MatrixRecord;
+import org.relukit.runner.results.ReconRecord;
 
 /**
  * A results directory read back: config.json, every valid line of metrics.jsonl and, where they
@@ -25,8 +28,8 @@ import java.util.regex.Pattern;
  * sound: a bad config.json is one line and exit 2, a bad metrics line or correlations file is left
  * out with a warning naming it (in {@link #warnings()}).
  */
-record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Integer, JsonObject> correlations,
-                  JsonObject finalState, List<String> warnings) {
+record RunResults(Path dir, JsonObject config, List<ReconRecord> recon, List<MatrixRecord> matrix,
+                  Map<Integer, JsonObject> correlations, JsonObject finalState, List<String> warnings) {
     private static final Pattern TRIAL_FILE = Pattern.compile("trial-(\\d+)\\.json");
     /** A JSON tree takes roughly this many bytes per byte of text. */
     private static final int TREE_GROWTH = 16;
@@ -72,8 +75,11 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
         Path finalFile = dir.resolve("final.json");
         JsonObject finalState = experiment.equals("matrix") && Files.exists(finalFile)
                 ? optional(finalFile, warnings, RunResults::checkFinal) : null;
-        List<JsonObject> metrics = metrics(dir.resolve("metrics.jsonl"), experiment, warnings);
-        return new RunResults(dir, config, metrics, correlations, finalState, List.copyOf(warnings));
+        Path metrics = dir.resolve("metrics.jsonl");
+        boolean recon = experiment.equals("recon");
+        return new RunResults(dir, config, recon ? metrics(metrics, ReconRecord.class, warnings) : List.of(),
+                recon ? List.of() : metrics(metrics, MatrixRecord.class, warnings), correlations, finalState,
+                List.copyOf(warnings));
     }
 
     String experiment() {
@@ -81,9 +87,10 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
     }
 
     /** The metrics lines of one split, in file order; recon's divergence lines carry no split and are left out. */
-    List<JsonObject> split(String split) {
-        return metrics.stream().filter(m -> m.has("split") && m.get("split").getAsString().equals(split)).toList();
+    List<ReconRecord> split(String split) {
+        return recon.stream().filter(m -> split.equals(m.split())).toList();
     }
+
 
     private static JsonObject object(String text) {
         try {
@@ -143,11 +150,13 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
     }
 
     /**
-     * One record per line that is a whole, valid record; any other line is left out with a warning
-     * naming its number. Every recon record must carry as many layers as the first.
+     * One record per line that is a whole, valid record, checked field by field and then read as the
+     * one type the run wrote it from; any other line is left out with a warning naming its number.
+     * Every record must carry as many layers as the first.
      */
-    private static List<JsonObject> metrics(Path file, String experiment, List<String> warnings) {
-        List<JsonObject> records = new ArrayList<>();
+    private static <T> List<T> metrics(Path file, Class<T> type, List<String> warnings) {
+        boolean recon = type == ReconRecord.class;
+        List<T> records = new ArrayList<>();
         if (!Files.exists(file)) {
             return records;
         }
@@ -163,17 +172,18 @@ record RunResults(Path dir, JsonObject config, List<JsonObject> metrics, Map<Int
                 if (record == null) {
                     throw new IllegalArgumentException(where + " is not a JSON object (cut short or damaged)");
                 }
-                int recordLayers = experiment.equals("recon") ? checkRecon(new Fields(where, record))
-                        : checkMatrix(new Fields(where, record));
+                int recordLayers = recon ? checkRecon(new Fields(where, record)) : checkMatrix(new Fields(where, record));
                 if (recordLayers >= 0 && layers >= 0 && recordLayers != layers) {
                     throw new IllegalArgumentException(where + " has " + recordLayers + " layers, the lines before " + layers);
                 }
                 if (recordLayers >= 0) {
                     layers = recordLayers;
                 }
-                records.add(record);
+                records.add(Json.LINES.fromJson(record, type));
             } catch (IllegalArgumentException e) {
                 warnings.add(e.getMessage() + "; skipped");
+            } catch (RuntimeException e) {
+                warnings.add(where + " does not read as a metrics line (" + e.getMessage() + "); skipped");
             }
         }
         return records;
