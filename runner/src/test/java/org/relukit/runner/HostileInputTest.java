@@ -13,9 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Sizes beyond memory, rates float32 cannot hold, and results files that are damaged or are no files. */
 class HostileInputTest {
-    private static final List<String> SMALL = List.of("recon", "--quiet", "--data_d", "6", "--ks", "[4, 5]",
-            "--node_multi", "2", "--d_output", "3", "--train_size", "512", "--eval_size", "128", "--eval_batchsize", "32",
-            "--num_epoch", "2", "--num_trial", "2");
+    private static final List<String> SMALL = ResultsIntegrityTest.SMALL;
 
     @Test
     void sizesBeyondMemoryAreRefusedUpFrontWithTheMemoryNeeded(@TempDir Path tmp) {

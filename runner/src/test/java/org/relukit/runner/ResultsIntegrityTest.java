@@ -31,7 +31,7 @@ import org.relukit.runner.results.MatrixRecord;
  */
 class ResultsIntegrityTest {
     /** A run small enough to take a moment: 2 trials x (before + 2 epochs) x 2 splits = 12 metrics lines. */
-    private static final List<String> SMALL = List.of("recon", "--quiet", "--data_d", "6", "--ks", "[4, 5]",
+    static final List<String> SMALL = List.of("recon", "--quiet", "--data_d", "6", "--ks", "[4, 5]",
             "--node_multi", "2", "--d_output", "3", "--train_size", "512", "--eval_size", "128", "--eval_batchsize", "32",
             "--num_epoch", "2", "--num_trial", "2", "--momentum", "0.5");
 
