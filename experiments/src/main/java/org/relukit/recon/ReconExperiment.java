@@ -10,7 +10,14 @@ import org.relukit.nn.Sgd;
 import org.relukit.nn.TrainingStep;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
@@ -25,12 +32,13 @@ import org.relukit.backend.Tensor;
  * continues exactly as it would have.
  */
 public final class ReconExperiment {
-    private final Backend backend;
+    /** One backend per trial running at once: trials never share tensors or a device queue. */
+    private final List<Backend> backends;
     private final ReconConfig config;
     /** The teacher to train against, or null to draw one from the config's seed. */
     private final List<Layer> loadedTeacher;
     private volatile boolean stopRequested;
-    private boolean stopped;
+    private volatile boolean stopped;
 
     public ReconExperiment(Backend backend, ReconConfig config) {
         this(backend, config, null);
@@ -42,10 +50,23 @@ public final class ReconExperiment {
      * @throws IllegalArgumentException if the teacher's layers do not fit the config's widths
      */
     public ReconExperiment(Backend backend, ReconConfig config, List<Layer> teacher) {
+        this(List.of(backend), config, teacher);
+    }
+
+    /**
+     * Runs {@code backends.size()} trials at once, one per backend, each on a thread of its own; the
+     * caller keeps ownership of the backends. The trials' results are the same as one after another:
+     * every trial draws from its own random streams and runs on a backend of the same kind.
+     * A listener then hears from several threads at once and must be thread-safe.
+     */
+    public ReconExperiment(List<? extends Backend> backends, ReconConfig config, List<Layer> teacher) {
+        if (backends.isEmpty()) {
+            throw new IllegalArgumentException("at least one backend is needed to run trials on");
+        }
         if (teacher != null) {
             TeacherStudent.requireFits(config, teacher);
         }
-        this.backend = backend;
+        this.backends = List.copyOf(backends);
         this.config = config;
         this.loadedTeacher = teacher;
     }
@@ -65,28 +86,85 @@ public final class ReconExperiment {
     }
 
     public List<TrialResult> run(ReconListener listener) {
-        return resume(null, listener);
+        return resume(List.of(), listener);
     }
 
     /**
-     * Continues from a checkpoint of a run with the same config ({@code null}: from the start).
-     * Returns the trials run by this call; a trial resumed mid-way holds only its later evaluations.
+     * Continues a run that was stopped one trial at a time ({@code null}: from the start): the
+     * trials before the checkpoint's are done, its own continues from it.
      */
     public List<TrialResult> resume(Checkpoint from, ReconListener listener) {
+        if (from == null) {
+            return run(listener);
+        }
+        List<Integer> done = new ArrayList<>();
+        for (int trial = 0; trial < from.trial(); trial++) {
+            done.add(trial);
+        }
+        return run(done, List.of(from), listener);
+    }
+
+    /**
+     * Continues from each trial's latest checkpoint: a trial whose checkpoint is finished is
+     * skipped, one with an unfinished checkpoint continues from it, and a trial without one starts
+     * afresh. Returns the trials run by this call, in trial order; a trial resumed mid-way holds
+     * only its later evaluations.
+     */
+    public List<TrialResult> resume(Collection<Checkpoint> latest, ReconListener listener) {
+        return run(List.of(), latest, listener);
+    }
+
+    private List<TrialResult> run(List<Integer> done, Collection<Checkpoint> latest, ReconListener listener) {
         stopped = false;
         SplittableRandom root = new SplittableRandom(config.seed());
         // The teacher's stream is drawn even when a teacher is loaded, so the data sets stay the same.
         SplittableRandom teacherRng = root.split();
         List<Layer> teacherLayers = loadedTeacher != null ? loadedTeacher : TeacherStudent.teacher(config, teacherRng);
-        if (from != null && !sameShapes(from.teacher(), teacherLayers)) {
-            throw new IllegalArgumentException("the checkpoint was made with other widths than this config");
+        Map<Integer, Checkpoint> partial = new TreeMap<>();
+        Set<Integer> skip = new TreeSet<>(done);
+        for (Checkpoint c : latest) {
+            if (!sameShapes(c.teacher(), teacherLayers)) {
+                throw new IllegalArgumentException("the checkpoint was made with other widths than this config");
+            }
+            if (c.trialFinished(config)) {
+                skip.add(c.trial());
+            } else {
+                partial.put(c.trial(), c);
+            }
         }
         SplittableRandom dataRng = root.split();
         int d = config.dataD();
         float[] train = Initialisation.gaussian(dataRng, config.trainSize() * d, config.dataStd());
         float[] eval = Initialisation.gaussian(dataRng, config.evalSize() * d, config.dataStd());
-        List<TrialResult> results = new ArrayList<>();
-        int firstTrial = from == null ? 0 : from.trialFinished(config) ? from.trial() + 1 : from.trial();
+        List<Integer> todo = new ArrayList<>();
+        for (int trial = 0; trial < config.numTrial(); trial++) {
+            if (!skip.contains(trial)) {
+                todo.add(trial);
+            }
+        }
+        TrialResult[] results = new TrialResult[config.numTrial()];
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.min(backends.size(), todo.size());
+        Runnable[] work = new Runnable[workers];
+        for (int w = 0; w < workers; w++) {
+            Backend backend = backends.get(w);
+            work[w] = () -> runTrials(backend, teacherLayers, train, eval, todo, next, partial, results, listener);
+        }
+        runAll(work);
+        List<TrialResult> ran = new ArrayList<>();
+        for (TrialResult r : results) {
+            if (r != null) {
+                ran.add(r);
+            }
+        }
+        return ran;
+    }
+
+    /** One worker: its own copy of the teacher and the data sets on its backend, then trials until none is left. */
+    private void runTrials(Backend backend, List<Layer> teacherLayers, float[] train, float[] eval, List<Integer> todo,
+                           AtomicInteger next, Map<Integer, Checkpoint> partial, TrialResult[] results,
+                           ReconListener listener) {
+        int d = config.dataD();
         try (Network teacher = new Network(backend, teacherLayers, norms(teacherLayers, config.teacherBn(),
                      config.teacherBnAffine()), config.bnBeforeRelu());
              Tensor trainSet = backend.allocate(config.trainSize(), d);
@@ -95,13 +173,60 @@ public final class ReconExperiment {
             backend.upload(eval, evalSet);
             backend.upload(train, trainSet);
             teacher.fitRunningStatistics(trainSet);
-            for (int trial = firstTrial; trial < config.numTrial() && !stopped; trial++) {
-                Checkpoint start = from != null && from.trial() == trial ? from : null;
-                results.add(new Trial(trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet, listener)
-                        .run(start));
+            for (int i = next.getAndIncrement(); i < todo.size() && !stopped; i = next.getAndIncrement()) {
+                int trial = todo.get(i);
+                results[trial] = new Trial(backend, trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet,
+                        listener).run(partial.get(trial));
             }
         }
-        return results;
+    }
+
+    /**
+     * Runs the workers, the first on the calling thread; a failure in any stops the others at
+     * their next step and is thrown here once all have ended.
+     */
+    private void runAll(Runnable[] work) {
+        if (work.length == 1) {
+            work[0].run();
+            return;
+        }
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 1; w < work.length; w++) {
+            Runnable job = work[w];
+            threads.add(Thread.ofPlatform().name("relukit-trials-" + w).start(() -> guarded(job, failure)));
+        }
+        guarded(work[0], failure);
+        for (Thread t : threads) {
+            boolean interrupted = false;
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    requestStop();
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private void guarded(Runnable job, AtomicReference<RuntimeException> failure) {
+        try {
+            job.run();
+        } catch (RuntimeException | Error e) {
+            RuntimeException wrapped = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            if (!failure.compareAndSet(null, wrapped)) {
+                failure.get().addSuppressed(e);
+            }
+            // The other trials stop at their next step; a stop request is what they already obey.
+            stopRequested = true;
+        }
     }
 
     /**
@@ -137,6 +262,7 @@ public final class ReconExperiment {
 
     /** One trial's state, so its loop reads as the paper's procedure. */
     private final class Trial {
+        private final Backend backend;
         private final int trial;
         private final Network teacher;
         private final List<Layer> teacherLayers;
@@ -145,8 +271,9 @@ public final class ReconExperiment {
         private final ReconListener listener;
         private final List<Evaluation> evaluations = new ArrayList<>();
 
-        Trial(int trial, Network teacher, List<Layer> teacherLayers, float[] originalTrain, Tensor trainSet,
-              Tensor shuffled, Tensor evalSet, ReconListener listener) {
+        Trial(Backend backend, int trial, Network teacher, List<Layer> teacherLayers, float[] originalTrain,
+              Tensor trainSet, Tensor shuffled, Tensor evalSet, ReconListener listener) {
+            this.backend = backend;
             this.trial = trial;
             this.teacher = teacher;
             this.teacherLayers = teacherLayers;

@@ -22,7 +22,7 @@ public final class TeacherStudent {
     }
 
     /** @throws IllegalArgumentException if {@code teacher}'s layers are not the widths {@code config} asks for */
-    static void requireFits(ReconConfig config, List<Layer> teacher) {
+    public static void requireFits(ReconConfig config, List<Layer> teacher) {
         int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
         boolean fits = teacher.size() == widths.length - 1;
         for (int l = 0; fits && l < teacher.size(); l++) {

@@ -20,12 +20,15 @@ final class BackendChoice {
             description = "OpenCL device: an index or part of its name (default: first GPU, else first CPU).")
     String device;
 
+    /** Opens the chosen backend and says which in one line on {@code err} (null: says nothing). */
     Backend open(PrintWriter err) {
         if (threads < 1 || threads > 1024) {
             throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
         }
         Backend backend = Backends.open(name, new BackendOptions(threads, device));
-        err.println("backend: " + backend.name() + " (" + backend.description() + ")");
+        if (err != null) {
+            err.println("backend: " + backend.name() + " (" + backend.description() + ")");
+        }
         return backend;
     }
 }

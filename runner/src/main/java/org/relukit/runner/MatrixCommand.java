@@ -23,10 +23,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The matrix-form gradient (SPEC §2): train an over-parameterised student with",
-                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match",
-                "no teacher node shrink to zero.",
-                "Exit code: 0 done, 2 bad input, 3 the evaluation loss stopped being finite."})
+        header = "Trains with the matrix-form gradient; unmatched nodes fade.",
+        description = {"The matrix-form gradient: train an over-parameterised student with",
+                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match no",
+                "teacher node shrink to zero."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
+                "3:The evaluation loss stopped being finite.", Main.EXIT_INT, Main.EXIT_TERM})
 final class MatrixCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

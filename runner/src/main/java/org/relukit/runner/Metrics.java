@@ -21,7 +21,7 @@ final class Metrics {
         List<WeightDrift> w = e.weightDrift();
         RelationStats r = e.relations();
         return new ReconRecord(e.trial(), e.epoch(), null, null, e.split(), e.loss(), e.bestCorrMin(), e.bestCorrMean(),
-                e.bestCorrMax(), e.stepsPerSecond(),
+                e.bestCorrMax(),
                 drift(w, WeightDrift::norm), drift(w, WeightDrift::rms), drift(w, WeightDrift::driftRms),
                 drift(w, WeightDrift::driftRel), drift(w, WeightDrift::colDriftRelMin),
                 drift(w, WeightDrift::colDriftRelMean), drift(w, WeightDrift::colDriftRelMax),

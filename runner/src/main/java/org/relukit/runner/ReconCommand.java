@@ -6,10 +6,13 @@ import org.relukit.nn.LrSchedule;
 import org.relukit.recon.ReconConfig;
 import org.relukit.recon.ReconExperiment;
 import org.relukit.recon.ReconListener;
+import org.relukit.recon.TeacherStudent;
 import org.relukit.recon.TrialResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import com.google.gson.JsonObject;
 import org.relukit.runner.results.Json;
 import org.relukit.runner.results.ReconRecord;
@@ -26,9 +29,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "recon", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Teacher-student reconstruction (SPEC §1): train an over-realised student on a fixed",
-                "teacher and report how well each teacher node is matched by a student node.",
-                "Exit code: 0 done, 2 bad input, 3 some trial diverged (NaN or infinite loss)."})
+        header = "Trains students on a fixed teacher; tracks how they match it.",
+        description = {"Teacher-student reconstruction: train an over-realised student on a fixed",
+                "teacher and report, every epoch, how well each teacher node is matched by a",
+                "student node (its best correlation).",
+                "Writes under --out: config.json, metrics.jsonl, final.json, checkpoints,",
+                "plots and report.html. --resume DIR carries on a stopped run."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
+                "3:Some trial's loss stopped being finite (NaN or infinite).",
+                Main.EXIT_INT + " --resume DIR carries on from the checkpoint.", Main.EXIT_TERM})
 final class ReconCommand implements Callable<Integer> {
     /** Exit code when at least one trial's loss stopped being finite. */
     static final int DIVERGED = 3;
@@ -156,6 +166,11 @@ final class ReconCommand implements Callable<Integer> {
             description = "Continue the run in DIR from its last checkpoint, with the flags it was started with (default: none, a new run).")
     Path resume;
 
+    @Option(names = "--jobs", paramLabel = "N",
+            description = "Trials at once, each on its own backend instance and thread; the results are the same as one"
+                    + " at a time (default: the cores / --threads, at most --num_trial).")
+    Integer jobs;
+
     @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
     boolean quiet;
 
@@ -198,8 +213,8 @@ final class ReconCommand implements Callable<Integer> {
         return config;
     }
 
-    /** The teacher of {@code --load_teacher}, or null to draw one from the seed. */
-    List<Layer> loadedTeacher() {
+    /** The teacher of {@code --load_teacher}, checked against the widths of {@code config}; null to draw one. */
+    List<Layer> loadedTeacher(ReconConfig config) {
         if (loadTeacher == null || teacher != null) {
             return teacher;
         }
@@ -208,6 +223,7 @@ final class ReconCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--load_teacher " + loadTeacher + ": the teacher has "
                     + (noBias ? "biases and the run --no_bias" : "no biases: add --no_bias"));
         }
+        TeacherStudent.requireFits(config, file.checkpoint().teacher());
         teacher = file.checkpoint().teacher();
         loadTeacherSha256 = file.fileSha256();
         return teacher;
@@ -229,13 +245,17 @@ final class ReconCommand implements Callable<Integer> {
         if (resume == null) {
             ReconConfig config = config();
             originalArgs = expandedArgs();
-            RunIdentity identity = RunIdentity.of(List.of(originalArgs), config, loadedTeacher(), loadTeacherSha256);
-            try (Backend kernels = backend.open(stderr); RunFiles files = RunFiles.create(out, "recon", overwrite)) {
-                return execute(config, kernels, files, null, identity, stdout, stderr);
+            RunIdentity identity = RunIdentity.of(List.of(originalArgs), config, loadedTeacher(config), loadTeacherSha256);
+            try (Kernels kernels = Kernels.open(backend, jobs(config), stderr);
+                 RunFiles files = RunFiles.create(out, "recon", overwrite)) {
+                return execute(config, kernels, files, List.of(), identity, stdout, stderr);
             }
         }
-        if (spec.commandLine().getParseResult().matchedOptions().stream().filter(o -> !o.longestName().equals("--quiet")).count() > 1) {
-            throw new IllegalArgumentException("--resume takes no other flags: the run continues with the flags it was started with");
+        if (spec.commandLine().getParseResult().matchedOptions().stream()
+                .anyMatch(o -> !o.longestName().equals("--quiet") && !o.longestName().equals("--jobs")
+                        && !o.longestName().equals("--resume"))) {
+            throw new IllegalArgumentException("--resume takes no other flags but --jobs and --quiet: the run continues"
+                    + " with the flags it was started with");
         }
         // Everything is checked, under the lock, before a file changes.
         try (RunFiles files = RunFiles.lockForResume(resume)) {
@@ -250,55 +270,88 @@ final class ReconCommand implements Callable<Integer> {
             original.out = resume;
             original.originalArgs = args;
             original.quiet |= quiet;
+            original.jobs = jobs;
             ReconConfig config = original.config();
-            Path checkpointFile = resume.resolve(RunFiles.CHECKPOINT);
-            if (!java.nio.file.Files.exists(checkpointFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new IllegalArgumentException("--resume " + resume + " has no checkpoint.json: the run stopped before"
+            Collection<CheckpointFile.Loaded> loaded = RunFiles.latestCheckpoints(resume);
+            if (loaded.isEmpty()) {
+                throw new IllegalArgumentException("--resume " + resume + " has no checkpoint: the run stopped before"
                         + " its first epoch ended; start it again with --out " + resume + " --overwrite");
             }
-            CheckpointFile.Loaded loaded = CheckpointFile.read(checkpointFile, "--resume");
-            RunIdentity identity = RunIdentity.of(List.of(args), config, original.loadedTeacher(), original.loadTeacherSha256);
-            identity.checkBelongs(loaded, config, "--resume " + resume);
-            Checkpoint from = loaded.checkpoint();
-            try (Backend kernels = original.backend.open(stderr)) {
-                files.continueFrom(from);
-                stderr.println("recon: resuming " + resume + " at trial " + from.trial() + ", epoch " + from.epoch()
-                        + ", step " + from.step());
-                return original.execute(config, kernels, files, from, identity, stdout, stderr);
+            RunIdentity identity = RunIdentity.of(List.of(args), config, original.loadedTeacher(config),
+                    original.loadTeacherSha256);
+            List<Checkpoint> latest = new ArrayList<>();
+            for (CheckpointFile.Loaded checkpoint : loaded) {
+                identity.checkBelongs(checkpoint, config, "--resume " + resume);
+                latest.add(checkpoint.checkpoint());
+            }
+            try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr)) {
+                files.continueFrom(latest);
+                stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
+                return original.execute(config, kernels, files, latest, identity, stdout, stderr);
             }
         }
+    }
+
+    /** "trial 2 at epoch 5, step 300; trial 3 at epoch 0, step 0" for the unfinished trials. */
+    private static String describe(Collection<Checkpoint> latest, ReconConfig config) {
+        List<String> parts = new ArrayList<>();
+        for (Checkpoint c : latest) {
+            if (!c.trialFinished(config)) {
+                parts.add("trial " + c.trial() + " at epoch " + c.epoch() + ", step " + c.step());
+            }
+        }
+        return parts.isEmpty() ? "its finished trials" : String.join("; ", parts);
+    }
+
+    /** --jobs, or by default as many trials at once as the cores allow at --threads each. */
+    int jobs(ReconConfig config) {
+        if (jobs != null && (jobs < 1 || jobs > 1024)) {
+            throw new IllegalArgumentException("--jobs must be between 1 and 1024, got " + jobs);
+        }
+        int wanted = jobs != null ? jobs : Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, backend.threads));
+        return Math.min(wanted, config.numTrial());
     }
 
     /** The command line this run was started with, kept in config.json for --resume. */
     private String[] originalArgs;
 
-    private int execute(ReconConfig config, Backend kernels, RunFiles files, Checkpoint from, RunIdentity identity,
-                        PrintWriter stdout, PrintWriter stderr) {
-        if (from == null) {
-            files.writeConfig(configJson(config, kernels));
+    private int execute(ReconConfig config, Kernels kernels, RunFiles files, Collection<Checkpoint> latest,
+                        RunIdentity identity, PrintWriter stdout, PrintWriter stderr) {
+        if (latest.isEmpty()) {
+            files.writeConfig(configJson(config, kernels.first()));
         }
-        ReconExperiment experiment = new ReconExperiment(kernels, config, loadedTeacher());
+        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher);
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
+        int steps = config.stepsPerEpoch();
+        long total = (long) config.numTrial() * config.numEpoch() * steps;
+        long[] done = new long[config.numTrial()];
+        for (Checkpoint c : latest) {
+            done[c.trial()] = Math.min((long) config.numEpoch() * steps, (long) c.epoch() * steps + c.step());
+        }
         List<TrialResult> results;
         try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
             try {
-                results = experiment.resume(from, new ReconListener() {
-                    private Evaluation lastEval;
+                // Trials run on several threads at once: one lock keeps lines, files and the bar whole.
+                results = experiment.resume(latest, new ReconListener() {
+                    private final Map<Integer, Evaluation> lastEval = new HashMap<>();
 
                     @Override
-                    public void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
+                    public synchronized void onProgress(int trial, int epoch, int step, int stepsPerEpoch, float loss) {
+                        done[trial] = (long) epoch * stepsPerEpoch + step;
+                        long sum = 0;
+                        for (long d : done) {
+                            sum += d;
+                        }
                         progress.update(String.format("trial %d/%d  epoch %d/%d  step %d/%d", trial + 1, config.numTrial(),
-                                epoch + 1, config.numEpoch(), step, stepsPerEpoch),
-                                ((long) trial * config.numEpoch() + epoch) * stepsPerEpoch + step,
-                                (long) config.numTrial() * config.numEpoch() * stepsPerEpoch, loss);
+                                epoch + 1, config.numEpoch(), step, stepsPerEpoch), sum, total, loss);
                     }
 
                     @Override
-                    public void onEvaluation(Evaluation e) {
+                    public synchronized void onEvaluation(Evaluation e) {
                         progress.clear();
                         if (e.split().equals("eval")) {
-                            lastEval = e;
+                            lastEval.put(e.trial(), e);
                             progress.correlation(e.layers().getFirst().mean());
                         }
                         ReconRecord record = Metrics.of(e);
@@ -313,7 +366,7 @@ final class ReconCommand implements Callable<Integer> {
                     }
 
                     @Override
-                    public void onDiverged(int trial, int epoch, int step, float loss) {
+                    public synchronized void onDiverged(int trial, int epoch, int step, float loss) {
                         progress.clear();
                         files.appendMetrics(ReconRecord.diverged(trial, epoch, step, loss));
                         stderr.printf("relukit: trial %d diverged at epoch %d step %d (loss %s); try a smaller --lr%n",
@@ -321,26 +374,24 @@ final class ReconCommand implements Callable<Integer> {
                     }
 
                     @Override
-                    public void onCheckpoint(Checkpoint checkpoint) {
+                    public synchronized void onCheckpoint(Checkpoint checkpoint) {
                         boolean finished = checkpoint.trialFinished(config);
-                        files.writeCheckpoint(checkpoint, identity, finished);
-                        if (finished && lastEval != null) {
-                            files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(lastEval));
+                        files.writeCheckpoint(checkpoint, identity);
+                        Evaluation last = lastEval.get(checkpoint.trial());
+                        if (finished && last != null) {
+                            files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(last));
                         }
                     }
                 });
-            } catch (RunFiles.ResultsWriteException full) {
-                progress.clear();
-                stderr.println("relukit: " + full.getMessage() + "; make room, then continue with: relukit recon --resume "
-                        + files.dir());
-                return Main.FAULT;
             } catch (RuntimeException fault) {
                 progress.clear();
+                files.sortMetricsByTrial();
                 stderr.printf("relukit: the run failed; results so far are in %s; continue with: relukit recon --resume %s%n",
                         files.dir(), files.dir());
                 throw fault;
             }
             progress.clear();
+            files.sortMetricsByTrial();
             if (experiment.stopped()) {
                 writeReport(files, stderr);
                 stderr.printf("relukit: stopped by signal; results so far are in %s; continue with: relukit recon --resume %s%n",
@@ -361,7 +412,7 @@ final class ReconCommand implements Callable<Integer> {
             return;
         }
         try {
-            int plots = Report.render(files.dir(), stderr);
+            int plots = Report.render(files.dir());
             stderr.printf("report: %s (%d plots in %s)%n", files.dir().resolve("report.html"), plots, files.dir().resolve("plots"));
         } catch (RuntimeException e) {
             stderr.println("relukit: could not draw the plots and report (" + e + "); retry with: relukit plot " + files.dir());
@@ -372,7 +423,8 @@ final class ReconCommand implements Callable<Integer> {
         JsonObject json = RunFiles.describeRun("recon", kernels, backend.threads, c);
         json.addProperty("dataset", dataset);
         json.addProperty("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
-        RunFiles.addArgs(json, originalArgs);
+        RunFiles.addArgs(json, originalArgs != null ? originalArgs
+                : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));
         return json;
     }
 }

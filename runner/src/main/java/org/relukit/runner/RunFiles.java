@@ -21,6 +21,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.relukit.backend.Backend;
@@ -104,17 +109,20 @@ final class RunFiles implements AutoCloseable {
     }
 
     /**
-     * Drops metrics lines from at or after the checkpoint (a kill can land between an evaluation and
-     * the next checkpoint), then appends. Call only once {@code from} is known to belong to this run.
+     * Keeps the metrics lines that the trials' checkpoints cover (a kill can land between an
+     * evaluation and the next checkpoint; a trial without a checkpoint starts again), then appends.
+     * Call only once every checkpoint is known to belong to this run.
      */
-    void continueFrom(Checkpoint from) {
+    void continueFrom(Collection<Checkpoint> latest) {
+        Map<Integer, Checkpoint> byTrial = new HashMap<>();
+        latest.forEach(c -> byTrial.put(c.trial(), c));
         Path file = dir.resolve(METRICS);
         List<String> kept = new ArrayList<>();
         if (Files.exists(file)) {
             String text = InputFiles.readString(file, "--resume", 16);
             for (String line : text.split("\n")) {
                 JsonObject record = record(line);
-                if (record != null && isBefore(record, from)) {
+                if (record != null && isBefore(record, byTrial)) {
                     kept.add(line);
                 }
             }
@@ -127,11 +135,43 @@ final class RunFiles implements AutoCloseable {
         openMetrics(StandardOpenOption.APPEND);
     }
 
-    /** A line a run of this directory wrote before the checkpoint; partial and foreign lines are not. */
-    private static boolean isBefore(JsonObject record, Checkpoint from) {
+    /** A line of a trial written before that trial's checkpoint; partial and foreign lines are not. */
+    private static boolean isBefore(JsonObject record, Map<Integer, Checkpoint> latest) {
         Integer trial = wholeNumber(record.get("trial")), epoch = wholeNumber(record.get("epoch"));
-        return trial != null && epoch != null
-                && (trial < from.trial() || trial == from.trial() && epoch < from.epoch());
+        Checkpoint c = trial == null ? null : latest.get(trial);
+        return c != null && epoch != null && epoch < c.epoch();
+    }
+
+    /**
+     * Each trial's most advanced checkpoint in {@code dir}, read and validated:
+     * {@code checkpoints/trial-T.json} (written after every epoch of trial T) and
+     * {@code checkpoint.json} (the latest of any trial, also the one a stop writes mid-epoch).
+     */
+    static Collection<CheckpointFile.Loaded> latestCheckpoints(Path dir) {
+        Map<Integer, CheckpointFile.Loaded> latest = new TreeMap<>();
+        List<Path> files = new ArrayList<>();
+        Path trials = dir.resolve("checkpoints");
+        if (Files.isDirectory(trials, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(trials, "trial-*.json")) {
+                stream.forEach(files::add);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--resume " + dir + ": cannot list " + trials + " (" + reason(e) + ")");
+            }
+            files.sort(null);
+        }
+        if (Files.exists(dir.resolve(CHECKPOINT))) {
+            files.add(dir.resolve(CHECKPOINT));
+        }
+        for (Path f : files) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(f, "--resume");
+            Checkpoint c = loaded.checkpoint();
+            CheckpointFile.Loaded seen = latest.get(c.trial());
+            if (seen == null || c.epoch() > seen.checkpoint().epoch()
+                    || c.epoch() == seen.checkpoint().epoch() && c.step() > seen.checkpoint().step()) {
+                latest.put(c.trial(), loaded);
+            }
+        }
+        return latest.values();
     }
 
     private static JsonObject record(String line) {
@@ -313,12 +353,39 @@ final class RunFiles implements AutoCloseable {
         write(name, Json.FILES.toJson(value) + "\n");
     }
 
-    void writeCheckpoint(Checkpoint checkpoint, RunIdentity identity, boolean trialFinished) {
+    /**
+     * Trial T's state goes to {@code checkpoints/trial-T.json} (its end state once it finishes), so
+     * trials running at once each resume from their own; {@code checkpoint.json} holds the latest.
+     */
+    void writeCheckpoint(Checkpoint checkpoint, RunIdentity identity) {
         String json = CheckpointFile.toJson(checkpoint, identity);
-        if (trialFinished) {
-            write("checkpoints/trial-" + checkpoint.trial() + ".json", json);
-        }
+        write("checkpoints/trial-" + checkpoint.trial() + ".json", json);
         write(CHECKPOINT, json);
+    }
+
+    /**
+     * Rewrites metrics.jsonl with the lines of trial 0 first, then trial 1, ..., each trial's in the
+     * order written (trials running at once interleave their lines), and closes it: the run's last write.
+     */
+    synchronized void sortMetricsByTrial() {
+        Path file = dir.resolve(METRICS);
+        try {
+            if (metrics != null) {
+                metrics.close();
+                metrics = null;
+            }
+            List<String> lines = new ArrayList<>(Files.readAllLines(file));
+            lines.sort(Comparator.comparingInt(RunFiles::trialOf));
+            writeAtomically(file, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
+        } catch (IOException e) {
+            throw new ResultsWriteException(file, e);
+        }
+    }
+
+    private static int trialOf(String line) {
+        JsonObject record = record(line);
+        Integer trial = record == null ? null : wholeNumber(record.get("trial"));
+        return trial == null ? Integer.MAX_VALUE : trial;
     }
 
     private synchronized void write(String name, String text) {

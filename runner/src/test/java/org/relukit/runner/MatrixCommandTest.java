@@ -41,7 +41,8 @@ class MatrixCommandTest {
         JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
         assertEquals("matrix", config.get("experiment").getAsString());
         assertEquals(2, config.get("node_multi").getAsInt());
-        assertEquals(232, config.get("seed_x").getAsLong());
+        assertEquals(232, config.get("seed").getAsLong());
+        assertTrue(config.get("seed_x").isJsonNull(), "no --seed_x: the data come from --seed");
         assertTrue(config.get("perturb").getAsBoolean());
 
         List<String> metrics = Files.readAllLines(dir.resolve("metrics.jsonl"));

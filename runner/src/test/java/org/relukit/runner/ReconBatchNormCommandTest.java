@@ -31,7 +31,7 @@ class ReconBatchNormCommandTest {
                 "--ks", "[10, 15]", "--node_multi", "3", "--d_output", "20", "--quiet", "--out", dir.toString());
         assertEquals(0, r.exit(), r.err());
         JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
-        for (String flag : List.of("bn", "bn_affine", "teacher_bn", "stats_w", "stats_H")) {
+        for (String flag : List.of("bn", "bn_affine", "teacher_bn", "stats_w", "stats_h")) {
             assertTrue(config.get(flag).getAsBoolean(), flag);
         }
         assertFalse(config.get("bn_before_relu").getAsBoolean());

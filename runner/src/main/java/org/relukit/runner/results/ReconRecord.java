@@ -11,11 +11,12 @@ import com.google.gson.annotations.SerializedName;
  * {@code split}, {@code loss} and, per hidden layer (lowest first), the min/mean/max over teacher
  * nodes of their best correlation with a student node; with {@code --stats_w} the {@code w_*}
  * arrays (one entry per student layer, the output layer last); with {@code --stats_H} the
- * relation-matrix summaries. A divergence: {@code trial}, {@code epoch}, {@code step} and
+ * relation-matrix summaries. Nothing timed is in it, so that the same run gives the same bytes
+ * on any machine and with any {@code --jobs}. A divergence: {@code trial}, {@code epoch}, {@code step} and
  * {@code exit} ("nan" or "inf").
  */
 public record ReconRecord(int trial, int epoch, Integer step, String exit, String split, Float loss,
-                          float[] bestCorrMin, float[] bestCorrMean, float[] bestCorrMax, Double stepsPerS,
+                          float[] bestCorrMin, float[] bestCorrMean, float[] bestCorrMax,
                           double[] wNorm, double[] wRms, double[] wDriftRms, double[] wDriftRel,
                           double[] wDriftRelColMin, double[] wDriftRelColMean, double[] wDriftRelColMax,
                           @SerializedName("H_st") RelationSummary hSt, @SerializedName("H_ss") RelationSummary hSs,
@@ -27,7 +28,7 @@ public record ReconRecord(int trial, int epoch, Integer step, String exit, Strin
                                   double[] offdiagMeanAbs) {}
 
     public static ReconRecord diverged(int trial, int epoch, int step, float loss) {
-        return new ReconRecord(trial, epoch, step, Float.isNaN(loss) ? "nan" : "inf", null, null, null, null, null, null,
+        return new ReconRecord(trial, epoch, step, Float.isNaN(loss) ? "nan" : "inf", null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null);
     }
 
