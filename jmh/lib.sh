@@ -9,7 +9,7 @@ build_benchmarks() {
     if [ ! -f "$jar" ] || [ -n "$(find "$root/pom.xml" "$root/kernels" "$root/opencl" "$root/jmh" \
             -name target -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit)" ]; then
         echo "jmh: building benchmarks.jar (missing or older than its sources) ..." >&2
-        (cd "$root" && mvn -q -B -DskipTests -pl jmh -am package) >&2
+        (cd "$root" && ./mvnw -q -B -DskipTests -pl jmh -am package) >&2
     fi
 }
 

@@ -54,6 +54,11 @@ public record MatrixConfig(
         if (lr <= 0) {
             throw new IllegalArgumentException("--lr must be positive, got " + lr);
         }
+        if ((float) lr == 0f) {
+            // The update runs in float32: a rate that rounds to 0 there would train nothing, silently.
+            throw new IllegalArgumentException("--lr " + lr + " rounds to 0 in float32 (the smallest positive float is "
+                    + Float.MIN_VALUE + "): give a larger rate");
+        }
         finite("--init_std", initStd);
         if (initStd < 0) {
             throw new IllegalArgumentException("--init_std must be >= 0, got " + initStd);

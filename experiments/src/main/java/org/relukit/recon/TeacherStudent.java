@@ -11,7 +11,7 @@ public final class TeacherStudent {
     private TeacherStudent() {}
 
     /** Layer widths from input to output: d, the hidden widths, d_output. */
-    static int[] widths(int dataD, List<Integer> hidden, int dOutput) {
+    public static int[] widths(int dataD, List<Integer> hidden, int dOutput) {
         int[] widths = new int[hidden.size() + 2];
         widths[0] = dataD;
         for (int l = 0; l < hidden.size(); l++) {
@@ -22,7 +22,7 @@ public final class TeacherStudent {
     }
 
     /** @throws IllegalArgumentException if {@code teacher}'s layers are not the widths {@code config} asks for */
-    static void requireFits(ReconConfig config, List<Layer> teacher) {
+    public static void requireFits(ReconConfig config, List<Layer> teacher) {
         int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
         boolean fits = teacher.size() == widths.length - 1;
         for (int l = 0; fits && l < teacher.size(); l++) {

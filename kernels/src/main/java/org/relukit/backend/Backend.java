@@ -1,9 +1,7 @@
 package org.relukit.backend;
 
-import org.relukit.scalar.ScalarKernels;
-
 /**
- * The kernel set of the teacher-student workload (SPEC §3) over backend-owned tensors.
+ * The kernel set of the teacher-student workload over backend-owned tensors.
  *
  * <p>Shapes follow the paper's notation: a batch is {@code x[B × K]}, a layer's weights are
  * {@code w[N × K]} (row n = fan-in of node n) and its bias {@code b[1 × N]}. Every kernel
@@ -11,7 +9,21 @@ import org.relukit.scalar.ScalarKernels;
  * step is planned once) so that a device backend keeps a whole step on the device.
  *
  * <p>A bias argument may be {@code null} when the network has no biases ({@code --no_bias}).
- * Kernels check shapes and throw {@link IllegalArgumentException} on a mismatch.
+ *
+ * <p><b>Shapes are checked once, outside the backend.</b> {@link Backends#open} wraps every
+ * backend in a layer that checks each call's shapes and throws {@link IllegalArgumentException}
+ * on a mismatch before the backend sees it, so an implementation assumes its arguments fit and
+ * every backend, a user's included, rejects the same mistakes with the same message.
+ *
+ * <p><b>Threads.</b> An instance is used by one thread at a time: its kernels share per-instance
+ * state (the SIMD backend's transpose and statistics buffers, an OpenCL command queue and the
+ * kernel objects whose arguments each call sets), so two threads calling one instance at once
+ * corrupt each other's results. Handing an instance from one thread to another is safe when the
+ * hand-off itself is synchronised. For parallel work open one backend per thread; a tensor
+ * belongs to the backend that allocated it and is never passed to another. A backend may run
+ * threads of its own inside a call (the SIMD backend with {@code threads > 1} splits a large
+ * product across helper threads); such a call returns only when they are done with it, and the
+ * helpers are stopped by {@link #close}.
  */
 public interface Backend extends AutoCloseable {
 
@@ -46,37 +58,11 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Softmax cross-entropy of {@code logits[B × C]} against the class each teacher row ranks
-     * highest ({@code --cross_entropy}); {@code dLogits = (softmax − onehot) / B}. Returns the mean
-     * loss. This default goes through the host: it is an option of the seed, not the headline path.
+     * highest ({@code --cross_entropy}; on a tie the first such class), and its gradient
+     * {@code dLogits = (softmax(logits) − onehot) / B}. Returns the mean loss over the rows (0 when
+     * B = 0). C must be at least 1 when B > 0.
      */
-    default float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits) {
-        Shapes.same(logits, teacherOutput, "crossEntropyLoss");
-        Shapes.same(logits, dLogits, "crossEntropyLoss");
-        int rows = logits.rows(), cols = logits.cols();
-        float[] z = new float[logits.size()];
-        float[] t = new float[logits.size()];
-        download(logits, z);
-        download(teacherOutput, t);
-        double loss = 0;
-        for (int i = 0; i < rows; i++) {
-            int o = i * cols, target = 0;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, z[o + j]);
-                target = t[o + j] > t[o + target] ? j : target;
-            }
-            double sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += Math.exp(z[o + j] - max);
-            }
-            loss += Math.log(sum) + max - z[o + target];
-            for (int j = 0; j < cols; j++) {
-                z[o + j] = (float) ((Math.exp(z[o + j] - max) / sum - (j == target ? 1 : 0)) / rows);
-            }
-        }
-        upload(z, dLogits);
-        return rows == 0 ? 0f : (float) (loss / rows);
-    }
+    float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits);
 
     /**
      * Gradient through a layer to the pre-activation of the layer below:
@@ -127,70 +113,34 @@ public interface Backend extends AutoCloseable {
      * {@code batchInvStd = 1/sqrt(var + eps)} for {@link #batchNormBackward}, and moves the running
      * statistics: {@code running = (1 − momentum)·running + momentum·batch}, with the unbiased
      * variance {@code var·B/(B − 1)} (the biased one, 0, when B = 1; unchanged when B = 0).
-     *
-     * <p>This default goes through the host (it allocates); a backend overrides it with a kernel.
      */
-    default void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-                                float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
-        Shapes.batchNorm("batchNormTrain", x, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
-        float[] rm = host(runningMean), rv = host(runningVar);
-        float[] out = new float[y.size()], mean = new float[x.cols()], invStd = new float[x.cols()];
-        ScalarKernels.batchNormTrain(host(x), host(gamma), host(beta), rm, rv, momentum, eps, relu, out, mean, invStd,
-                x.rows(), x.cols());
-        upload(out, y);
-        upload(mean, batchMean);
-        upload(invStd, batchInvStd);
-        upload(rm, runningMean);
-        upload(rv, runningVar);
-    }
+    void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                        float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd);
 
     /**
      * BatchNorm1d in eval mode: {@code y = γ (x − runningMean) / sqrt(runningVar + eps) + β}, then
-     * ReLU when {@code relu}; {@code gamma}, {@code beta} may be null. This default goes through the host.
+     * ReLU when {@code relu}; {@code gamma}, {@code beta} may be null.
      */
-    default void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-                               float eps, boolean relu, Tensor y) {
-        Shapes.batchNorm("batchNormEval", x, y, null, gamma, beta, runningMean, runningVar);
-        float[] out = new float[y.size()];
-        ScalarKernels.batchNormEval(host(x), host(gamma), host(beta), host(runningMean), host(runningVar), eps, relu,
-                out, x.rows(), x.cols());
-        upload(out, y);
-    }
+    void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                       float eps, boolean relu, Tensor y);
 
     /**
      * Backward of {@link #batchNormTrain} from its {@code batchMean}/{@code batchInvStd}: with
      * {@code x̂ = (x − mean)·invStd}, {@code dBeta = Σ_rows dy}, {@code dGamma = Σ_rows dy ⊙ x̂} and
      * {@code dx = γ·invStd·(dy − mean_rows(dy) − x̂ ⊙ mean_rows(dy ⊙ x̂))}, then
      * {@code dx ⊙ (gate > 0)} when {@code gate} is given (the ReLU below a BatchNorm that follows it).
-     * {@code gamma} (γ = 1), {@code gate}, {@code dGamma} and {@code dBeta} may be null. This default
-     * goes through the host.
+     * {@code gamma} (γ = 1), {@code gate}, {@code dGamma} and {@code dBeta} may be null.
      */
-    default void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
-                                   Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
-        Shapes.batchNorm("batchNormBackward", x, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
-        Shapes.same(x, dx, "batchNormBackward");
-        float[] out = new float[dx.size()];
-        float[] dg = dGamma == null ? null : new float[dGamma.size()], db = dBeta == null ? null : new float[dBeta.size()];
-        ScalarKernels.batchNormBackward(host(dy), host(x), host(gamma), host(batchMean), host(batchInvStd), host(gate),
-                out, dg, db, x.rows(), x.cols());
-        upload(out, dx);
-        if (dg != null) {
-            upload(dg, dGamma);
-        }
-        if (db != null) {
-            upload(db, dBeta);
-        }
-    }
+    void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                           Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta);
 
-    /** A copy of {@code t} on the host, or null for an absent tensor; for the defaults that go through the host. */
-    private float[] host(Tensor t) {
-        if (t == null) {
-            return null;
-        }
-        float[] a = new float[t.size()];
-        download(t, a);
-        return a;
-    }
+    /**
+     * Waits until every kernel and copy issued so far has completed. A device backend queues its
+     * work and returns at once, so a caller that times a step, or hands its results to code that
+     * does not go through this backend, calls it first; {@link #download} waits by itself. The
+     * CPU backends compute during the call, so for them it does nothing.
+     */
+    void finish();
 
     /** Releases everything the backend holds (thread pools, device contexts). */
     @Override

@@ -2,6 +2,7 @@ package org.relukit.backend;
 
 /** A tensor in a Java array, used by the CPU backends: {@code data[0, rows·cols)} row-major. */
 public final class HostTensor extends Tensor {
+    /** The matrix, row-major, followed by {@link #SLACK} floats that belong to no element. */
     public final float[] data;
 
     /**
@@ -11,6 +12,11 @@ public final class HostTensor extends Tensor {
      */
     public static final int SLACK = 16;
 
+    /**
+     * A zero-filled {@code rows × cols} matrix.
+     *
+     * @throws ArithmeticException when it would not fit in one Java array
+     */
     public HostTensor(int rows, int cols) {
         super(rows, cols);
         this.data = new float[Math.addExact(Math.multiplyExact(rows, cols), SLACK)];
@@ -20,6 +26,11 @@ public final class HostTensor extends Tensor {
     @Override
     public void close() {}
 
+    /**
+     * The tensor itself, seen as a host tensor.
+     *
+     * @throws IllegalArgumentException when {@code t} was allocated by a device backend
+     */
     public static HostTensor of(Tensor t) {
         if (t instanceof HostTensor host) {
             return host;

@@ -1,10 +1,17 @@
 package org.relukit.backend;
 
-/** Shape checks shared by every backend, so a mismatch reads the same whichever backend runs. */
+/**
+ * The shape rules of every kernel, applied by {@link CheckedBackend} before any backend runs, so a
+ * mismatch reads the same whichever backend runs.
+ */
 public final class Shapes {
     private Shapes() {}
 
+    /** Throws {@link IllegalArgumentException} with {@code what} and the tensors' shapes unless {@code ok}. */
     public static void require(boolean ok, String what, Tensor... tensors) {
+        if (!ok && tensors.length == 0) {
+            throw new IllegalArgumentException(what);
+        }
         if (!ok) {
             StringBuilder shapes = new StringBuilder();
             for (Tensor t : tensors) {
@@ -23,10 +30,12 @@ public final class Shapes {
         }
     }
 
+    /** {@code a} and {@code b} have the same rows and columns. */
     public static void same(Tensor a, Tensor b, String what) {
         require(a.rows() == b.rows() && a.cols() == b.cols(), what + ": tensors must have the same shape", a, b);
     }
 
+    /** dz[B×N] · w[N×K] → dx[B×K], gated by {@code h} (may be null) of dx's shape. */
     public static void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
         require(dz.cols() == w.rows(), "backwardInput: dz must have one column per row of w", dz, w);
         require(dx.rows() == dz.rows() && dx.cols() == w.cols(), "backwardInput: dx must be B x K", dz, w, dx);
@@ -35,6 +44,7 @@ public final class Shapes {
         }
     }
 
+    /** dz[B×N]ᵀ · x[B×K] → dw[N×K], and db (may be null) of N entries. */
     public static void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
         require(dz.rows() == x.rows(), "weightGrad: dz and x must have the same batch size", dz, x);
         require(dw.rows() == dz.cols() && dw.cols() == x.cols(), "weightGrad: dw must be N x K", dz, x, dw);
@@ -43,11 +53,13 @@ public final class Shapes {
         }
     }
 
+    /** Teacher t[B×Kt] and student s[B×Ks] activations over the same samples → c[Kt×Ks]. */
     public static void correlation(Tensor t, Tensor s, Tensor c) {
         require(t.rows() == s.rows(), "correlation: t and s must have the same number of samples", t, s);
         require(c.rows() == t.cols() && c.cols() == s.cols(), "correlation: c must be Kt x Ks", t, s, c);
     }
 
+    /** op(a)[M×K] · op(b)[K×N] → c[M×N], where op transposes when its flag is set. */
     public static void matmul(Tensor a, boolean ta, Tensor b, boolean tb, Tensor c) {
         int m = ta ? a.cols() : a.rows();
         int ka = ta ? a.rows() : a.cols();
@@ -57,6 +69,7 @@ public final class Shapes {
         require(c.rows() == m && c.cols() == n, "matmul: c has the wrong shape", a, b, c);
     }
 
+    /** {@code count} whole rows from {@code srcRow} of src to {@code dstRow} of dst, both in range. */
     public static void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
         require(src.cols() == dst.cols(), "copyRows: tensors must have the same number of columns", src, dst);
         require(count >= 0 && srcRow >= 0 && dstRow >= 0

@@ -9,6 +9,7 @@ public abstract class Tensor implements AutoCloseable {
     private final int rows;
     private final int cols;
 
+    /** @throws IllegalArgumentException when either dimension is negative */
     protected Tensor(int rows, int cols) {
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("tensor shape must be non-negative, got " + rows + " x " + cols);
@@ -17,14 +18,17 @@ public abstract class Tensor implements AutoCloseable {
         this.cols = cols;
     }
 
+    /** The number of rows (the batch, for activations). */
     public final int rows() {
         return rows;
     }
 
+    /** The number of columns (the width, for activations). */
     public final int cols() {
         return cols;
     }
 
+    /** {@code rows × cols}: the floats that {@code upload} and {@code download} move. */
     public final int size() {
         return rows * cols;
     }

@@ -20,6 +20,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#mseLoss} over the first {@code count} floats; the loss is summed in double. */
     public static float mseLoss(float[] ys, float[] yt, float[] dy, int count) {
         double sum = 0;
         float scale = 2f / count;
@@ -29,6 +30,34 @@ public final class ScalarKernels {
             dy[i] = scale * d;
         }
         return count == 0 ? 0f : (float) (sum / count);
+    }
+
+    /**
+     * Softmax cross-entropy of {@code logits[rows × cols]} against each teacher row's highest class
+     * (the first on a tie): writes {@code dLogits = (softmax − onehot) / rows} and returns the mean
+     * loss. The softmax is shifted by the row's maximum, so large logits do not overflow; sums and
+     * exponentials are in double, and each exponential is computed again for the gradient rather
+     * than kept, so the kernel needs no buffer. {@code dLogits} may be {@code logits}.
+     */
+    public static float crossEntropyLoss(float[] logits, float[] teacher, float[] dLogits, int rows, int cols) {
+        double loss = 0;
+        for (int i = 0; i < rows; i++) {
+            int o = i * cols, target = 0;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, logits[o + j]);
+                target = teacher[o + j] > teacher[o + target] ? j : target;
+            }
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(logits[o + j] - max);
+            }
+            loss += Math.log(sum) + max - logits[o + target];
+            for (int j = 0; j < cols; j++) {
+                dLogits[o + j] = (float) ((Math.exp(logits[o + j] - max) / sum - (j == target ? 1 : 0)) / rows);
+            }
+        }
+        return rows == 0 ? 0f : (float) (loss / rows);
     }
 
     /** dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0). */
@@ -68,6 +97,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#sgdUpdate} over the first {@code count} floats. */
     public static void sgdUpdate(float[] p, float[] grad, float[] velocity, int count,
                                  float lr, float momentum, float weightDecay) {
         for (int i = 0; i < count; i++) {
@@ -78,6 +108,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#normalizeRows} of {@code w[n×k]} and its bias {@code b} (may be null). */
     public static void normalizeRows(float[] w, float[] b, int n, int k) {
         for (int j = 0; j < n; j++) {
             double sq = 0;
@@ -156,6 +187,7 @@ public final class ScalarKernels {
         }
     }
 
+    /** {@link org.relukit.backend.Backend#normalizeColumns} of {@code w[rows×cols]}. */
     public static void normalizeColumns(float[] w, int rows, int cols) {
         for (int j = 0; j < cols; j++) {
             double sq = 0;

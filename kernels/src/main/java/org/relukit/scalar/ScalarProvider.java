@@ -4,6 +4,7 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.BackendOptions;
 import org.relukit.backend.BackendProvider;
 
+/** The plain-Java reference backend: it runs on every JVM, so it is never unavailable. */
 public final class ScalarProvider implements BackendProvider {
     @Override
     public String name() {

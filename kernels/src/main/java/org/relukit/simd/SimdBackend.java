@@ -3,20 +3,29 @@ package org.relukit.simd;
 import static org.relukit.backend.HostTensor.dataOrNull;
 import static org.relukit.backend.HostTensor.of;
 
+import org.relukit.backend.Backend;
 import org.relukit.backend.HostTensor;
-import org.relukit.backend.Shapes;
 import org.relukit.backend.Tensor;
 import org.relukit.scalar.ScalarBackend;
 
 /**
- * The Vector API backend. The kernels that carry the work (every matrix product, the loss, the
- * element-wise products of the matrix experiment) are {@link SimdKernels}; the cheap rest
- * (row copies, normalisations, the SGD update with momentum) is inherited from the scalar reference.
+ * The Vector API backend. The kernels that carry the work (every matrix product, the MSE loss,
+ * the element-wise products of the matrix experiment) are {@link SimdKernels}; the cheap rest
+ * (copies, normalisations, the SGD update with momentum, BatchNorm, the cross-entropy over a few
+ * classes) is handed to a scalar reference backend, so it gives the same bits as the scalar
+ * backend. Shapes are checked before a call gets here (see {@link Backend}).
+ *
+ * <p>Not for two threads at once: the transpose and statistics buffers below are per instance.
+ * With {@code threads > 1} a large product also runs on {@link ParallelGemm}'s helper threads
+ * (daemons, started with the backend), which the call waits for; they spin for half a millisecond
+ * after each product before they park, and {@link #close} stops them.
  */
-public final class SimdBackend extends ScalarBackend {
+public final class SimdBackend implements Backend {
     /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
     private static final long PARALLEL_WORK = 1L << 22;
 
+    /** Runs the cheap kernels; it keeps no state, and its tensors are the same {@link HostTensor}s. */
+    private final ScalarBackend scalar = new ScalarBackend();
     private final int threads;
     /** Null with one thread. */
     private final ParallelGemm parallel;
@@ -41,6 +50,26 @@ public final class SimdBackend extends ScalarBackend {
     }
 
     @Override
+    public Tensor allocate(int rows, int cols) {
+        return scalar.allocate(rows, cols);
+    }
+
+    @Override
+    public void upload(float[] src, Tensor dst) {
+        scalar.upload(src, dst);
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst) {
+        scalar.download(src, dst);
+    }
+
+    @Override
+    public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
+        scalar.copyRows(src, srcRow, dst, dstRow, count);
+    }
+
+    @Override
     public void reluMatmul(Tensor x, Tensor w, Tensor b, Tensor h) {
         layer(x, w, b, h, true);
     }
@@ -51,7 +80,6 @@ public final class SimdBackend extends ScalarBackend {
     }
 
     private void layer(Tensor x, Tensor w, Tensor b, Tensor out, boolean relu) {
-        Shapes.layer(x, w, b, out);
         int n = w.rows(), k = w.cols();
         int ldt = SimdKernels.paddedStride(n);
         float[] wt = transposeBuffer(ldt * k);
@@ -61,27 +89,28 @@ public final class SimdBackend extends ScalarBackend {
 
     @Override
     public float mseLoss(Tensor ys, Tensor yt, Tensor dy) {
-        Shapes.same(ys, yt, "mseLoss");
-        Shapes.same(ys, dy, "mseLoss");
         return SimdKernels.mseLoss(of(ys).data, of(yt).data, of(dy).data, ys.size());
+    }
+
+    /** The scalar kernel: a few exponentials per class, next to nothing in a step. */
+    @Override
+    public float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits) {
+        return scalar.crossEntropyLoss(logits, teacherOutput, dLogits);
     }
 
     @Override
     public void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
-        Shapes.backwardInput(dz, w, h, dx);
         int n = w.rows(), k = w.cols();
         gemm(of(dz).data, n, 1, of(w).data, k, of(dx).data, dz.rows(), k, n, 1f, 0f, null, false, dataOrNull(h));
     }
 
     @Override
     public void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
-        Shapes.weightGrad(dz, x, dw, db);
         weightUpdate(dz, x, dw, db, 1f, 0f);
     }
 
     @Override
     public void sgdFused(Tensor dz, Tensor x, Tensor w, Tensor b, float lr) {
-        Shapes.weightGrad(dz, x, w, b);
         weightUpdate(dz, x, w, b, -lr, 1f);
     }
 
@@ -95,8 +124,22 @@ public final class SimdBackend extends ScalarBackend {
     }
 
     @Override
+    public void sgdUpdate(Tensor p, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay) {
+        scalar.sgdUpdate(p, grad, velocity, lr, momentum, weightDecay);
+    }
+
+    @Override
+    public void normalizeRows(Tensor w, Tensor b) {
+        scalar.normalizeRows(w, b);
+    }
+
+    @Override
+    public void normalizeColumns(Tensor w) {
+        scalar.normalizeColumns(w);
+    }
+
+    @Override
     public void correlation(Tensor t, Tensor s, Tensor c) {
-        Shapes.correlation(t, s, c);
         int samples = t.rows(), kt = t.cols(), ks = s.cols();
         scratch.reset();
         float[] tc = scratch.take(t.size()), sc = scratch.take(s.size());
@@ -116,20 +159,16 @@ public final class SimdBackend extends ScalarBackend {
 
     @Override
     public void hadamard(Tensor a, Tensor b, Tensor c) {
-        Shapes.same(a, b, "hadamard");
-        Shapes.same(a, c, "hadamard");
         SimdKernels.hadamard(of(a).data, of(b).data, of(c).data, c.size());
     }
 
     @Override
     public void gate(Tensor z, Tensor g) {
-        Shapes.same(z, g, "gate");
         SimdKernels.gate(of(z).data, of(g).data, g.size());
     }
 
     @Override
     public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c, float alpha, float beta) {
-        Shapes.matmul(a, transposeA, b, transposeB, c);
         int m = c.rows(), n = c.cols(), k = transposeA ? a.rows() : a.cols();
         float[] right = of(b).data;
         int ldb = n;
@@ -140,6 +179,24 @@ public final class SimdBackend extends ScalarBackend {
         }
         int aRow = transposeA ? 1 : a.cols(), aCol = transposeA ? a.cols() : 1;
         gemm(of(a).data, aRow, aCol, right, ldb, of(c).data, m, n, k, alpha, beta, null, false, null);
+    }
+
+    @Override
+    public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                               float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        scalar.batchNormTrain(x, gamma, beta, runningMean, runningVar, momentum, eps, relu, y, batchMean, batchInvStd);
+    }
+
+    @Override
+    public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                              float eps, boolean relu, Tensor y) {
+        scalar.batchNormEval(x, gamma, beta, runningMean, runningVar, eps, relu, y);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                  Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        scalar.batchNormBackward(dy, x, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);
     }
 
     private float[] transposeBuffer(int size) {
@@ -185,6 +242,10 @@ public final class SimdBackend extends ScalarBackend {
             parallel.gemm(a, aRow, aCol, b, ldb, c, m, n, k, alpha, beta, bias, relu, gate);
         }
     }
+
+    /** Every kernel, on whichever thread, has finished when its call returns. */
+    @Override
+    public void finish() {}
 
     @Override
     public void close() {

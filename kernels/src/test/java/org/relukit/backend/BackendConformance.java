@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The conformance kit every {@link Backend} must pass: each kernel of SPEC §3, over many shapes,
+ * The conformance kit every {@link Backend} must pass: each kernel, over many shapes,
  * against the float64 {@link Reference}. A backend's test extends this class and says how to
  * create the backend; it may widen the shapes (a threaded backend adds products big enough to be
  * split).
@@ -71,12 +71,17 @@ public abstract class BackendConformance {
     protected Backend backend;
     private final List<Tensor> tensors = new ArrayList<>();
 
-    /** Creates the backend under test; called once per test class and closed after it. */
+    /**
+     * Creates the backend under test; called once per test class and closed after it. The kit
+     * puts it behind the shape checks {@link Backends#open} applies to every backend (once: a
+     * backend opened with {@code Backends.open} is already behind them), so {@link #backend} is
+     * what a user gets.
+     */
     protected abstract Backend createBackend();
 
     @BeforeAll
     void openBackend() {
-        backend = createBackend();
+        backend = CheckedBackend.wrap(createBackend());
     }
 
     @AfterAll
@@ -329,6 +334,74 @@ public abstract class BackendConformance {
             Tensor dy = poisoned(4, 25);
             float loss = backend.mseLoss(tensor(ys, 4, 25), tensor(random.gaussian(100, 0, 1), 4, 25), dy);
             assertTrue(Float.isNaN(loss), "a NaN output at " + at + " must give a NaN loss, got " + loss);
+        }
+    }
+
+    /**
+     * Every legal shape (no rows is legal, no classes is not), a workload-like output of 10
+     * classes, with ordinary logits and with logits so large that exp overflows float32 unless the
+     * softmax is shifted by the row maximum.
+     */
+    private Stream<Arguments> crossEntropyCases() {
+        Stream<MatrixShape> shapes = Stream.concat(matrixShapes().filter(s -> s.rows() == 0 || s.cols() > 0),
+                Stream.of(new MatrixShape(BATCH, 10), new MatrixShape(1, 33), new MatrixShape(33, 1)));
+        return shapes.flatMap(s -> Stream.of(Arguments.of(s, 3.0), Arguments.of(s, 300.0)));
+    }
+
+    @ParameterizedTest(name = "{0} logit scale={1}")
+    @MethodSource("crossEntropyCases")
+    void crossEntropyLoss(MatrixShape s, double logitScale) {
+        RandomTensors random = random("crossEntropy" + logitScale, s);
+        float[] logits = random.gaussian(s.size(), 0, logitScale);
+        float[] teacher = random.gaussian(s.size(), 0, 1);
+        checkCrossEntropy(s, logits, teacher);
+    }
+
+    /** Ties in a teacher row go to the first of the tied classes, as {@code argmax} does. */
+    @Test
+    void crossEntropyTargetsTheFirstOfTiedTeacherClasses() {
+        int rows = 3, cols = 5;
+        float[] teacher = {
+            0.5f, 0.5f, 0.5f, 0.5f, 0.5f,
+            -1f, 0.2f, 2f, 0.2f, 2f,
+            -3f, -1f, -2f, -1f, -4f};
+        float[] logits = random("crossEntropyTies", "").gaussian(rows * cols, 0, 2);
+        checkCrossEntropy(new MatrixShape(rows, cols), logits, teacher);
+    }
+
+    private void checkCrossEntropy(MatrixShape s, float[] logits, float[] teacher) {
+        Tensor zt = tensor(logits, s.rows(), s.cols()), tt = tensor(teacher, s.rows(), s.cols());
+        Tensor dLogits = poisoned(s.rows(), s.cols());
+        float loss = backend.crossEntropyLoss(zt, tt, dLogits);
+        double[][] ref = Reference.crossEntropy(logits, teacher, s.rows(), s.cols());
+        double tolerance = sumTolerance(Math.max(s.cols(), 1));
+        // One class gives a loss of exactly 0, so the bound is absolute below a loss of 1.
+        double lossError = Math.abs(loss - ref[0][0]) / Math.max(ref[0][0], 1);
+        assertTrue(lossError <= sumTolerance(Math.max(s.size(), 1)),
+                () -> "loss " + loss + " vs float64 " + ref[0][0] + " at " + s + ": error " + lossError);
+        // Each element is a difference of probabilities over the rows: its error is measured against
+        // 1/rows, not against its own size, since a confident row's tiny probabilities underflow float32.
+        float[] out = read(dLogits);
+        double bound = tolerance / Math.max(s.rows(), 1);
+        for (int i = 0; i < out.length; i++) {
+            if (!(Math.abs(out[i] - ref[1][i]) <= bound)) {
+                fail("dLogits at " + s + ": element " + i + " is " + out[i] + " vs float64 " + ref[1][i]
+                        + " (bound " + bound + "; NaN means the kernel did not write it)");
+            }
+        }
+        assertUnchanged(zt, logits, "logits");
+        assertUnchanged(tt, teacher, "teacher output");
+    }
+
+    @Test
+    void crossEntropyLossIsNaNWhenTheStudentDiverged() {
+        RandomTensors random = random("crossEntropyNaN", "");
+        for (int at : new int[] {0, 37, 99}) {
+            float[] logits = random.gaussian(100, 0, 1);
+            logits[at] = Float.NaN;
+            float loss = backend.crossEntropyLoss(tensor(logits, 4, 25), tensor(random.gaussian(100, 0, 1), 4, 25),
+                    poisoned(4, 25));
+            assertTrue(Float.isNaN(loss), "a NaN logit at " + at + " must give a NaN loss, got " + loss);
         }
     }
 
@@ -604,6 +677,13 @@ public abstract class BackendConformance {
         assertThrows(IllegalArgumentException.class, () -> backend.linear(x, w35, b4, out43), "bias length");
         assertThrows(IllegalArgumentException.class, () -> backend.linear(x, w35, b3, out44), "output shape");
         assertThrows(IllegalArgumentException.class, () -> backend.mseLoss(out43, out44, out43), "ys vs yt");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.crossEntropyLoss(out43, out44, out43), "logits vs teacher output");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.crossEntropyLoss(out43, out43, out44), "logits vs dLogits");
+        Tensor noClasses = poisoned(4, 0);
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.crossEntropyLoss(noClasses, noClasses, noClasses), "no classes");
         assertThrows(IllegalArgumentException.class, () -> backend.backwardInput(out44, w35, null, out45), "dz vs w");
         assertThrows(IllegalArgumentException.class, () -> backend.backwardInput(out43, w35, out44, out45), "gate");
         assertThrows(IllegalArgumentException.class, () -> backend.weightGrad(out43, x, out45, null), "dw shape");

@@ -1,10 +1,15 @@
 package org.relukit.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class BackendsTest {
@@ -46,6 +51,64 @@ class BackendsTest {
             if (forced != null) {
                 assertTrue(description.contains(forced.trim() + "-bit"),
                         () -> "-Drelukit.simd.bits=" + forced + " but description says: " + description);
+            }
+        }
+    }
+
+    @Test
+    void availableSaysOfEveryBackendWhetherItRuns() {
+        List<Backends.Availability> available = Backends.available();
+        assertEquals(Backends.names(), available.stream().map(Backends.Availability::name).toList());
+        for (Backends.Availability a : available) {
+            if (a.name().equals("scalar") || a.name().equals("simd")) {
+                // The test JVMs run with --add-modules jdk.incubator.vector.
+                assertTrue(a.usable(), () -> a.name() + " should run here: " + a.unavailableReason());
+            }
+        }
+    }
+
+    @Test
+    void bestIsSimdWhenTheVectorApiIsThere() {
+        try (Backend best = Backends.best()) {
+            assertEquals("simd", best.name());
+        }
+    }
+
+    /** A width that is not one makes simd unusable without touching a vector class; best() falls back and says why. */
+    @Test
+    void bestFallsBackToScalarAndLogsWhySimdCannotRun() {
+        String before = System.getProperty("relukit.simd.bits");
+        List<String> logged = new ArrayList<>();
+        Logger log = Logger.getLogger(Backends.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        log.addHandler(capture);
+        System.setProperty("relukit.simd.bits", "100");
+        try (Backend best = Backends.best()) {
+            assertEquals("scalar", best.name());
+            Backends.Availability simd = Backends.available().stream()
+                    .filter(a -> a.name().equals("simd")).findFirst().orElseThrow();
+            assertFalse(simd.usable());
+            assertTrue(simd.unavailableReason().contains("use 128, 256 or 512"), simd::unavailableReason);
+            assertEquals(1, logged.size(), () -> "one line: " + logged);
+            assertTrue(logged.get(0).contains("scalar") && logged.get(0).contains(simd.unavailableReason()),
+                    () -> "the line should name the choice and why simd cannot run: " + logged.get(0));
+        } finally {
+            log.removeHandler(capture);
+            if (before == null) {
+                System.clearProperty("relukit.simd.bits");
+            } else {
+                System.setProperty("relukit.simd.bits", before);
             }
         }
     }

@@ -45,6 +45,37 @@ public final class Reference {
         return dy;
     }
 
+    /**
+     * Softmax cross-entropy of {@code logits[rows × cols]} against the class each teacher row ranks
+     * highest (the first of equals): returns {{mean loss}, dLogits} with
+     * {@code loss_i = log Σ_j exp(z_ij) − z_i,target} and {@code dLogits = (softmax − onehot) / rows}.
+     */
+    public static double[][] crossEntropy(float[] logits, float[] teacher, int rows, int cols) {
+        double[] dLogits = new double[rows * cols];
+        double loss = 0;
+        for (int i = 0; i < rows; i++) {
+            int target = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                if (teacher[i * cols + j] > teacher[i * cols + target]) {
+                    target = j;
+                }
+                max = Math.max(max, logits[i * cols + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(logits[i * cols + j] - max);
+            }
+            double logSumExp = max + Math.log(sum);
+            loss += logSumExp - logits[i * cols + target];
+            for (int j = 0; j < cols; j++) {
+                double softmax = Math.exp(logits[i * cols + j] - logSumExp);
+                dLogits[i * cols + j] = (softmax - (j == target ? 1 : 0)) / rows;
+            }
+        }
+        return new double[][] {{rows == 0 ? 0 : loss / rows}, dLogits};
+    }
+
     /** {@code dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0)}; not gated when {@code h} is null. */
     public static double[] backwardInput(float[] dz, float[] w, float[] h, int batch, int n, int k) {
         double[] dx = new double[batch * k];

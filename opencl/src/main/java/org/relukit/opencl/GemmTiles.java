@@ -16,6 +16,7 @@ import java.util.Arrays;
 public record GemmTiles(int tsm, int tsn, int tsk, int wptm, int wptn, int vw, boolean local) {
     public static final String PROPERTY = "relukit.opencl.tiles";
 
+    /** @throws IllegalArgumentException when the tiles do not divide as the kernel needs */
     public GemmTiles {
         if (tsm % wptm != 0 || tsn % wptn != 0 || (vw != 1 && vw != 2 && vw != 4)
                 || tsm % vw != 0 || tsn % vw != 0 || tsk % vw != 0) {
@@ -24,6 +25,7 @@ public record GemmTiles(int tsm, int tsn, int tsk, int wptm, int wptn, int vw, b
         }
     }
 
+    /** Tiles staged in local memory. */
     public GemmTiles(int tsm, int tsn, int tsk, int wptm, int wptn, int vw) {
         this(tsm, tsn, tsk, wptm, wptn, vw, true);
     }

@@ -2,135 +2,70 @@ package org.relukit.opencl;
 
 import static org.jocl.CL.CL_DEVICE_LOCAL_MEM_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_COMPUTE_UNITS;
-import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_WORK_GROUP_SIZE;
-import static org.jocl.CL.CL_DEVICE_SINGLE_FP_CONFIG;
-import static org.jocl.CL.CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT;
-import static org.jocl.CL.CL_INVALID_BUFFER_SIZE;
-import static org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE;
-import static org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE;
-import static org.jocl.CL.CL_MEM_READ_WRITE;
-import static org.jocl.CL.CL_OUT_OF_HOST_MEMORY;
-import static org.jocl.CL.CL_OUT_OF_RESOURCES;
-import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
 import static org.jocl.CL.CL_TRUE;
-import static org.jocl.CL.clBuildProgram;
-import static org.jocl.CL.clCreateBuffer;
 import static org.jocl.CL.clCreateCommandQueueWithProperties;
 import static org.jocl.CL.clCreateContext;
-import static org.jocl.CL.clCreateKernel;
-import static org.jocl.CL.clCreateProgramWithSource;
 import static org.jocl.CL.clEnqueueCopyBuffer;
-import static org.jocl.CL.clEnqueueFillBuffer;
-import static org.jocl.CL.clEnqueueNDRangeKernel;
 import static org.jocl.CL.clEnqueueReadBuffer;
 import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clFinish;
-import static org.jocl.CL.clGetKernelWorkGroupInfo;
-import static org.jocl.CL.clGetProgramBuildInfo;
 import static org.jocl.CL.clReleaseCommandQueue;
 import static org.jocl.CL.clReleaseContext;
-import static org.jocl.CL.clReleaseMemObject;
-import static org.jocl.CL.clReleaseProgram;
+import static org.relukit.opencl.Gemm.CENTRE;
+import static org.relukit.opencl.Gemm.HAS_BETA;
+import static org.relukit.opencl.Gemm.HAS_BIAS;
+import static org.relukit.opencl.Gemm.HAS_GATE;
+import static org.relukit.opencl.Gemm.RELU;
+import static org.relukit.opencl.Gemm.SCALE;
+import static org.relukit.opencl.Gemm.TRANS_A;
+import static org.relukit.opencl.Gemm.TRANS_B;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Set;
 import org.jocl.CL;
-import org.jocl.CLException;
 import org.jocl.Pointer;
-import org.jocl.Sizeof;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
-import org.jocl.cl_kernel;
-import org.jocl.cl_mem;
-import org.jocl.cl_program;
 import org.relukit.backend.Backend;
 import org.relukit.backend.BackendUnavailableException;
-import org.relukit.backend.Shapes;
 import org.relukit.backend.Tensor;
 
 /**
  * The kernels of {@link Backend} as OpenCL C ({@code gemm.cl}, {@code elementwise.cl},
- * {@code columns.cl}, {@code batchnorm.cl}) on one device. Every product goes through the one
- * tiled GEMM with a fused epilogue; a kernel call only enqueues on an in-order queue, and only
- * {@link #upload}, {@link #download} and the loss of {@link #mseLoss} wait for the device. Not
- * thread-safe: one training loop drives one backend.
+ * {@code columns.cl}, {@code batchnorm.cl}, {@code cross_entropy.cl}) on one device. Every product
+ * goes through the one tiled GEMM with a fused epilogue; a kernel call only enqueues on an in-order
+ * queue, and only {@link #upload}, {@link #download}, {@link #finish} and the losses wait for the
+ * device. Not thread-safe: one training loop drives one backend.
  */
 public final class OpenClBackend implements Backend {
-    private static final String[] SOURCES = {"gemm.cl", "elementwise.cl", "columns.cl", "batchnorm.cl"};
-
-    // The flags of gemm.cl.
-    private static final int TRANS_A = 1;
-    private static final int TRANS_B = 2;
-    private static final int CENTRE = 4;
-    private static final int HAS_BETA = 8;
-    private static final int HAS_BIAS = 16;
-    private static final int RELU = 32;
-    private static final int HAS_GATE = 64;
-    private static final int SCALE = 128;
-
-    /** At most this many work-groups add up the loss, so the host reads at most this many floats. */
+    /** At most this many work-groups add up a loss, so the host reads at most this many floats. */
     private static final int MAX_LOSS_GROUPS = 256;
-
-    // Grow-only scratch buffers: the column means and inverse norms of a correlation's t and s, and
-    // the partial products of a split-K GEMM.
-    private static final int T_MEAN = 0;
-    private static final int T_INV = 1;
-    private static final int S_MEAN = 2;
-    private static final int S_INV = 3;
-    private static final int SLICES = 4;
-
-    /** A split-K slice spans at least this many tiles of K, so the final sum stays cheap. */
-    private static final int MIN_TILES_PER_SLICE = 8;
 
     private final OpenClDevice device;
     private final GemmTiles tiles;
-    private final long maxAllocBytes;
-    /** Work-items of an element-wise group (a power of two), and of a column group as colX × colY. */
-    private final int groupSize;
-    private final int colX;
-    private final int colY;
-    /** Work-groups that keep the device busy; a GEMM with fewer tiles of C is split along K. */
-    private final int busyGroups;
 
     private cl_context context;
     private cl_command_queue queue;
-    private cl_program program;
-    private final List<cl_kernel> kernels = new ArrayList<>();
-    private cl_kernel gemm;
-    private cl_kernel mseLoss;
-    private cl_kernel sgdUpdate;
-    private cl_kernel sumSlices;
-    private cl_kernel hadamard;
-    private cl_kernel reluGate;
-    private cl_kernel normalizeRows;
-    private cl_kernel columnSums;
-    private cl_kernel columnStats;
-    private cl_kernel normalizeColumns;
-    private cl_kernel batchNormTrain;
-    private cl_kernel batchNormEval;
-    private cl_kernel batchNormBackward;
+    private DeviceMemory memory;
+    private OpenClProgram program;
+    private KernelLauncher launcher;
+    private Gemm gemm;
+    private Kernel mseLoss;
+    private Kernel crossEntropy;
+    private Kernel sgdUpdate;
+    private Kernel hadamard;
+    private Kernel reluGate;
+    private Kernel normalizeRows;
+    private Kernel columnSums;
+    private Kernel columnStats;
+    private Kernel normalizeColumns;
+    private Kernel batchNormTrain;
+    private Kernel batchNormEval;
+    private Kernel batchNormBackward;
 
-    /** Stands for an empty tensor and for an absent argument, since a kernel argument cannot be null. */
-    private cl_mem placeholder;
-    private cl_mem lossPartials;
     private final float[] lossPartialsHost = new float[MAX_LOSS_GROUPS];
-    private final cl_mem[] scratch = new cl_mem[5];
-    private final long[] scratchCapacity = new long[5];
-
-    private final Set<OpenClTensor> tensors = Collections.newSetFromMap(new IdentityHashMap<>());
-    private int liveBuffers;
+    private final Pointer lossPartialsPointer = Pointer.to(lossPartialsHost);
 
     public OpenClBackend(OpenClDevice device) {
         this(device, null, 0);
@@ -145,49 +80,31 @@ public final class OpenClBackend implements Backend {
         CL.setExceptionsEnabled(true);
         this.device = device;
         cl_device_id id = device.device();
-        this.busyGroups = busyGroups > 0 ? busyGroups : 2 * (int) OpenClDevice.deviceLong(id, CL_DEVICE_MAX_COMPUTE_UNITS);
         long maxGroup = OpenClDevice.deviceLong(id, CL_DEVICE_MAX_WORK_GROUP_SIZE);
         long localBytes = OpenClDevice.deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE);
         this.tiles = tiles != null ? tiles : GemmTiles.forDevice(device.gpu(), maxGroup, localBytes);
-        this.maxAllocBytes = OpenClDevice.deviceLong(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
-        this.groupSize = Integer.highestOneBit((int) Math.min(256, maxGroup));
-        this.colX = Math.min(16, groupSize);
-        this.colY = groupSize / colX;
-        if (this.tiles.threads() > maxGroup || this.tiles.localBytes() > localBytes) {
-            throw new BackendUnavailableException("GEMM tiles " + this.tiles + " need " + this.tiles.threads()
-                    + " work-items and " + this.tiles.localBytes() + " bytes of local memory, more than "
-                    + device.name() + " has: choose smaller ones with -D" + GemmTiles.PROPERTY);
-        }
+        Gemm.checkFits(this.tiles, device, maxGroup, localBytes);
         try {
             context = clCreateContext(properties(device), 1, new cl_device_id[] {id}, null, null, null);
             queue = clCreateCommandQueueWithProperties(context, id, null, null);
-            // Division and sqrt rounded as Java rounds them (the default allows a few ulp), where the device can.
-            boolean exactDivide = (OpenClDevice.deviceLong(id, CL_DEVICE_SINGLE_FP_CONFIG) & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
-            program = buildProgram(context, device, sources(), this.tiles.buildOptions()
-                    + " -DWG=" + groupSize + " -DCOL_X=" + colX + " -DCOL_Y=" + colY
-                    + (exactDivide ? " -cl-fp32-correctly-rounded-divide-sqrt" : ""));
-            gemm = kernel("gemm");
-            mseLoss = kernel("mse_loss");
-            sgdUpdate = kernel("sgd_update");
-            sumSlices = kernel("sum_slices");
-            hadamard = kernel("hadamard");
-            reluGate = kernel("relu_gate");
-            normalizeRows = kernel("normalize_rows");
-            columnSums = kernel("column_sums");
-            columnStats = kernel("column_stats");
-            normalizeColumns = kernel("normalize_columns");
-            batchNormTrain = kernel("batch_norm_train");
-            batchNormEval = kernel("batch_norm_eval");
-            batchNormBackward = kernel("batch_norm_backward");
-            long[] gemmGroup = new long[1];
-            clGetKernelWorkGroupInfo(gemm, id, CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(gemmGroup), null);
-            if (gemmGroup[0] < this.tiles.threads()) {
-                throw new BackendUnavailableException("the GEMM kernel with tiles " + this.tiles + " can run only "
-                        + gemmGroup[0] + " work-items per group on " + device.name()
-                        + ": choose smaller tiles with -D" + GemmTiles.PROPERTY);
-            }
-            placeholder = createBuffer(1, 1);
-            lossPartials = createBuffer(1, MAX_LOSS_GROUPS);
+            launcher = new KernelLauncher(queue, device, maxGroup);
+            program = new OpenClProgram(context, device, this.tiles, launcher);
+            memory = new DeviceMemory(device, context, queue);
+            gemm = new Gemm(this.tiles, busyGroups > 0 ? busyGroups
+                    : 2 * (int) OpenClDevice.deviceLong(id, CL_DEVICE_MAX_COMPUTE_UNITS), program, launcher, memory, device);
+            mseLoss = program.kernel("mse_loss");
+            crossEntropy = program.kernel("cross_entropy");
+            sgdUpdate = program.kernel("sgd_update");
+            hadamard = program.kernel("hadamard");
+            reluGate = program.kernel("relu_gate");
+            normalizeRows = program.kernel("normalize_rows");
+            columnSums = program.kernel("column_sums");
+            columnStats = program.kernel("column_stats");
+            normalizeColumns = program.kernel("normalize_columns");
+            batchNormTrain = program.kernel("batch_norm_train");
+            batchNormEval = program.kernel("batch_norm_eval");
+            batchNormBackward = program.kernel("batch_norm_backward");
+            memory.scratch(DeviceMemory.LOSS_PARTIALS, MAX_LOSS_GROUPS);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -210,142 +127,144 @@ public final class OpenClBackend implements Backend {
 
     /** Device buffers alive now: the tensors' and the backend's own; for leak tests. */
     public int liveBuffers() {
-        return liveBuffers;
+        return memory == null ? 0 : memory.liveBuffers();
+    }
+
+    /** Waits until every kernel enqueued so far has finished, so a timing can leave out the read-back. */
+    public void finish() {
+        if (queue != null) {
+            clFinish(queue);
+        }
+    }
+
+    // The parts a backend method glues together, for the test that launches kernels without the
+    // shape checks around them.
+
+    KernelLauncher launcher() {
+        return launcher;
+    }
+
+    OpenClProgram program() {
+        return program;
+    }
+
+    Gemm gemm() {
+        return gemm;
+    }
+
+    DeviceMemory memory() {
+        return memory;
     }
 
     @Override
     public Tensor allocate(int rows, int cols) {
-        OpenClTensor tensor;
-        if (rows <= 0 || cols <= 0) {
-            tensor = new OpenClTensor(this, rows, cols, null);
-        } else {
-            if ((long) rows * cols > Integer.MAX_VALUE) {
-                throw outOfMemory(rows, cols, " (a tensor holds at most 2^31 - 1 floats)");
-            }
-            tensor = new OpenClTensor(this, rows, cols, createBuffer(rows, cols));
-        }
-        tensors.add(tensor);
+        OpenClTensor tensor = new OpenClTensor(this, rows, cols, rows <= 0 || cols <= 0 ? null : memory.create(rows, cols));
+        memory.track(tensor);
         return tensor;
     }
 
-    /**
-     * A zero-filled buffer of rows × cols floats, like a fresh Java array. The fill also makes the
-     * device commit the memory now, so running out of it is reported here and not by a later kernel.
-     */
-    private cl_mem createBuffer(int rows, int cols) {
-        long bytes = (long) rows * cols * Float.BYTES;
-        if (bytes > maxAllocBytes) {
-            throw outOfMemory(rows, cols, " (its largest buffer is " + (maxAllocBytes >> 20) + " MiB)");
-        }
-        cl_mem buffer = null;
-        try {
-            buffer = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
-            liveBuffers++;
-            clEnqueueFillBuffer(queue, buffer, Pointer.to(new float[] {0f}), Float.BYTES, 0, bytes, 0, null, null);
-            return buffer;
-        } catch (CLException e) {
-            if (buffer != null) {
-                releaseBuffer(buffer);
-            }
-            if (isOutOfMemory(e.getStatus())) {
-                throw outOfMemory(rows, cols, "");
-            }
-            throw e;
-        }
-    }
-
-    private BackendUnavailableException outOfMemory(int rows, int cols, String detail) {
-        return new BackendUnavailableException("out of device memory allocating " + rows + "x" + cols + " floats on "
-                + device.name() + detail + ": use a smaller --batchsize");
-    }
-
-    private static boolean isOutOfMemory(int status) {
-        return status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES
-                || status == CL_OUT_OF_HOST_MEMORY || status == CL_INVALID_BUFFER_SIZE;
-    }
-
-    void release(OpenClTensor tensor, cl_mem buffer) {
-        tensors.remove(tensor);
+    void release(OpenClTensor tensor, DeviceBuffer buffer) {
+        memory.forget(tensor);
         if (buffer != null) {
-            releaseBuffer(buffer);
+            memory.release(buffer);
         }
-    }
-
-    private void releaseBuffer(cl_mem buffer) {
-        // The device frees it once the commands already queued on it have finished.
-        clReleaseMemObject(buffer);
-        liveBuffers--;
     }
 
     @Override
     public void upload(float[] src, Tensor dst) {
-        cl_mem buffer = mem(dst);
-        Shapes.require(src.length >= dst.size(), "upload: the array has " + src.length + " floats", dst);
+        DeviceBuffer buffer = mem(dst);
         if (dst.size() > 0) {
-            clEnqueueWriteBuffer(queue, buffer, CL_TRUE, 0, (long) dst.size() * Float.BYTES, Pointer.to(src), 0, null, null);
+            clEnqueueWriteBuffer(queue, buffer.mem(), CL_TRUE, 0, (long) dst.size() * Float.BYTES, Pointer.to(src), 0, null, null);
         }
     }
 
     @Override
     public void download(Tensor src, float[] dst) {
-        cl_mem buffer = mem(src);
-        Shapes.require(dst.length >= src.size(), "download: the array has " + dst.length + " floats", src);
+        DeviceBuffer buffer = mem(src);
         if (src.size() > 0) {
-            clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) src.size() * Float.BYTES, Pointer.to(dst), 0, null, null);
+            clEnqueueReadBuffer(queue, buffer.mem(), CL_TRUE, 0, (long) src.size() * Float.BYTES, Pointer.to(dst), 0, null, null);
         }
     }
 
     @Override
     public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
-        Shapes.copyRows(src, srcRow, dst, dstRow, count);
         long rowBytes = (long) src.cols() * Float.BYTES;
         if (count > 0 && rowBytes > 0) {
-            clEnqueueCopyBuffer(queue, mem(src), mem(dst), srcRow * rowBytes, dstRow * rowBytes, count * rowBytes, 0, null, null);
+            clEnqueueCopyBuffer(queue, mem(src).mem(), mem(dst).mem(), srcRow * rowBytes, dstRow * rowBytes, count * rowBytes,
+                    0, null, null);
         }
     }
 
     @Override
     public void reluMatmul(Tensor x, Tensor w, Tensor b, Tensor h) {
-        Shapes.layer(x, w, b, h);
-        gemm(TRANS_B | RELU | (b == null ? 0 : HAS_BIAS), x, w, h, x.cols(), 1f, 0f, optional(b), placeholder, null);
+        gemm.run(TRANS_B | RELU | (b == null ? 0 : HAS_BIAS), mem(x), x.cols(), mem(w), w.cols(), mem(h),
+                h.rows(), h.cols(), x.cols(), 1f, 0f, optional(b), memory.placeholder());
     }
 
     @Override
     public void linear(Tensor x, Tensor w, Tensor b, Tensor y) {
-        Shapes.layer(x, w, b, y);
-        gemm(TRANS_B | (b == null ? 0 : HAS_BIAS), x, w, y, x.cols(), 1f, 0f, optional(b), placeholder, null);
+        gemm.run(TRANS_B | (b == null ? 0 : HAS_BIAS), mem(x), x.cols(), mem(w), w.cols(), mem(y),
+                y.rows(), y.cols(), x.cols(), 1f, 0f, optional(b), memory.placeholder());
     }
 
     @Override
     public float mseLoss(Tensor ys, Tensor yt, Tensor dy) {
-        Shapes.same(ys, yt, "mseLoss");
-        Shapes.same(ys, dy, "mseLoss");
         int count = ys.size();
         if (count == 0) {
             return 0f;  // as the reference: no entries, no error
         }
-        int groups = (int) Math.min(MAX_LOSS_GROUPS, Math.ceilDiv(count, groupSize));
-        args(mseLoss, count, mem(ys), mem(yt), mem(dy), lossPartials);
-        run(mseLoss, new long[] {(long) groups * groupSize}, new long[] {groupSize});
-        clEnqueueReadBuffer(queue, lossPartials, CL_TRUE, 0, (long) groups * Float.BYTES,
-                Pointer.to(lossPartialsHost), 0, null, null);
+        int groups = (int) Math.min(MAX_LOSS_GROUPS, Math.ceilDiv(count, launcher.groupSize));
+        mseLoss.args().arg(count).arg(mem(ys)).arg(mem(yt)).arg(mem(dy)).arg(lossPartials());
+        launcher.groups(mseLoss, groups);
+        return (float) (sumLossPartials(groups) / count);
+    }
+
+    /**
+     * Softmax cross-entropy in {@code cross_entropy.cl}, one work-group per row; only the
+     * work-groups' partial sums of the row losses come back to the host. With no classes
+     * ({@code C = 0}) the loss is NaN, since no class can be the target.
+     */
+    @Override
+    public float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits) {
+        int rows = logits.rows();
+        if (rows == 0) {
+            return 0f;  // as the reference: no rows, no loss
+        }
+        if (logits.cols() == 0) {
+            return Float.NaN;
+        }
+        int groups = Math.min(MAX_LOSS_GROUPS, rows);
+        crossEntropy.args().arg(rows).arg(logits.cols()).arg(mem(logits)).arg(mem(teacherOutput)).arg(mem(dLogits))
+                .arg(lossPartials());
+        launcher.groups(crossEntropy, groups);
+        return (float) (sumLossPartials(groups) / rows);
+    }
+
+    DeviceBuffer lossPartials() {
+        return memory.scratch(DeviceMemory.LOSS_PARTIALS, MAX_LOSS_GROUPS);
+    }
+
+    /** Reads the first {@code groups} partial sums of a loss kernel (the one wait) and adds them up. */
+    double sumLossPartials(int groups) {
+        clEnqueueReadBuffer(queue, lossPartials().mem(), CL_TRUE, 0, (long) groups * Float.BYTES, lossPartialsPointer,
+                0, null, null);
         double sum = 0;
         for (int g = 0; g < groups; g++) {
             sum += lossPartialsHost[g];
         }
-        return (float) (sum / count);
+        return sum;
     }
 
     @Override
     public void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
-        Shapes.backwardInput(dz, w, h, dx);
-        gemm(h == null ? 0 : HAS_GATE, dz, w, dx, w.rows(), 1f, 0f, placeholder, optional(h), null);
+        gemm.run(h == null ? 0 : HAS_GATE, mem(dz), dz.cols(), mem(w), w.cols(), mem(dx), dx.rows(), dx.cols(), w.rows(),
+                1f, 0f, memory.placeholder(), optional(h));
     }
 
     @Override
     public void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
-        Shapes.weightGrad(dz, x, dw, db);
-        gemm(TRANS_A, dz, x, dw, dz.rows(), 1f, 0f, placeholder, placeholder, null);
+        gemm.run(TRANS_A, mem(dz), dz.cols(), mem(x), x.cols(), mem(dw), dw.rows(), dw.cols(), dz.rows(), 1f, 0f,
+                memory.placeholder(), memory.placeholder());
         if (db != null) {
             columnSums(dz, db, 1f, 0f);
         }
@@ -353,8 +272,8 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void sgdFused(Tensor dz, Tensor x, Tensor w, Tensor b, float lr) {
-        Shapes.weightGrad(dz, x, w, b);
-        gemm(TRANS_A | HAS_BETA, dz, x, w, dz.rows(), -lr, 1f, placeholder, placeholder, null);
+        gemm.run(TRANS_A | HAS_BETA, mem(dz), dz.cols(), mem(x), x.cols(), mem(w), w.rows(), w.cols(), dz.rows(), -lr, 1f,
+                memory.placeholder(), memory.placeholder());
         if (b != null) {
             columnSums(dz, b, -lr, 1f);
         }
@@ -362,99 +281,86 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void sgdUpdate(Tensor p, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay) {
-        Shapes.same(p, grad, "sgdUpdate");
-        Shapes.same(p, velocity, "sgdUpdate");
-        args(sgdUpdate, p.size(), mem(p), mem(grad), mem(velocity), lr, momentum, weightDecay);
-        runElementwise(sgdUpdate, p.size());
+        sgdUpdate.args().arg(p.size()).arg(mem(p)).arg(mem(grad)).arg(mem(velocity)).arg(lr).arg(momentum).arg(weightDecay);
+        launcher.elementwise(sgdUpdate, p.size());
     }
 
     @Override
     public void normalizeRows(Tensor w, Tensor b) {
-        if (b != null) {
-            Shapes.require(b.size() == w.rows(), "normalizeRows: bias must have one entry per row", w, b);
-        }
-        args(normalizeRows, w.cols(), mem(w), optional(b), b == null ? 0 : 1);
-        if (w.rows() > 0) {
-            run(normalizeRows, new long[] {(long) w.rows() * groupSize}, new long[] {groupSize});
-        }
+        normalizeRows.args().arg(w.cols()).arg(mem(w)).arg(optional(b)).arg(flag(b));
+        launcher.groups(normalizeRows, w.rows());
     }
 
     @Override
     public void correlation(Tensor t, Tensor s, Tensor c) {
-        Shapes.correlation(t, s, c);
         if (c.size() == 0) {
             return;
         }
         int kt = t.cols();
         int ks = s.cols();
-        cl_mem tMean = scratch(T_MEAN, kt);
-        cl_mem tInv = scratch(T_INV, kt);
-        cl_mem sMean = scratch(S_MEAN, ks);
-        cl_mem sInv = scratch(S_INV, ks);
-        args(columnStats, t.rows(), kt, mem(t), tMean, tInv);
-        runColumns(columnStats, kt);
-        args(columnStats, s.rows(), ks, mem(s), sMean, sInv);
-        runColumns(columnStats, ks);
+        DeviceBuffer tMean = memory.scratch(DeviceMemory.T_MEAN, kt);
+        DeviceBuffer tInv = memory.scratch(DeviceMemory.T_INV, kt);
+        DeviceBuffer sMean = memory.scratch(DeviceMemory.S_MEAN, ks);
+        DeviceBuffer sInv = memory.scratch(DeviceMemory.S_INV, ks);
+        columnStats.args().arg(t.rows()).arg(kt).arg(mem(t)).arg(tMean).arg(tInv);
+        launcher.columns(columnStats, kt);
+        columnStats.args().arg(s.rows()).arg(ks).arg(mem(s)).arg(sMean).arg(sInv);
+        launcher.columns(columnStats, ks);
         // c = (t − mean)ᵀ (s − mean) · tInv[a] · sInv[q]: the GEMM centres the tiles as it loads them.
-        gemm(TRANS_A | CENTRE | SCALE, t, s, c, t.rows(), 1f, 0f, placeholder, placeholder,
-                new cl_mem[] {tInv, sInv, tMean, sMean});
+        gemm.run(TRANS_A | CENTRE | SCALE, mem(t), kt, mem(s), ks, mem(c), c.rows(), c.cols(), t.rows(), 1f, 0f,
+                memory.placeholder(), memory.placeholder(), tInv, sInv, tMean, sMean);
     }
 
     @Override
     public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c, float alpha, float beta) {
-        Shapes.matmul(a, transposeA, b, transposeB, c);
         int flags = (transposeA ? TRANS_A : 0) | (transposeB ? TRANS_B : 0) | (beta == 0f ? 0 : HAS_BETA);
-        gemm(flags, a, b, c, transposeA ? a.rows() : a.cols(), alpha, beta, placeholder, placeholder, null);
+        gemm.run(flags, mem(a), a.cols(), mem(b), b.cols(), mem(c), c.rows(), c.cols(), transposeA ? a.rows() : a.cols(),
+                alpha, beta, memory.placeholder(), memory.placeholder());
     }
 
     @Override
     public void hadamard(Tensor a, Tensor b, Tensor c) {
-        Shapes.same(a, b, "hadamard");
-        Shapes.same(a, c, "hadamard");
-        args(hadamard, c.size(), mem(a), mem(b), mem(c));
-        runElementwise(hadamard, c.size());
+        hadamard.args().arg(c.size()).arg(mem(a)).arg(mem(b)).arg(mem(c));
+        launcher.elementwise(hadamard, c.size());
     }
 
     @Override
     public void gate(Tensor z, Tensor g) {
-        Shapes.same(z, g, "gate");
-        args(reluGate, g.size(), mem(z), mem(g));
-        runElementwise(reluGate, g.size());
+        reluGate.args().arg(g.size()).arg(mem(z)).arg(mem(g));
+        launcher.elementwise(reluGate, g.size());
     }
 
     @Override
     public void normalizeColumns(Tensor w) {
-        args(normalizeColumns, w.rows(), w.cols(), mem(w));
-        runColumns(normalizeColumns, w.cols());
+        normalizeColumns.args().arg(w.rows()).arg(w.cols()).arg(mem(w));
+        launcher.columns(normalizeColumns, w.cols());
     }
 
     @Override
     public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
-        Shapes.batchNorm("batchNormTrain", x, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
-        args(batchNormTrain, x.rows(), x.cols(), mem(x), optional(gamma), flag(gamma), optional(beta), flag(beta),
-                mem(runningMean), mem(runningVar), momentum, eps, relu ? 1 : 0, mem(y), mem(batchMean), mem(batchInvStd));
-        runColumns(batchNormTrain, x.cols());
+        batchNormTrain.args().arg(x.rows()).arg(x.cols()).arg(mem(x)).arg(optional(gamma)).arg(flag(gamma))
+                .arg(optional(beta)).arg(flag(beta)).arg(mem(runningMean)).arg(mem(runningVar)).arg(momentum).arg(eps)
+                .arg(relu ? 1 : 0).arg(mem(y)).arg(mem(batchMean)).arg(mem(batchInvStd));
+        launcher.columns(batchNormTrain, x.cols());
     }
 
     @Override
     public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                               float eps, boolean relu, Tensor y) {
-        Shapes.batchNorm("batchNormEval", x, y, null, gamma, beta, runningMean, runningVar);
-        args(batchNormEval, x.rows(), x.cols(), mem(x), optional(gamma), flag(gamma), optional(beta), flag(beta),
-                mem(runningMean), mem(runningVar), eps, relu ? 1 : 0, mem(y));
-        runColumns(batchNormEval, x.cols());
+        batchNormEval.args().arg(x.rows()).arg(x.cols()).arg(mem(x)).arg(optional(gamma)).arg(flag(gamma))
+                .arg(optional(beta)).arg(flag(beta)).arg(mem(runningMean)).arg(mem(runningVar)).arg(eps)
+                .arg(relu ? 1 : 0).arg(mem(y));
+        launcher.columns(batchNormEval, x.cols());
     }
 
     @Override
     public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
                                   Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
-        Shapes.batchNorm("batchNormBackward", x, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
-        Shapes.same(x, dx, "batchNormBackward");
-        args(batchNormBackward, x.rows(), x.cols(), mem(dy), mem(x), optional(gamma), flag(gamma), mem(batchMean),
-                mem(batchInvStd), optional(gate), flag(gate), mem(dx), optional(dGamma), flag(dGamma),
-                optional(dBeta), flag(dBeta));
-        runColumns(batchNormBackward, x.cols());
+        batchNormBackward.args().arg(x.rows()).arg(x.cols()).arg(mem(dy)).arg(mem(x)).arg(optional(gamma))
+                .arg(flag(gamma)).arg(mem(batchMean)).arg(mem(batchInvStd)).arg(optional(gate)).arg(flag(gate))
+                .arg(mem(dx)).arg(optional(dGamma)).arg(flag(dGamma)).arg(optional(dBeta)).arg(flag(dBeta));
+        launcher.columns(batchNormBackward, x.cols());
     }
 
     /** 1 for a present tensor, 0 for an absent one (which the kernel gets as the placeholder). */
@@ -462,124 +368,24 @@ public final class OpenClBackend implements Backend {
         return t == null ? 0 : 1;
     }
 
-    /**
-     * {@code c = epilogue(alpha · op(a) · op(b))} over an inner dimension {@code k}; the flags and
-     * the epilogue's arguments are those of gemm.cl. {@code scaleAndShift} is rowScale, colScale,
-     * shiftA, shiftB, or null when neither SCALE nor CENTRE is asked.
-     */
-    private void gemm(int flags, Tensor a, Tensor b, Tensor c, int k, float alpha, float beta,
-                      cl_mem bias, cl_mem gate, cl_mem[] scaleAndShift) {
-        int m = c.rows();
-        int n = c.cols();
-        cl_mem[] extra = scaleAndShift != null ? scaleAndShift
-                : new cl_mem[] {placeholder, placeholder, placeholder, placeholder};
-        cl_mem aMem = mem(a);
-        cl_mem bMem = mem(b);
-        cl_mem out = mem(c);
-        if (c.size() == 0) {
-            return;
-        }
-        int slices = (flags & ~(TRANS_A | TRANS_B | HAS_BETA)) == 0 ? slices(m, n, k) : 1;
-        int kSlice = Math.ceilDiv(Math.ceilDiv(k, slices), tiles.tsk()) * tiles.tsk();
-        if (slices > 1) {
-            slices = Math.ceilDiv(k, kSlice);
-            out = scratch(SLICES, (long) slices * m * n);
-        }
-        args(gemm, m, n, k, kSlice, slices > 1 ? flags & (TRANS_A | TRANS_B) : flags, aMem, a.cols(), bMem, b.cols(),
-                out, n, slices > 1 ? 1f : alpha, slices > 1 ? 0f : beta, bias, gate, extra[0], extra[1], extra[2], extra[3]);
-        int threadsM = tiles.tsm() / tiles.wptm();
-        int threadsN = tiles.tsn() / tiles.wptn();
-        run(gemm, new long[] {(long) Math.ceilDiv(n, tiles.tsn()) * threadsN, (long) Math.ceilDiv(m, tiles.tsm()) * threadsM, slices},
-                new long[] {threadsN, threadsM, 1});
-        if (slices > 1) {
-            args(sumSlices, m * n, slices, out, mem(c), alpha, beta);
-            runElementwise(sumSlices, m * n);
-        }
-    }
-
-    /**
-     * Into how many slices to cut K so that the device has {@link #busyGroups} work-groups: 1 when
-     * C alone has enough tiles, and never slices shallower than {@link #MIN_TILES_PER_SLICE} tiles.
-     */
-    private int slices(int m, int n, int k) {
-        long tilesOfC = (long) Math.ceilDiv(m, tiles.tsm()) * Math.ceilDiv(n, tiles.tsn());
-        long wanted = Math.ceilDiv(busyGroups, tilesOfC);
-        long deepest = k / ((long) MIN_TILES_PER_SLICE * tiles.tsk());
-        return (int) Math.max(1, Math.min(wanted, deepest));
-    }
-
     /** {@code out = alpha · Σ_rows x + beta · out}. */
     private void columnSums(Tensor x, Tensor out, float alpha, float beta) {
-        args(columnSums, x.rows(), x.cols(), mem(x), mem(out), alpha, beta);
-        runColumns(columnSums, x.cols());
-    }
-
-    private void runElementwise(cl_kernel kernel, int count) {
-        if (count > 0) {
-            run(kernel, new long[] {(long) Math.ceilDiv(count, groupSize) * groupSize}, new long[] {groupSize});
-        }
-    }
-
-    /** One group along the rows, enough along the columns. */
-    private void runColumns(cl_kernel kernel, int cols) {
-        if (cols > 0) {
-            run(kernel, new long[] {(long) Math.ceilDiv(cols, colX) * colX, colY}, new long[] {colX, colY});
-        }
-    }
-
-    private void run(cl_kernel kernel, long[] global, long[] local) {
-        try {
-            clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
-        } catch (CLException e) {
-            if (isOutOfMemory(e.getStatus())) {
-                throw new BackendUnavailableException("out of device memory running a kernel on " + device.name()
-                        + " (" + CL.stringFor_errorCode(e.getStatus()) + "): use a smaller --batchsize", e);
-            }
-            throw e;
-        }
-    }
-
-    private static void args(cl_kernel kernel, Object... values) {
-        for (int i = 0; i < values.length; i++) {
-            switch (values[i]) {
-                case cl_mem buffer -> CL.clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(buffer));
-                case Integer v -> CL.clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
-                case Float v -> CL.clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
-                default -> throw new AssertionError("kernel argument " + values[i]);
-            }
-        }
+        columnSums.args().arg(x.rows()).arg(x.cols()).arg(mem(x)).arg(mem(out)).arg(alpha).arg(beta);
+        launcher.columns(columnSums, x.cols());
     }
 
     /** The buffer of a tensor of this backend; an empty tensor's stands in as the placeholder. */
-    private cl_mem mem(Tensor t) {
+    private DeviceBuffer mem(Tensor t) {
         if (!(t instanceof OpenClTensor tensor) || tensor.owner != this) {
             throw new IllegalArgumentException("tensor " + t + " belongs to another backend ("
                     + (t == null ? "null" : t.getClass().getSimpleName()) + ")");
         }
-        cl_mem buffer = tensor.buffer();
-        return buffer == null ? placeholder : buffer;
+        DeviceBuffer buffer = tensor.buffer();
+        return buffer == null ? memory.placeholder() : buffer;
     }
 
-    private cl_mem optional(Tensor t) {
-        return t == null ? placeholder : mem(t);
-    }
-
-    private cl_mem scratch(int slot, long floats) {
-        if (scratchCapacity[slot] < floats) {
-            if (scratch[slot] != null) {
-                releaseBuffer(scratch[slot]);
-                scratch[slot] = null;
-            }
-            scratch[slot] = createBuffer(1, Math.toIntExact(floats));
-            scratchCapacity[slot] = floats;
-        }
-        return scratch[slot];
-    }
-
-    private cl_kernel kernel(String name) {
-        cl_kernel kernel = clCreateKernel(program, name, null);
-        kernels.add(kernel);
-        return kernel;
+    private DeviceBuffer optional(Tensor t) {
+        return t == null ? memory.placeholder() : mem(t);
     }
 
     private static cl_context_properties properties(OpenClDevice device) {
@@ -588,86 +394,17 @@ public final class OpenClBackend implements Backend {
         return properties;
     }
 
-    private static String[] sources() {
-        String[] texts = new String[SOURCES.length];
-        for (int i = 0; i < SOURCES.length; i++) {
-            try (InputStream in = OpenClBackend.class.getResourceAsStream(SOURCES[i])) {
-                if (in == null) {
-                    throw new IllegalStateException("kernel source " + SOURCES[i] + " is missing from the jar");
-                }
-                texts[i] = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return texts;
-    }
-
-    /**
-     * Compiles the sources for the device. On failure the compiler's log goes to a file, since it
-     * may be long, and the exception names the file.
-     */
-    static cl_program buildProgram(cl_context context, OpenClDevice device, String[] sources, String options) {
-        cl_program program = clCreateProgramWithSource(context, sources.length, sources, null, null);
-        try {
-            clBuildProgram(program, 1, new cl_device_id[] {device.device()}, options, null, null);
-            return program;
-        } catch (CLException e) {
-            String log = buildLog(program, device.device());
-            clReleaseProgram(program);
-            Path file;
-            try {
-                file = Files.createTempFile("relukit-opencl-build-", ".log");
-                Files.writeString(file, "device: " + device + "\noptions: " + options + "\n\n" + log);
-            } catch (IOException io) {
-                throw new BackendUnavailableException("the OpenCL kernels failed to build on " + device.name()
-                        + " and the compiler log could not be saved (" + io.getMessage() + "): " + log.strip(), e);
-            }
-            throw new BackendUnavailableException("the OpenCL kernels failed to build on " + device.name()
-                    + " (" + CL.stringFor_errorCode(e.getStatus()) + "): the compiler log is in " + file, e);
-        }
-    }
-
-    private static String buildLog(cl_program program, cl_device_id device) {
-        try {
-            long[] size = new long[1];
-            clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, null, size);
-            byte[] bytes = new byte[(int) size[0]];
-            clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, bytes.length, Pointer.to(bytes), null);
-            return new String(bytes, StandardCharsets.UTF_8).replace("\0", "");
-        } catch (CLException e) {
-            return "(no build log: " + e.getMessage() + ")";
-        }
-    }
-
     /** Waits for the queue, then releases every tensor still open and everything the backend made. */
     @Override
     public void close() {
         if (queue != null) {
             clFinish(queue);
         }
-        for (OpenClTensor tensor : List.copyOf(tensors)) {
-            tensor.close();
+        if (memory != null) {
+            memory.close();
         }
-        for (int slot = 0; slot < scratch.length; slot++) {
-            if (scratch[slot] != null) {
-                releaseBuffer(scratch[slot]);
-                scratch[slot] = null;
-                scratchCapacity[slot] = 0;
-            }
-        }
-        if (lossPartials != null) {
-            releaseBuffer(lossPartials);
-            lossPartials = null;
-        }
-        if (placeholder != null) {
-            releaseBuffer(placeholder);
-            placeholder = null;
-        }
-        kernels.forEach(CL::clReleaseKernel);
-        kernels.clear();
         if (program != null) {
-            clReleaseProgram(program);
+            program.close();
             program = null;
         }
         if (queue != null) {

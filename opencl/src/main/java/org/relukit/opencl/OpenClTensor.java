@@ -1,22 +1,21 @@
 package org.relukit.opencl;
 
-import org.jocl.cl_mem;
 import org.relukit.backend.Tensor;
 
 /** A tensor in one device buffer of its {@link OpenClBackend}; an empty tensor has no buffer. */
 public final class OpenClTensor extends Tensor {
     final OpenClBackend owner;
-    private final cl_mem buffer;
+    private final DeviceBuffer buffer;
     private boolean open = true;
 
-    OpenClTensor(OpenClBackend owner, int rows, int cols, cl_mem buffer) {
+    OpenClTensor(OpenClBackend owner, int rows, int cols, DeviceBuffer buffer) {
         super(rows, cols);
         this.owner = owner;
         this.buffer = buffer;
     }
 
     /** The buffer, or null for an empty tensor. */
-    cl_mem buffer() {
+    DeviceBuffer buffer() {
         if (!open) {
             throw new IllegalStateException("tensor " + this + " is used after close()");
         }

@@ -78,7 +78,7 @@ class OpenClResourcesTest {
         properties.addProperty(CL.CL_CONTEXT_PLATFORM, device.platform());
         cl_context context = CL.clCreateContext(properties, 1, new cl_device_id[] {device.device()}, null, null, null);
         try {
-            var e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.buildProgram(
+            var e = assertThrows(BackendUnavailableException.class, () -> OpenClProgram.build(
                     context, device, new String[] {"kernel void broken(global float* x) { x[0] = undeclared; }"}, ""));
             String message = e.getMessage();
             assertTrue(message.contains("failed to build") && message.contains("the compiler log is in "), message);

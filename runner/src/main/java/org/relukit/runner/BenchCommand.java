@@ -1,24 +1,36 @@
 package org.relukit.runner;
 
-import org.relukit.nn.Initialisation;
-import org.relukit.nn.Network;
-import org.relukit.recon.ReconConfig;
-import org.relukit.recon.TeacherStudent;
-import org.relukit.nn.TrainingStep;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.relukit.backend.Backend;
+import org.relukit.nn.Initialisation;
+import org.relukit.nn.Layer;
+import org.relukit.nn.Network;
+import org.relukit.nn.TrainingStep;
+import org.relukit.recon.ReconConfig;
+import org.relukit.recon.TeacherStudent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Times the bare training step of the recon workload (teacher forward, student forward",
-                "and backward, SGD) and prints steps_per_s=<float> last: the median of the timed blocks."})
+        header = "Times the recon training step; prints steps per second.",
+        description = {"Times the bare training step (teacher forward, student forward and backward,",
+                "SGD) in 5 blocks after a warm-up, and prints steps_per_s=<float> last: the",
+                "median of the blocks. With --json, stdout is one JSON object instead: the",
+                "machine, the JVM, the backend, the shapes and every block's rate."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE})
 final class BenchCommand implements Callable<Integer> {
     private static final int BLOCKS = 5;
 
@@ -34,6 +46,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "1000", description = "Steps per timed block; as many again warm up (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--json", description = "Print one JSON object with the machine and JVM description and every block's rate, instead of text (default: off).")
+    boolean json;
+
+    /** What --json prints: enough to tell two machines' or two JVMs' numbers apart. */
+    record Result(String relukit, String commit, String cpu, int cores, String os, String jdk, String vm,
+                  String backend, String backendDescription, int threads, int batch, List<Integer> teacherWidths,
+                  List<Integer> studentWidths, int stepsPerBlock, double[] stepsPerSecond, double medianStepsPerSecond) {}
+
     @Override
     public Integer call() {
         if (batch < 1 || batch > 1 << 20) {
@@ -46,9 +66,10 @@ final class BenchCommand implements Callable<Integer> {
         ReconConfig.Builder shapes = ReconConfig.builder();
         SplittableRandom rng = new SplittableRandom(shapes.seed);
         var teacherLayers = TeacherStudent.teacher(shapes.build(), rng);
+        var studentLayers = TeacherStudent.student(shapes.build(), teacherLayers, rng);
         try (Backend kernels = backend.open(spec.commandLine().getErr());
              Network teacher = new Network(kernels, teacherLayers);
-             Network student = new Network(kernels, TeacherStudent.student(shapes.build(), teacherLayers, rng));
+             Network student = new Network(kernels, studentLayers);
              TrainingStep step = TrainingStep.plainSgd(kernels, teacher, student, batch)) {
             kernels.upload(Initialisation.gaussian(rng, batch * shapes.dataD, shapes.dataStd), step.input());
             // A small rate keeps the student finite however long the bench runs on one batch.
@@ -63,11 +84,49 @@ final class BenchCommand implements Callable<Integer> {
                     step.run(lr);
                 }
                 rates[b] = steps / ((System.nanoTime() - start) / 1e9);
-                out.printf("block %d: %.1f steps/s%n", b + 1, rates[b]);
+                if (!json) {
+                    out.printf("block %d: %.1f steps/s%n", b + 1, rates[b]);
+                }
             }
-            Arrays.sort(rates);
-            out.printf("steps_per_s=%.1f%n", rates[BLOCKS / 2]);
+            double[] sorted = rates.clone();
+            Arrays.sort(sorted);
+            double median = sorted[BLOCKS / 2];
+            if (json) {
+                var build = VersionInfo.build();
+                Result result = new Result(build.getProperty("version"), build.getProperty("commit"), cpuModel(),
+                        Runtime.getRuntime().availableProcessors(),
+                        System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                        Runtime.version() + " (" + System.getProperty("java.vendor") + ")",
+                        System.getProperty("java.vm.name"), kernels.name(), kernels.description(), backend.threads,
+                        batch, widths(teacherLayers), widths(studentLayers), steps, rates, median);
+                out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(result));
+            } else {
+                out.printf("steps_per_s=%.1f%n", median);
+            }
         }
         return 0;
+    }
+
+    /** A network's widths, input first, output last. */
+    private static List<Integer> widths(List<Layer> layers) {
+        // A layer maps k inputs to n outputs.
+        List<Integer> widths = new ArrayList<>(List.of(layers.getFirst().k()));
+        layers.forEach(layer -> widths.add(layer.n()));
+        return widths;
+    }
+
+    /** The CPU's model name as Linux reports it; "unknown" elsewhere. */
+    static String cpuModel() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            for (String line : lines) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            // Not Linux, or /proc is hidden: the model is unknown, the rest of the description stands.
+        }
+        return "unknown";
     }
 }

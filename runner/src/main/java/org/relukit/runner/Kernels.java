@@ -18,15 +18,15 @@ final class Kernels implements AutoCloseable {
         List<Backend> opened = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                opened.add(choice.open(i == 0 ? err : null));
+                opened.add(choice.open(null));
             }
         } catch (RuntimeException e) {
             opened.forEach(Backend::close);
             throw e;
         }
-        if (count > 1) {
-            err.println("jobs: " + count + " trials at once, each on its own " + opened.getFirst().name() + " instance");
-        }
+        Backend first = opened.getFirst();
+        err.println("backend: " + first.name() + " (" + first.description() + ")"
+                + (count > 1 ? "; " + count + " trials at once, each on an instance of its own" : ""));
         return new Kernels(List.copyOf(opened));
     }
 

@@ -23,10 +23,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The matrix-form gradient (docs/math.md#matrix-experiment): train an over-parameterised student with",
-                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match",
-                "no teacher node shrink to zero.",
-                "Exit code: 0 done, 2 bad input, 3 the evaluation loss stopped being finite."})
+        header = "Trains with the matrix-form gradient; unmatched nodes fade.",
+        description = {"The matrix-form gradient: train an over-parameterised student with",
+                "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match no",
+                "teacher node shrink to zero (docs/math.md#matrix-experiment). Defaults follow",
+                "the original code; docs/departures.md lists the flags of the variants."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
+                "3:The evaluation loss stopped being finite.", Main.EXIT_INT, Main.EXIT_TERM})
 final class MatrixCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -96,6 +100,10 @@ final class MatrixCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, plots and report.html here (default: runs/matrix-<timestamp>).")
     Path out;
 
+    @Option(names = "--overwrite",
+            description = "Let --out name a directory that holds a run: its files are deleted first; anything else there stops the run (default: ${DEFAULT-VALUE}).")
+    boolean overwrite;
+
     @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
     boolean quiet;
 
@@ -127,7 +135,7 @@ final class MatrixCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         try (Backend kernels = backend.open(stderr);
-             RunFiles files = RunFiles.open(out != null ? out : RunFiles.defaultDir("matrix"))) {
+             RunFiles files = RunFiles.create(out, "matrix", overwrite)) {
             MatrixExperiment experiment = new MatrixExperiment(kernels, config);
             try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
                 return run(config, kernels, experiment, files, stop, stdout, stderr);

@@ -13,25 +13,37 @@ import java.util.Locale;
  * share done, steps per second and the time left at that pace, the last loss and the layer-0 mean
  * best correlation of the last evaluation. It draws nothing when stderr is not a terminal (a log
  * file must not fill with redraws) or when asked to be quiet.
+ *
+ * <p>The line never reaches the terminal's last column: a line that wraps cannot be redrawn with
+ * {@code \r}, and every update would scroll. Where the width is short it leaves fields out, the
+ * least telling first (the bar, then the pace, the correlation, the loss, the ETA), and keeps the
+ * position and the share done.
  */
 final class Progress {
     private static final long REDRAW_NANOS = 200_000_000L;
     private static final int BAR = 20;
+    private static final String SEPARATOR = "  ";
+    private static final int[] RANK = {0, 2, 4, 5, 6, 3, 1};
+    /** The width assumed when neither $COLUMNS nor the terminal tells one. */
+    static final int DEFAULT_COLUMNS = 80;
     private final PrintWriter err;
     private final boolean enabled;
     private long lastDone = -1, lastDrawNanos;
     private double rate;
     private int drawnWidth;
+    private final int columns;
     private float correlation = Float.NaN;
 
     /** A bar on {@code err} that draws only where stderr is a terminal and {@code quiet} is false. */
     static Progress onStderr(PrintWriter err, boolean quiet) {
-        return new Progress(err, !quiet && stderrIsTerminal());
+        boolean enabled = !quiet && stderrIsTerminal();
+        return new Progress(err, enabled, enabled ? terminalColumns() : DEFAULT_COLUMNS);
     }
 
-    Progress(PrintWriter err, boolean enabled) {
+    Progress(PrintWriter err, boolean enabled, int columns) {
         this.err = err;
         this.enabled = enabled;
+        this.columns = columns;
     }
 
     /**
@@ -57,17 +69,46 @@ final class Progress {
             lastDone = done;
             lastDrawNanos = now;
         }
+        draw(line(position, done, total, loss));
+    }
+
+    /**
+     * The fields that fit in {@code columns - 1} characters, in their usual order; the position
+     * always, cut if the terminal is narrower than it.
+     */
+    String line(String position, long done, long total, float loss) {
+        long share = 100 * done / Math.max(total, 1);
         int filled = (int) (BAR * done / Math.max(total, 1));
-        StringBuilder line = new StringBuilder(position).append("  [").append("#".repeat(filled))
-                .append(".".repeat(BAR - filled)).append(String.format(Locale.ROOT, "] %3d%%", 100 * done / Math.max(total, 1)));
-        if (rate > 0) {
-            line.append(String.format(Locale.ROOT, "  %.0f steps/s  ETA %s", rate, duration((total - done) / rate)));
+        int room = Math.max(columns - 1, 1);
+        // In display order; RANK lists them in the order they are kept while there is room.
+        String[] fields = {
+            position.substring(0, Math.min(position.length(), room)),
+            "[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "]",
+            String.format(Locale.ROOT, "%3d%%", share),
+            rate > 0 ? String.format(Locale.ROOT, "%.0f steps/s", rate) : null,
+            rate > 0 ? "ETA " + duration((total - done) / rate) : null,
+            String.format(Locale.ROOT, "loss %.4g", loss),
+            Float.isNaN(correlation) ? null : String.format(Locale.ROOT, "L0 corr %.3f", correlation),
+        };
+        boolean[] kept = new boolean[fields.length];
+        int used = 0;
+        for (int field : RANK) {
+            if (fields[field] == null) {
+                continue;
+            }
+            int cost = fields[field].length() + (used == 0 ? 0 : SEPARATOR.length());
+            if (used + cost <= room) {
+                kept[field] = true;
+                used += cost;
+            }
         }
-        line.append(String.format(Locale.ROOT, "  loss %.4g", loss));
-        if (!Float.isNaN(correlation)) {
-            line.append(String.format(Locale.ROOT, "  L0 corr %.3f", correlation));
+        StringBuilder line = new StringBuilder();
+        for (int field = 0; field < fields.length; field++) {
+            if (kept[field]) {
+                line.append(line.isEmpty() ? "" : SEPARATOR).append(fields[field]);
+            }
         }
-        draw(line.toString());
+        return line.toString();
     }
 
     /** The layer-0 mean over teacher nodes of their best correlation, from the latest evaluation. */
@@ -94,6 +135,40 @@ final class Progress {
         long s = Math.round(seconds);
         return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    /**
+     * The terminal's width: {@code $COLUMNS} where the shell exports it, else what {@code stty size}
+     * says of the controlling terminal, else {@value #DEFAULT_COLUMNS}.
+     */
+    static int terminalColumns() {
+        Integer columns = positive(System.getenv("COLUMNS"));
+        if (columns != null) {
+            return columns;
+        }
+        try {
+            Process stty = new ProcessBuilder("stty", "size")
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty")))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String[] rowsColumns = new String(stty.getInputStream().readAllBytes()).trim().split("\\s+");
+            if (stty.waitFor() == 0 && rowsColumns.length == 2) {
+                columns = positive(rowsColumns[1]);
+            }
+        } catch (IOException e) {
+            // No stty or no controlling terminal: the default will do.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return columns != null ? columns : DEFAULT_COLUMNS;
+    }
+
+    private static Integer positive(String number) {
+        try {
+            int value = number == null ? 0 : Integer.parseInt(number.trim());
+            return value > 0 ? value : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /**

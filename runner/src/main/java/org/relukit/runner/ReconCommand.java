@@ -6,6 +6,7 @@ import org.relukit.nn.LrSchedule;
 import org.relukit.recon.ReconConfig;
 import org.relukit.recon.ReconExperiment;
 import org.relukit.recon.ReconListener;
+import org.relukit.recon.TeacherStudent;
 import org.relukit.recon.TrialResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -28,10 +29,18 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "recon", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Teacher-student reconstruction (docs/math.md#recon-experiment): train an over-realised",
-                "student on a fixed teacher and report how well each teacher node is matched by a student node.",
-                "Defaults follow the original code; docs/departures.md lists the flags that select relukit's variants.",
-                "Exit code: 0 done, 2 bad input, 3 some trial diverged (NaN or infinite loss)."})
+        header = "Trains students on a fixed teacher; tracks how they match it.",
+        description = {"Teacher-student reconstruction: train an over-realised student on a fixed",
+                "teacher and report, every epoch, how well each teacher node is matched by a",
+                "student node (its best correlation).",
+                "Writes under --out: config.json, metrics.jsonl, final.json, checkpoints,",
+                "plots and report.html. --resume DIR carries on a stopped run. Defaults follow",
+                "the original code (docs/math.md#recon-experiment); docs/departures.md lists",
+                "the flags that select relukit's variants."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
+                "3:Some trial's loss stopped being finite (NaN or infinite).",
+                Main.EXIT_INT + " --resume DIR carries on from the checkpoint.", Main.EXIT_TERM})
 final class ReconCommand implements Callable<Integer> {
     /** Exit code when at least one trial's loss stopped being finite. */
     static final int DIVERGED = 3;
@@ -172,6 +181,10 @@ final class ReconCommand implements Callable<Integer> {
             description = "Results directory: config.json, metrics.jsonl, checkpoints, plots, report.html (default: runs/recon-<timestamp>).")
     Path out;
 
+    @Option(names = "--overwrite",
+            description = "Let --out name a directory that holds a run: its files are deleted first; anything else there stops the run (default: ${DEFAULT-VALUE}).")
+    boolean overwrite;
+
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run in DIR from its last checkpoint, with the flags it was started with (default: none, a new run).")
     Path resume;
@@ -221,12 +234,35 @@ final class ReconCommand implements Callable<Integer> {
         c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
-        return c.build();
+        ReconConfig config = c.build();
+        MemoryEstimate.checkRecon(config);
+        return config;
     }
 
-    /** The teacher of {@code --load_teacher}, or null to draw one from the seed. */
-    List<Layer> loadedTeacher() {
-        return loadTeacher == null ? null : CheckpointFile.read(loadTeacher).teacher();
+    /** The teacher of {@code --load_teacher}, checked against the widths of {@code config}; null to draw one. */
+    List<Layer> loadedTeacher(ReconConfig config) {
+        if (loadTeacher == null || teacher != null) {
+            return teacher;
+        }
+        CheckpointFile.Loaded file = CheckpointFile.read(loadTeacher, "--load_teacher");
+        if ((file.checkpoint().teacher().getFirst().bias() == null) != noBias) {
+            throw new IllegalArgumentException("--load_teacher " + loadTeacher + ": the teacher has "
+                    + (noBias ? "biases and the run --no_bias" : "no biases: add --no_bias"));
+        }
+        TeacherStudent.requireFits(config, file.checkpoint().teacher());
+        teacher = file.checkpoint().teacher();
+        loadTeacherSha256 = file.fileSha256();
+        return teacher;
+    }
+
+    /** The --load_teacher file's teacher and the SHA-256 of its bytes as read, for the run's identity. */
+    private List<Layer> teacher;
+    private String loadTeacherSha256;
+
+    /** The command line after {@code recon}, any {@code @argfile} expanded: what --resume starts again from. */
+    private String[] expandedArgs() {
+        List<String> all = spec.commandLine().getParseResult().expandedArgs();
+        return all.subList(all.indexOf(spec.name()) + 1, all.size()).toArray(String[]::new);
     }
 
     @Override
@@ -234,9 +270,11 @@ final class ReconCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         if (resume == null) {
             ReconConfig config = config();
-            Path dir = out != null ? out : RunFiles.defaultDir("recon");
-            try (Kernels kernels = Kernels.open(backend, jobs(config), stderr); RunFiles files = RunFiles.open(dir)) {
-                return execute(config, kernels, files, List.of(), stdout, stderr);
+            originalArgs = expandedArgs();
+            RunIdentity identity = RunIdentity.of(List.of(originalArgs), config, loadedTeacher(config), loadTeacherSha256);
+            try (Kernels kernels = Kernels.open(backend, jobs(config), stderr);
+                 RunFiles files = RunFiles.create(out, "recon", overwrite)) {
+                return execute(config, kernels, files, List.of(), identity, stdout, stderr);
             }
         }
         if (spec.commandLine().getParseResult().matchedOptions().stream()
@@ -245,21 +283,38 @@ final class ReconCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume takes no other flags but --jobs and --quiet: the run continues"
                     + " with the flags it was started with");
         }
-        ReconCommand original = new ReconCommand();
-        new picocli.CommandLine(original).parseArgs(RunFiles.originalArgs(resume));
-        Collection<Checkpoint> latest = RunFiles.latestCheckpoints(resume);
-        if (latest.isEmpty()) {
-            throw new IllegalArgumentException("--resume " + resume + ": no checkpoint there yet; start the run afresh");
-        }
-        original.out = resume;
-        original.originalArgs = RunFiles.originalArgs(resume);
-        original.quiet |= quiet;
-        original.jobs = jobs;
-        ReconConfig config = original.config();
-        try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr);
-             RunFiles files = RunFiles.resume(resume, latest)) {
-            stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
-            return original.execute(config, kernels, files, latest, stdout, stderr);
+        // Everything is checked, under the lock, before a file changes.
+        try (RunFiles files = RunFiles.lockForResume(resume)) {
+            String[] args = RunFiles.originalArgs(resume);
+            ReconCommand original = new ReconCommand();
+            try {
+                new picocli.CommandLine(original).parseArgs(args);
+            } catch (picocli.CommandLine.ParameterException e) {
+                throw new IllegalArgumentException("--resume " + resume + ": the command line in its config.json does not"
+                        + " parse (" + e.getMessage() + "): point --resume at a results directory that relukit wrote");
+            }
+            original.out = resume;
+            original.originalArgs = args;
+            original.quiet |= quiet;
+            original.jobs = jobs;
+            ReconConfig config = original.config();
+            Collection<CheckpointFile.Loaded> loaded = RunFiles.latestCheckpoints(resume);
+            if (loaded.isEmpty()) {
+                throw new IllegalArgumentException("--resume " + resume + " has no checkpoint: the run stopped before"
+                        + " its first epoch ended; start it again with --out " + resume + " --overwrite");
+            }
+            RunIdentity identity = RunIdentity.of(List.of(args), config, original.loadedTeacher(config),
+                    original.loadTeacherSha256);
+            List<Checkpoint> latest = new ArrayList<>();
+            for (CheckpointFile.Loaded checkpoint : loaded) {
+                identity.checkBelongs(checkpoint, config, "--resume " + resume);
+                latest.add(checkpoint.checkpoint());
+            }
+            try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr)) {
+                files.continueFrom(latest);
+                stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
+                return original.execute(config, kernels, files, latest, identity, stdout, stderr);
+            }
         }
     }
 
@@ -287,7 +342,7 @@ final class ReconCommand implements Callable<Integer> {
     private String[] originalArgs;
 
     private int execute(ReconConfig config, Kernels kernels, RunFiles files, Collection<Checkpoint> latest,
-                        PrintWriter stdout, PrintWriter stderr) {
+                        RunIdentity identity, PrintWriter stdout, PrintWriter stderr) {
         if (latest.isEmpty()) {
             files.writeConfig(configJson(config, kernels.first()));
         }
@@ -295,7 +350,7 @@ final class ReconCommand implements Callable<Integer> {
             stderr.println("recon: --perturb, --same_dir and --same_sign start the student from the teacher: --node_multi "
                     + config.nodeMulti() + " is taken as 1, as the original does");
         }
-                ReconExperiment experiment = new ReconExperiment(kernels.all(), config, loadedTeacher());
+        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher);
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
         int steps = config.stepsPerEpoch();
@@ -351,7 +406,7 @@ final class ReconCommand implements Callable<Integer> {
                     @Override
                     public synchronized void onCheckpoint(Checkpoint checkpoint) {
                         boolean finished = checkpoint.trialFinished(config);
-                        files.writeCheckpoint(checkpoint);
+                        files.writeCheckpoint(checkpoint, identity);
                         Evaluation last = lastEval.get(checkpoint.trial());
                         if (finished && last != null) {
                             files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(last));
@@ -387,7 +442,7 @@ final class ReconCommand implements Callable<Integer> {
             return;
         }
         try {
-            int plots = Report.render(files.dir());
+            int plots = Report.render(files.dir(), stderr);
             stderr.printf("report: %s (%d plots in %s)%n", files.dir().resolve("report.html"), plots, files.dir().resolve("plots"));
         } catch (RuntimeException e) {
             stderr.println("relukit: could not draw the plots and report (" + e + "); retry with: relukit plot " + files.dir());

@@ -105,7 +105,7 @@ class CommandLineTest {
         assertEquals(1, last.get("epoch").getAsInt());
         assertEquals("eval", last.get("split").getAsString());
         assertEquals(2, last.getAsJsonArray("best_corr_mean").size());
-        assertTrue(last.get("steps_per_s").getAsDouble() > 0);
+        assertFalse(last.has("steps_per_s"), "nothing timed: the same run gives the same bytes");
         for (String key : List.of("loss", "best_corr_min", "best_corr_max")) {
             assertTrue(last.has(key), key);
         }

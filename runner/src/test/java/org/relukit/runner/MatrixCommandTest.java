@@ -41,7 +41,8 @@ class MatrixCommandTest {
         JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
         assertEquals("matrix", config.get("experiment").getAsString());
         assertEquals(2, config.get("node_multi").getAsInt());
-        assertEquals(232, config.get("seed_x").getAsLong());
+        assertEquals(232, config.get("seed").getAsLong());
+        assertTrue(config.get("seed_x").isJsonNull(), "no --seed_x: the data come from --seed");
         assertTrue(config.get("perturb").getAsBoolean());
 
         List<String> metrics = Files.readAllLines(dir.resolve("metrics.jsonl"));
@@ -67,7 +68,7 @@ class MatrixCommandTest {
 
     @Test
     void seedNamesAndKebabCaseNamesAreTheSameFlags(@TempDir Path dir) {
-        String[] common = {"matrix", "--batchsize", "4", "--ks", "[5, 6, 7]", "--out", dir.toString()};
+        String[] common = {"matrix", "--batchsize", "4", "--ks", "[5, 6, 7]", "--overwrite", "--out", dir.toString()};
         CommandLineTest.Result seedNames = run(concat(common, "--node_multi", "3", "--init_std", "0.2", "--seed_init", "5", "--seed_x", "6",
                 "--eval_batchsize", "32", "--num_iter", "101", "--use_gd", "--init_neg_teacher", "--use_accurate_grad"));
         String[] kebabArgs = concat(common, "--node-multi", "3", "--init-std", "0.2", "--seed-init", "5", "--seed-x", "6",

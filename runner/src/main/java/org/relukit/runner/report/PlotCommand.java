@@ -8,9 +8,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "plot", mixinStandardHelpOptions = true,
-        description = {"Redraws the plots and the report of a recon or matrix results directory.",
-                "Writes DIR/plots/*.png and DIR/report.html, as recon and matrix do at the end of a run.",
-                "Exit code: 0 done, 2 DIR is not a results directory."})
+        header = "Redraws the plots and report of a results directory.",
+        description = {"Writes DIR/plots/*.png and DIR/report.html, as recon and matrix do at the end of a run."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:Done.", "1:A fault while reading or writing; one line says what.",
+                "2:DIR is not a results directory."})
 public final class PlotCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -20,7 +22,7 @@ public final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int plots = Report.render(dir);
+        int plots = Report.render(dir, spec.commandLine().getErr());
         spec.commandLine().getErr().printf("plot: %d plot(s) in %s, report in %s%n", plots, dir.resolve("plots"),
                 dir.resolve(Report.FILE));
         return 0;

@@ -153,7 +153,7 @@ final class Plots {
         return out;
     }
 
-    private static XYChart lineChart(String title, String xTitle, String yTitle) {
+    static XYChart lineChart(String title, String xTitle, String yTitle) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
                 .yAxisTitle(yTitle).build();
         style(chart.getStyler());
@@ -305,7 +305,7 @@ final class Plots {
         return out;
     }
 
-    private static Plot save(Chart<?, ?> chart, Path file, String title) {
+    static Plot save(Chart<?, ?> chart, Path file, String title) {
         byte[] png;
         try {
             png = BitmapEncoder.getBitmapBytes(chart, BitmapFormat.PNG);

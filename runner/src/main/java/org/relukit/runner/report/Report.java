@@ -32,36 +32,21 @@ public final class Report {
      * Draws the plots of the results directory {@code dir} into {@code dir/plots/} and writes
      * {@code dir/report.html} from what is there: a run stopped early gets what it has.
      *
+     * @param warnings where each damaged file or metrics line that is left out is named
      * @return the number of plots drawn
      * @throws IllegalArgumentException if {@code dir} is not a recon or matrix results directory
      */
-    public static int render(Path dir) {
+    public static int render(Path dir, java.io.PrintWriter warnings) {
         RunResults run = RunResults.read(dir);
+        run.warnings().forEach(w -> warnings.println("relukit: warning: " + w));
         List<Plot> plots = Plots.draw(run);
         write(run, plots);
         return plots.size();
     }
 
     static Path write(RunResults run, List<Plot> plots) {
-        StringBuilder html = new StringBuilder(1 << 16);
         String experiment = run.experiment();
-        html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>relukit ")
-                .append(experiment).append(": ").append(escape(run.dir().getFileName().toString())).append("</title>\n")
-                .append("""
-                        <style>
-                        body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
-                        table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-                        th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
-                        td.n { text-align: right; font-variant-numeric: tabular-nums; }
-                        th { background: #f3f3f3; }
-                        figure { margin: 1.5em 0; }
-                        img { max-width: 100%; border: 1px solid #eee; }
-                        figcaption { color: #555; font-size: 0.9em; }
-                        code { font-size: 0.95em; }
-                        </style>
-                        </head>
-                        <body>
-                        """);
+        StringBuilder html = page("relukit " + experiment + ": " + run.dir().getFileName());
         html.append("<h1>relukit ").append(experiment).append("</h1>\n<p>Results directory <code>")
                 .append(escape(run.dir().toAbsolutePath().normalize().toString())).append("</code>; redraw with <code>relukit plot ")
                 .append(escape(run.dir().toString())).append("</code>.</p>\n");
@@ -81,16 +66,7 @@ public final class Report {
             html.append("<p>Nothing to plot yet: the run wrote no evaluation.</p>\n");
         }
         for (Plot plot : plots) {
-            byte[] png;
-            try {
-                png = Files.readAllBytes(plot.file());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + plot.file(), e);
-            }
-            html.append("<figure>\n<img alt=\"").append(escape(plot.title())).append("\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(png)).append("\">\n<figcaption>")
-                    .append(escape(plot.title())).append(" <code>plots/").append(escape(plot.file().getFileName().toString()))
-                    .append("</code></figcaption>\n</figure>\n");
+            figure(html, plot, " <code>plots/" + escape(plot.file().getFileName().toString()) + "</code>");
         }
         html.append("</body>\n</html>\n");
         Path file = run.dir().resolve(FILE);
@@ -100,6 +76,41 @@ public final class Report {
             throw new UncheckedIOException("cannot write " + file, e);
         }
         return file;
+    }
+
+    /** The start of a self-contained page, up to and including {@code <body>}: its style is inline. */
+    static StringBuilder page(String title) {
+        StringBuilder html = new StringBuilder(1 << 16);
+        html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").append(escape(title))
+                .append("</title>\n").append("""
+                        <style>
+                        body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 66em; color: #222; }
+                        table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+                        th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
+                        td.n { text-align: right; font-variant-numeric: tabular-nums; }
+                        th { background: #f3f3f3; }
+                        figure { margin: 1.5em 0; }
+                        img { max-width: 100%; border: 1px solid #eee; }
+                        figcaption { color: #555; font-size: 0.9em; }
+                        code { font-size: 0.95em; }
+                        </style>
+                        </head>
+                        <body>
+                        """);
+        return html;
+    }
+
+    /** The plot's PNG embedded as a data URI, so the page needs no other file; {@code captionHtml} follows its title. */
+    static void figure(StringBuilder html, Plot plot, String captionHtml) {
+        byte[] png;
+        try {
+            png = Files.readAllBytes(plot.file());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + plot.file(), e);
+        }
+        html.append("<figure>\n<img alt=\"").append(escape(plot.title())).append("\" src=\"data:image/png;base64,")
+                .append(Base64.getEncoder().encodeToString(png)).append("\">\n<figcaption>")
+                .append(escape(plot.title())).append(captionHtml).append("</figcaption>\n</figure>\n");
     }
 
     /**

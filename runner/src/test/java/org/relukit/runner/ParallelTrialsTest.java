@@ -1,0 +1,83 @@
+package org.relukit.runner;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** recon --jobs: trials at once give the same files, byte for byte, as one at a time; a stopped parallel run resumes exactly. */
+class ParallelTrialsTest {
+    private static final List<String> ARGS = List.of("recon", "--seed", "5", "--num_trial", "3", "--num_epoch", "3",
+            "--train_size", "3000", "--momentum", "0.5", "--ks", "[10, 15]", "--stats_w", "--quiet");
+
+    @Test
+    void threeJobsWriteTheSameFilesAsOne(@TempDir Path tmp) throws IOException {
+        Path one = tmp.resolve("one"), three = tmp.resolve("three");
+        CommandLineTest.Result r1 = CommandLineTest.run(concat(ARGS, "--jobs", "1", "--out", one.toString()));
+        assertEquals(0, r1.exit(), r1.err());
+        CommandLineTest.Result r3 = CommandLineTest.run(concat(ARGS, "--jobs", "3", "--out", three.toString()));
+        assertEquals(0, r3.exit(), r3.err());
+        assertTrue(r3.err().contains("3 trials at once"), r3.err());
+        for (String file : List.of("metrics.jsonl", "checkpoints/trial-0.json", "checkpoints/trial-1.json",
+                "checkpoints/trial-2.json", "correlations/trial-0.json", "correlations/trial-2.json")) {
+            assertArrayEquals(Files.readAllBytes(one.resolve(file)), Files.readAllBytes(three.resolve(file)), file);
+        }
+        List<String> lines = Files.readAllLines(three.resolve("metrics.jsonl"));
+        assertEquals(3 * 2 * (3 + 1), lines.size(), "train and eval, before training and after each epoch, per trial");
+        for (int i = 0; i < lines.size(); i++) {
+            assertTrue(lines.get(i).startsWith("{\"trial\":" + i / 8 + ","), "trial order: line " + i + " " + lines.get(i));
+        }
+    }
+
+    @Test
+    void aStoppedParallelRunResumesToTheSameBytes(@TempDir Path tmp) throws Exception {
+        Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut");
+        assertEquals(0, CommandLineTest.run(concat(ARGS, "--jobs", "1", "--out", whole.toString())).exit());
+
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(concat(ARGS, "--jobs", "2", "--out", cut.toString())));
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("cut.log").toFile())
+                .start();
+        Path metrics = cut.resolve(RunFiles.METRICS);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 6) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        process.destroy();
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
+        String log = Files.readString(tmp.resolve("cut.log"));
+        assertEquals(143, process.exitValue(), log);
+        assertTrue(Files.readAllLines(metrics).size() < Files.readAllLines(whole.resolve(RunFiles.METRICS)).size(),
+                "stopped before the end: " + log);
+
+        // Resumed with another --jobs: the trials do not depend on which thread ran them.
+        CommandLineTest.Result resumed = CommandLineTest.run("recon", "--resume", cut.toString(), "--jobs", "3");
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertArrayEquals(Files.readAllBytes(whole.resolve(RunFiles.METRICS)), Files.readAllBytes(metrics));
+        assertArrayEquals(Files.readAllBytes(whole.resolve("checkpoints/trial-2.json")),
+                Files.readAllBytes(cut.resolve("checkpoints/trial-2.json")));
+    }
+
+    @Test
+    void badJobsIsOneLineAndExitTwo(@TempDir Path tmp) {
+        CommandLineTest.Result r = CommandLineTest.run(concat(ARGS, "--jobs", "0", "--out", tmp.resolve("x").toString()));
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--jobs must be between 1 and 1024"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    private static String[] concat(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+}
