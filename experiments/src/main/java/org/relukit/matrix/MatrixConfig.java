@@ -21,6 +21,7 @@ public record MatrixConfig(
         boolean initNegTeacher,
         boolean useGd,
         boolean useAccurateGrad,
+        boolean accurateGradMean,
         long seed,
         Long seedInit,
         Long seedX,
@@ -46,9 +47,17 @@ public record MatrixConfig(
             }
         }
         atLeast("--node_multi", nodeMulti, 1);
+        if (accurateGradMean && !useAccurateGrad) {
+            throw new IllegalArgumentException("--accurate_grad_mean averages the per-sample gradients: add --use_accurate_grad");
+        }
         finite("--lr", lr);
         if (lr <= 0) {
             throw new IllegalArgumentException("--lr must be positive, got " + lr);
+        }
+        if ((float) lr == 0f) {
+            // The update runs in float32: a rate that rounds to 0 there would train nothing, silently.
+            throw new IllegalArgumentException("--lr " + lr + " rounds to 0 in float32 (the smallest positive float is "
+                    + Float.MIN_VALUE + "): give a larger rate");
         }
         finite("--init_std", initStd);
         if (initStd < 0) {
@@ -95,8 +104,10 @@ public record MatrixConfig(
         public boolean initNegTeacher = false;
         /** One fixed batch for every step (gradient descent) instead of a fresh batch per step. */
         public boolean useGd = false;
-        /** Accumulate the gradient one sample at a time (slow; a check of the batched form). */
+        /** The gradient one sample at a time, the per-sample ΔW added together as the original does (slow; a check of the batched form). */
         public boolean useAccurateGrad = false;
+        /** With {@code useAccurateGrad}: the mean of the per-sample ΔW instead of their sum, the batched step's scale. */
+        public boolean accurateGradMean = false;
         /** Seeds the teacher, and the student and the data unless they are given their own seeds. */
         public long seed = 1;
         /** Seeds the student's init; null = {@link #seed}. */
@@ -106,7 +117,8 @@ public record MatrixConfig(
         public boolean verbose = false;
 
         public MatrixConfig build() {
-            return new MatrixConfig(ks, nodeMulti, lr, initStd, numIter, batchsize, evalBatchsize, bias, perturb, initNegTeacher, useGd, useAccurateGrad, seed, seedInit, seedX, verbose);
+            return new MatrixConfig(ks, nodeMulti, lr, initStd, numIter, batchsize, evalBatchsize, bias, perturb, initNegTeacher, useGd, useAccurateGrad,
+                    accurateGradMean, seed, seedInit, seedX, verbose);
         }
     }
 

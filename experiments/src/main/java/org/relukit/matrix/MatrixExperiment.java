@@ -7,7 +7,7 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
- * The {@code matrix} experiment (SPEC §2): a "separate" teacher, a student over-parameterised by
+ * The {@code matrix} experiment (docs/math.md#matrix-experiment): a "separate" teacher, a student over-parameterised by
  * {@code node_multi}, trained with the closed-form gradient {@code W += lr ΔW} and its columns
  * rescaled to unit norm after every step; every {@value MatrixConfig#REPORT_EVERY} iterations (and
  * after the last) it is measured on fresh samples. The student's init, every batch and every
@@ -61,7 +61,8 @@ public final class MatrixExperiment {
         BestMatch[] best = new BestMatch[config.ks().size() - 2];
         try (FoldedNetwork teacher = new FoldedNetwork(backend, teacherLayers);
              FoldedNetwork student = new FoldedNetwork(backend, studentLayers);
-             MatrixStep step = new MatrixStep(backend, student, teacher, batch, (float) config.lr(), config.useAccurateGrad());
+             MatrixStep step = new MatrixStep(backend, student, teacher, batch, (float) config.lr(), config.useAccurateGrad(),
+                     config.accurateGradMean());
              MatrixEvaluator evaluator = new MatrixEvaluator(backend, student, teacher, config.evalBatchsize());
              Tensor x = backend.allocate(batch, inputs)) {
             MatrixReport last = null;

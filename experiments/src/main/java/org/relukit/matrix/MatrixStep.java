@@ -4,10 +4,12 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
- * One training iteration of SPEC §2 on a batch of a fixed size: {@code W_l += lr · ΔW_l} for every
- * layer, then every column of every W_l scaled to unit norm. Batched, the update is fused into the
- * products that make ΔW; with {@code accurate} ({@code --use_accurate_grad}) ΔW is the mean of the
- * per-sample ones (the seed summed them, the same at its default batch size of 1).
+ * One training iteration of docs/math.md#the-gradient on a batch of a fixed size:
+ * {@code W_l += lr · ΔW_l} for every layer, then every column of every W_l scaled to unit norm.
+ * Batched, the update is fused into the products that make ΔW. With {@code accurate}
+ * ({@code --use_accurate_grad}) ΔW is the sum of the per-sample ones, as the original adds them
+ * (the same as the batched form at the default batch size of 1), or their mean with
+ * {@code accurateMean} ({@code --accurate_grad_mean}), the batched step's scale.
  */
 final class MatrixStep implements AutoCloseable {
     private final Backend backend;
@@ -15,10 +17,13 @@ final class MatrixStep implements AutoCloseable {
     private final PerSampleGradient perSample;
     private final Tensor[] weights, grads, velocity;
     private final float lr;
+    private final boolean accurateMean;
 
-    MatrixStep(Backend backend, FoldedNetwork student, FoldedNetwork teacher, int batch, float lr, boolean accurate) {
+    MatrixStep(Backend backend, FoldedNetwork student, FoldedNetwork teacher, int batch, float lr, boolean accurate,
+               boolean accurateMean) {
         this.backend = backend;
         this.lr = lr;
+        this.accurateMean = accurateMean;
         this.batched = new MatrixGradient(backend, student, teacher, batch);
         this.perSample = accurate ? new PerSampleGradient(backend, student, teacher) : null;
         int layers = student.layerCount();
@@ -34,21 +39,23 @@ final class MatrixStep implements AutoCloseable {
         }
     }
 
-    /** Trains on {@code x}; returns the seed's batch loss before the update when asked, else NaN. */
+    /**
+     * Trains on {@code x}; when asked, returns the original's loss before the update (batched:
+     * {@code ||pred − pred*|| / N}; per sample: the sum of each sample's {@code ||pred − pred*||}),
+     * else NaN.
+     */
     float run(Tensor x, boolean withLoss) {
         float loss = Float.NaN;
-        if (perSample == null || withLoss) {
+        if (perSample == null) {
             batched.forward(x);
             if (withLoss) {
                 loss = batched.loss();
             }
-        }
-        if (perSample == null) {
             batched.computeTerms();
             batched.accumulate(weights, lr, false);
         } else {
             // The loss gradient −ΔW, so that plain SGD's W −= lr·g is W += lr·ΔW.
-            perSample.accumulate(x, grads, -1f / x.rows());
+            loss = perSample.accumulate(x, grads, accurateMean ? -1f / x.rows() : -1f, withLoss);
             for (int k = 0; k < weights.length; k++) {
                 backend.sgdUpdate(weights[k], grads[k], velocity[k], lr, 0f, 0f);
             }

@@ -15,6 +15,11 @@ public record LrSchedule(NavigableMap<Integer, Double> rates) {
             if (!(lr > 0) || Double.isInfinite(lr)) {
                 throw new IllegalArgumentException("--lr must be a positive number, got " + lr + " at epoch " + e.getKey());
             }
+            // Training runs in float32: a rate that rounds to 0 there would train nothing, silently.
+            if ((float) lr == 0f) {
+                throw new IllegalArgumentException("--lr " + lr + " at epoch " + e.getKey() + " rounds to 0 in float32"
+                        + " (the smallest positive float is " + Float.MIN_VALUE + "): give a larger rate");
+            }
         }
         rates = new TreeMap<>(rates);
     }

@@ -2,6 +2,7 @@ package org.relukit.recon;
 
 import org.relukit.nn.BatchNormLayer;
 import org.relukit.nn.Layer;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,5 +23,88 @@ public record Checkpoint(int trial, int epoch, int step, List<Layer> teacher, Li
 
     public boolean trialFinished(ReconConfig config) {
         return epoch >= config.numEpoch();
+    }
+
+    /**
+     * What keeps this checkpoint from continuing a run of {@code config}: a position outside the
+     * run, networks of other widths, BatchNorm state or velocities other than this config's student
+     * and optimiser hold. Nothing is allocated, so a resume can ask before it touches any file.
+     *
+     * @return one phrase per misfit; empty when the checkpoint fits
+     */
+    public List<String> misfits(ReconConfig config) {
+        List<String> wrong = new ArrayList<>();
+        if (trial >= config.numTrial()) {
+            wrong.add("trial " + trial + " is not below --num_trial " + config.numTrial());
+        }
+        if (epoch > config.numEpoch()) {
+            wrong.add("epoch " + epoch + " is beyond --num_epoch " + config.numEpoch());
+        }
+        if (step >= config.stepsPerEpoch() || epoch == config.numEpoch() && step != 0) {
+            wrong.add("step " + step + " is not a step of an epoch (" + config.stepsPerEpoch() + " steps)");
+        }
+        List<Integer> teacherWidths = widths(teacher), studentWidths = widths(student);
+        List<Integer> wantedTeacher = toList(TeacherStudent.widths(config.dataD(), config.ks(), config.dOutput()));
+        List<Integer> wantedStudent = toList(TeacherStudent.widths(config.dataD(), config.studentKs(), config.dOutput()));
+        if (!teacherWidths.equals(wantedTeacher)) {
+            wrong.add("its teacher widths " + teacherWidths + " are not the run's " + wantedTeacher);
+        }
+        if (!studentWidths.equals(wantedStudent)) {
+            wrong.add("its student widths " + studentWidths + " are not the run's " + wantedStudent);
+        }
+        if (student.stream().anyMatch(l -> (l.bias() == null) != config.noBias())) {
+            wrong.add(config.noBias() ? "its student has biases, the run has --no_bias" : "its student lacks biases");
+        }
+        if (studentNorms.isEmpty() == config.bn()) {
+            wrong.add((config.bn() ? "it has no" : "it has") + " BatchNorm state, the run " + (config.bn() ? "has" : "has no") + " --bn");
+        } else if (config.bn() && wrong.isEmpty()) {
+            if (studentNorms.size() != student.size() - 1) {
+                wrong.add("it has " + studentNorms.size() + " BatchNorm layers, the student " + (student.size() - 1)
+                        + " hidden layers");
+            }
+            for (int l = 0; l < studentNorms.size() && wrong.isEmpty(); l++) {
+                BatchNormLayer norm = studentNorms.get(l);
+                if (norm.n() != student.get(l).n() || norm.affine() != config.bnAffine()) {
+                    wrong.add("its BatchNorm " + l + " does not fit the student" + (config.bnAffine() ? " with --bn_affine" : ""));
+                }
+            }
+        }
+        if (wrong.isEmpty() && !velocityLengths(config).equals(velocities.stream().map(v -> v.length).toList())) {
+            wrong.add("its " + velocities.size() + " momentum buffers do not fit --momentum " + config.momentum()
+                    + " --weight_decay " + config.weightDecay() + " on this student");
+        }
+        return wrong;
+    }
+
+    /** The optimiser's state, in the order it writes it: weights and bias per layer unless plain SGD, then γ and β. */
+    private List<Integer> velocityLengths(ReconConfig config) {
+        List<Integer> lengths = new ArrayList<>();
+        if ((float) config.momentum() != 0f || (float) config.weightDecay() != 0f) {
+            for (Layer layer : student) {
+                lengths.add(layer.n() * layer.k());
+                if (layer.bias() != null) {
+                    lengths.add(layer.n());
+                }
+            }
+        }
+        for (BatchNormLayer norm : studentNorms) {
+            if (norm.affine()) {
+                lengths.add(norm.n());
+                lengths.add(norm.n());
+            }
+        }
+        return lengths;
+    }
+
+    /** Layer widths from input to output. */
+    public static List<Integer> widths(List<Layer> layers) {
+        List<Integer> widths = new ArrayList<>();
+        widths.add(layers.getFirst().k());
+        layers.forEach(l -> widths.add(l.n()));
+        return widths;
+    }
+
+    private static List<Integer> toList(int[] values) {
+        return java.util.Arrays.stream(values).boxed().toList();
     }
 }

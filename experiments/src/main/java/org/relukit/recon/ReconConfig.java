@@ -22,6 +22,7 @@ public record ReconConfig(
         int batchsize,
         int evalBatchsize,
         int evalBatches,
+        boolean fixedEvalSamples,
         double momentum,
         double weightDecay,
         long seed,
@@ -37,6 +38,8 @@ public record ReconConfig(
         boolean bnBeforeRelu,
         boolean teacherBn,
         boolean teacherBnAffine,
+        boolean teacherBnFit,
+        boolean noSep,
         boolean statsW,
         boolean statsH,
         int trainSize,
@@ -61,8 +64,9 @@ public record ReconConfig(
         positive("--batchsize", batchsize);
         positive("--eval_batchsize", evalBatchsize);
         positive("--train_size", trainSize);
-        if ((long) evalBatches * evalBatchsize > evalSize || (long) evalBatches * evalBatchsize > trainSize) {
-            throw new IllegalArgumentException("--eval_batchsize " + evalBatchsize + " x " + evalBatches
+        positive("--eval_size", evalSize);
+        if (fixedEvalSamples && ((long) evalBatches * evalBatchsize > evalSize || (long) evalBatches * evalBatchsize > trainSize)) {
+            throw new IllegalArgumentException("--fixed_eval_samples: --eval_batchsize " + evalBatchsize + " x " + evalBatches
                     + " batches needs that many samples in both sets: raise --eval_size/--train_size or lower --eval_batchsize");
         }
         if (batchsize > trainSize) {
@@ -80,6 +84,9 @@ public record ReconConfig(
         if (bnAffine && !bn) {
             throw new IllegalArgumentException("--bn_affine gives the student's BatchNorm its γ and β: add --bn");
         }
+        if (teacherBnFit && !teacherBn) {
+            throw new IllegalArgumentException("--teacher_bn_fit sets the statistics of the teacher's BatchNorm: add --teacher_bn");
+        }
         if (teacherBnAffine && !teacherBn) {
             throw new IllegalArgumentException("--teacher_bn_affine gives the teacher's BatchNorm its γ and β: add --teacher_bn");
         }
@@ -89,9 +96,6 @@ public record ReconConfig(
         if (bn && (batchsize < 2 || trainSize % batchsize == 1)) {
             throw new IllegalArgumentException("--bn needs at least 2 samples in every batch (a batch variance), but --batchsize "
                     + batchsize + " with --train_size " + trainSize + " leaves a batch of 1: change either");
-        }
-        if (sameDir && sameSign) {
-            throw new IllegalArgumentException("--same_dir and --same_sign exclude each other: pick one");
         }
     }
 
@@ -115,12 +119,17 @@ public record ReconConfig(
         public int evalBatchsize = 64;
         /** Batches of each split the statistics are computed on. */
         public int evalBatches = 3;
+        /**
+         * Always evaluate on the first {@code evalBatches × evalBatchsize} rows of each set, instead of
+         * the first batches of a fresh random order of it, as the original's shuffled loaders give.
+         */
+        public boolean fixedEvalSamples = false;
         public double momentum = 0;
         public double weightDecay = 0;
         public long seed = 1;
         public boolean noBias = false;
         public boolean normalize = false;
-        /** Student = teacher + N(0, perturb²); null when off. Forces nodeMulti to 1. */
+        /** Student = teacher + N(0, perturb²); null when off. Forces nodeMulti to 1, as sameDir and sameSign do. */
         public Double perturb = null;
         public boolean sameDir = false;
         public boolean sameSign = false;
@@ -133,10 +142,17 @@ public record ReconConfig(
         public boolean bnBeforeRelu = false;
         /**
          * BatchNorm1d in the teacher too. The teacher is fixed: γ = 1, β = 0 (PyTorch's initial values,
-         * also with {@code teacherBnAffine}) and running statistics computed once over the training set.
+         * also with {@code teacherBnAffine}); for its running statistics see {@code teacherBnFit}.
          */
         public boolean teacherBn = false;
         public boolean teacherBnAffine = false;
+        /**
+         * Set the teacher's BatchNorm running statistics from the training set. Without it they keep
+         * PyTorch's initial mean 0 and variance 1, as in the original, and the BatchNorm is all but the identity.
+         */
+        public boolean teacherBnFit = false;
+        /** Keep PyTorch's default init for the teacher instead of the "separate" rows (then normalise it). */
+        public boolean noSep = false;
         /** Per layer, the student's weight norms and their drift from the initialisation, in every evaluation. */
         public boolean statsW = false;
         /** The H and β matrices relating student to teacher and student to itself, in every evaluation. */
@@ -146,8 +162,9 @@ public record ReconConfig(
 
             public ReconConfig build() {
                 return new ReconConfig(dataD, dataStd, ks, nodeMulti, dOutput, lr, numEpoch, numTrial, batchsize,
-                    evalBatchsize, evalBatches, momentum, weightDecay, seed, noBias, normalize, perturb, sameDir, sameSign,
-                    crossEntropy, regenDatasetEachEpoch, bn, bnAffine, bnBeforeRelu, teacherBn, teacherBnAffine, statsW,
+                    evalBatchsize, evalBatches, fixedEvalSamples, momentum, weightDecay, seed, noBias, normalize, perturb,
+                    sameDir, sameSign, crossEntropy, regenDatasetEachEpoch, bn, bnAffine, bnBeforeRelu, teacherBn,
+                    teacherBnAffine, teacherBnFit, noSep, statsW,
                     statsH, trainSize, evalSize);
             }
         }
@@ -163,14 +180,33 @@ public record ReconConfig(
         }
     }
 
-    /** The student's hidden widths: the teacher's times {@code nodeMulti} (1 with --perturb). */
+    /** Whether the student starts from the teacher (--perturb, --same_dir, --same_sign), which forces nodeMulti to 1. */
+    public boolean startsFromTeacher() {
+        return perturb != null || sameDir || sameSign;
+    }
+
+    /** The student's hidden widths: the teacher's times {@code nodeMulti} (times 1 when it starts from the teacher). */
     public List<Integer> studentKs() {
-        int multi = perturb != null ? 1 : nodeMulti;
+        int multi = startsFromTeacher() ? 1 : nodeMulti;
         List<Integer> widths = new ArrayList<>();
         for (int k : ks) {
             widths.add(k * multi);
         }
         return widths;
+    }
+
+    /**
+     * Samples an evaluation of {@code split} ("train" or "eval") measures on: the first
+     * {@code evalBatches} batches of the split's loader, whose batch is {@code batchsize} for the
+     * training set and {@code evalBatchsize} for the evaluation set, at most the whole set;
+     * {@code evalBatches × evalBatchsize} of both with {@code fixedEvalSamples}.
+     */
+    public int evaluationSamples(String split) {
+        if (fixedEvalSamples) {
+            return evalBatches * evalBatchsize;
+        }
+        boolean train = split.equals("train");
+        return (int) Math.min((long) evalBatches * (train ? batchsize : evalBatchsize), train ? trainSize : evalSize);
     }
 
     /** Steps in one epoch: the last batch holds what remains. */

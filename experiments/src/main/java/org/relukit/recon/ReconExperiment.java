@@ -9,6 +9,7 @@ import org.relukit.nn.Network;
 import org.relukit.nn.Sgd;
 import org.relukit.nn.TrainingStep;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Collection;
 import java.util.Map;
@@ -22,12 +23,14 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
- * The {@code recon} experiment (SPEC §1): a fixed teacher, a fresh over-realised student per
- * trial, SGD on the output loss, and the teacher–student correlations before training and after
- * every epoch, on the first batches of the training and the evaluation sets.
+ * The {@code recon} experiment (docs/math.md#recon-experiment): a fixed teacher, a fresh
+ * over-realised student per trial, SGD on the output loss, and the teacher–student correlations
+ * before training and after every epoch, on the first batches of a fresh random order of the
+ * training and the evaluation sets (of their first rows with {@code --fixed_eval_samples}).
  *
  * <p>Randomness: the teacher and the data sets come from {@code seed}; trial t's student comes
- * from a stream of (seed, t) and epoch e's shuffle (and regenerated data) from (seed, t, e). So a
+ * from a stream of (seed, t), epoch e's shuffle (and regenerated data) from (seed, t, e), and the
+ * order an evaluation after epoch e takes its samples in from one of (seed, t, e, split). So a
  * trial does not depend on the ones before it, and a run resumed from a {@link Checkpoint}
  * continues exactly as it would have.
  */
@@ -172,7 +175,9 @@ public final class ReconExperiment {
              Tensor evalSet = backend.allocate(config.evalSize(), d)) {
             backend.upload(eval, evalSet);
             backend.upload(train, trainSet);
-            teacher.fitRunningStatistics(trainSet);
+            if (config.teacherBnFit()) {
+                teacher.fitRunningStatistics(trainSet);
+            }
             for (int i = next.getAndIncrement(); i < todo.size() && !stopped; i = next.getAndIncrement()) {
                 int trial = todo.get(i);
                 results[trial] = new Trial(backend, trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet,
@@ -231,9 +236,10 @@ public final class ReconExperiment {
 
     /**
      * PyTorch's initial BatchNorm for each hidden layer of {@code layers}, or none. The teacher's
-     * keeps γ = 1, β = 0 (nothing trains it) and gets its running statistics from the training set
-     * ({@link Network#fitRunningStatistics}): the seed's teacher, always in eval mode, kept the
-     * initial mean 0 and variance 1, which makes its BatchNorm all but the identity.
+     * keeps γ = 1, β = 0 (nothing trains it) and, as in the original, whose teacher only runs in
+     * eval mode, the initial running mean 0 and variance 1, which make it all but the identity;
+     * with {@code --teacher_bn_fit} its running statistics come from the training set
+     * ({@link Network#fitRunningStatistics}).
      */
     private static List<BatchNormLayer> norms(List<Layer> layers, boolean bn, boolean affine) {
         List<BatchNormLayer> norms = new ArrayList<>();
@@ -258,6 +264,31 @@ public final class ReconExperiment {
     /** The stream of trial t (epoch = -1) or of its epoch e. */
     static SplittableRandom random(long seed, int trial, int epoch) {
         return new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L * (trial + 1) ^ 0xC2B2AE3D27D4EB4FL * (epoch + 2));
+    }
+
+    /**
+     * The rows an evaluation of {@code split} after epoch {@code epoch} (-1: before training)
+     * measures on: the first {@code samples} of a random order of the set's {@code setSize} rows,
+     * as the first batches of the original's shuffled loader. The order comes from a stream of its
+     * own per (seed, trial, epoch, split), split off a fresh copy of the epoch's stream, so it
+     * leaves the training stream alone and a resumed run draws the same rows.
+     */
+    static int[] evaluationRows(long seed, int trial, int epoch, String split, int setSize, int samples) {
+        SplittableRandom epochStream = random(seed, trial, epoch);
+        SplittableRandom trainOrder = epochStream.split();
+        SplittableRandom rng = split.equals("train") ? trainOrder : epochStream.split();
+        int[] pool = new int[setSize];
+        for (int i = 0; i < setSize; i++) {
+            pool[i] = i;
+        }
+        // The first `samples` steps of a Fisher–Yates shuffle: a uniform draw of the order's head.
+        for (int i = 0; i < samples; i++) {
+            int j = i + rng.nextInt(setSize - i);
+            int tmp = pool[i];
+            pool[i] = pool[j];
+            pool[j] = tmp;
+        }
+        return Arrays.copyOf(pool, samples);
     }
 
     /** One trial's state, so its loop reads as the paper's procedure. */
@@ -292,6 +323,12 @@ public final class ReconExperiment {
             float[] shuffledHost = new float[host.length];
             int[] order = new int[config.trainSize()];
             List<Layer> initialised = TeacherStudent.student(config, teacherLayers, random(config.seed(), trial, -1));
+            if (config.normalize()) {
+                // The original normalises the student once before its first statistics, then after every step.
+                for (Layer layer : initialised) {
+                    Initialisation.normalizeRows(layer.weights(), layer.bias(), layer.n(), layer.k());
+                }
+            }
             List<Layer> initial = start != null ? start.student() : initialised;
             List<BatchNormLayer> norms = start != null ? start.studentNorms()
                     : norms(initialised, config.bn(), config.bnAffine());
@@ -305,7 +342,9 @@ public final class ReconExperiment {
                  TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy());
                  TrainingStep tail = tailRows == 0 ? null
                          : new TrainingStep(backend, teacher, student, sgd, tailRows, config.crossEntropy());
-                 Evaluator evaluator = new Evaluator(backend, teacher, student, config.evalBatches() * config.evalBatchsize(),
+                 Evaluator trainEvaluator = new Evaluator(backend, teacher, student, config.evaluationSamples("train"),
+                         config.statsW() ? initialised : null, config.statsH());
+                 Evaluator evalEvaluator = new Evaluator(backend, teacher, student, config.evaluationSamples("eval"),
                          config.statsW() ? initialised : null, config.statsH())) {
                 int firstEpoch = 0, firstStep = 0;
                 if (start != null) {
@@ -313,7 +352,7 @@ public final class ReconExperiment {
                     firstEpoch = start.epoch();
                     firstStep = start.step();
                 } else {
-                    evaluate(evaluator, -1, 0);
+                    evaluate(trainEvaluator, evalEvaluator, -1, 0);
                 }
                 for (int epoch = firstEpoch; epoch < config.numEpoch(); epoch++) {
                     SplittableRandom rng = random(config.seed(), trial, epoch);
@@ -344,7 +383,7 @@ public final class ReconExperiment {
                             listener.onProgress(trial, epoch, step + 1, steps, loss);
                         }
                     }
-                    evaluate(evaluator, epoch, (steps - from) / ((System.nanoTime() - begin) / 1e9));
+                    evaluate(trainEvaluator, evalEvaluator, epoch, (steps - from) / ((System.nanoTime() - begin) / 1e9));
                     listener.onCheckpoint(new Checkpoint(trial, epoch + 1, 0, teacherLayers,
                             student.download(), sgd.downloadVelocities(), student.downloadNorms()));
                 }
@@ -356,10 +395,16 @@ public final class ReconExperiment {
             return new TrialResult(trial, List.copyOf(evaluations), divergedAtEpoch);
         }
 
-        private void evaluate(Evaluator evaluator, int epoch, double stepsPerSecond) {
+        private void evaluate(Evaluator trainEvaluator, Evaluator evalEvaluator, int epoch, double stepsPerSecond) {
             for (String split : new String[] {"train", "eval"}) {
-                Evaluation e = evaluator.evaluate(split.equals("train") ? trainSet : evalSet, trial, epoch, split,
-                        stepsPerSecond);
+                boolean train = split.equals("train");
+                Evaluator evaluator = train ? trainEvaluator : evalEvaluator;
+                Tensor data = train ? trainSet : evalSet;
+                Evaluation e = config.fixedEvalSamples()
+                        ? evaluator.evaluate(data, trial, epoch, split, stepsPerSecond)
+                        : evaluator.evaluate(data, evaluationRows(config.seed(), trial, epoch, split,
+                                train ? config.trainSize() : config.evalSize(), config.evaluationSamples(split)),
+                                trial, epoch, split, stepsPerSecond);
                 evaluations.add(e);
                 listener.onEvaluation(e);
             }

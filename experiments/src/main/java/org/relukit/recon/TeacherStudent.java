@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
-/** Builds the teacher and the student of {@code recon} on the host (SPEC §1 "Networks"). */
+/** Builds the teacher and the student of {@code recon} on the host (docs/math.md#networks). */
 public final class TeacherStudent {
     private TeacherStudent() {}
 
     /** Layer widths from input to output: d, the hidden widths, d_output. */
-    static int[] widths(int dataD, List<Integer> hidden, int dOutput) {
+    public static int[] widths(int dataD, List<Integer> hidden, int dOutput) {
         int[] widths = new int[hidden.size() + 2];
         widths[0] = dataD;
         for (int l = 0; l < hidden.size(); l++) {
@@ -34,14 +34,21 @@ public final class TeacherStudent {
         }
     }
 
-    /** "Separate" weights, biases ~ U(-0.5, 0.5), then every row and its bias normalised. */
+    /**
+     * "Separate" weights, biases ~ U(-0.5, 0.5), then every row and its bias normalised
+     * (docs/math.md#teacher-initialisation). With {@code --no_sep}, PyTorch's default init (weights
+     * and biases ~ U(±1/sqrt(fan_in))) instead of the separate rows, then the same normalisation.
+     */
     public static List<Layer> teacher(ReconConfig config, RandomGenerator rng) {
         int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
             int n = widths[l + 1], k = widths[l];
-            float[] w = Initialisation.separateRows(rng, n, k);
-            float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, -0.5f, 0.5f);
+            float bound = Initialisation.bound(k);
+            float[] w = config.noSep() ? Initialisation.uniform(rng, n * k, -bound, bound)
+                    : Initialisation.separateRows(rng, n, k);
+            float low = config.noSep() ? -bound : -0.5f, high = config.noSep() ? bound : 0.5f;
+            float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, low, high);
             Initialisation.normalizeRows(w, b, n, k);
             layers.add(new Layer(n, k, w, b));
         }
@@ -49,16 +56,14 @@ public final class TeacherStudent {
     }
 
     /**
-     * PyTorch's default init; or, with {@code --perturb s}, the teacher plus N(0, s²) noise.
-     * With {@code --same_dir} / {@code --same_sign}, student node j is tied to teacher node
-     * {@code j mod Kt} (and input q to teacher input {@code q mod Kt_prev}): it starts along that
-     * node's weights (scaled to the default init's bound), or keeps its random magnitudes with the
-     * teacher weight's sign.
+     * The student of one trial (docs/math.md#student-initialisation): PyTorch's default init, then,
+     * in the original's order, {@code --perturb s} (the teacher plus N(0, s²) noise),
+     * {@code --same_dir} (each layer the teacher's times r = ||W_student||_F / ||W_teacher||_F, the
+     * bias times the same r) and {@code --same_sign} (a weight or bias whose sign opposes the
+     * teacher's entry is negated; a zero teacher entry leaves it alone). The three need the
+     * teacher's widths, which {@link ReconConfig#studentKs()} gives them.
      */
     public static List<Layer> student(ReconConfig config, List<Layer> teacher, RandomGenerator rng) {
-        if (config.perturb() != null) {
-            return perturbed(teacher, config.perturb(), rng);
-        }
         int[] widths = widths(config.dataD(), config.studentKs(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
@@ -66,23 +71,52 @@ public final class TeacherStudent {
             float bound = Initialisation.bound(k);
             float[] w = Initialisation.uniform(rng, n * k, -bound, bound);
             float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, -bound, bound);
-            if (config.sameDir() || config.sameSign()) {
-                tieToTeacher(w, n, k, teacher.get(l), config.sameDir(), bound);
-            }
             layers.add(new Layer(n, k, w, b));
+        }
+        if (config.perturb() != null) {
+            layers = perturbed(teacher, config.perturb(), rng);
+        }
+        for (int l = 0; l < layers.size() && (config.sameDir() || config.sameSign()); l++) {
+            Layer s = layers.get(l), t = teacher.get(l);
+            if (config.sameDir()) {
+                sameDirection(s, t);
+            }
+            if (config.sameSign()) {
+                sameSign(s.weights(), t.weights());
+                if (s.bias() != null && t.bias() != null) {
+                    sameSign(s.bias(), t.bias());
+                }
+            }
         }
         return layers;
     }
 
-    private static void tieToTeacher(float[] w, int n, int k, Layer t, boolean sameDir, float bound) {
-        for (int j = 0; j < n; j++) {
-            for (int q = 0; q < k; q++) {
-                float tw = t.weight(j % t.n(), q % t.k());
-                if (sameDir) {
-                    w[j * k + q] = tw * bound;
-                } else {
-                    w[j * k + q] = Math.copySign(Math.abs(w[j * k + q]), tw);
-                }
+    /** {@code s = t · r} and {@code b_s = b_t · r}, with r the ratio of the layers' Frobenius norms. */
+    private static void sameDirection(Layer s, Layer t) {
+        double r = frobenius(s.weights()) / frobenius(t.weights());
+        for (int i = 0; i < s.weights().length; i++) {
+            s.weights()[i] = (float) (t.weights()[i] * r);
+        }
+        if (s.bias() != null && t.bias() != null) {
+            for (int i = 0; i < s.bias().length; i++) {
+                s.bias()[i] = (float) (t.bias()[i] * r);
+            }
+        }
+    }
+
+    private static double frobenius(float[] w) {
+        double sq = 0;
+        for (float v : w) {
+            sq += (double) v * v;
+        }
+        return Math.sqrt(sq);
+    }
+
+    /** Negates every entry of {@code s} whose sign opposes {@code t}'s; where t is 0, s stays. */
+    private static void sameSign(float[] s, float[] t) {
+        for (int i = 0; i < s.length; i++) {
+            if (t[i] > 0 && s[i] < 0 || t[i] < 0 && s[i] > 0) {
+                s[i] = -s[i];
             }
         }
     }

@@ -8,8 +8,8 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
- * Measures a student against its teacher on the first {@code samples} rows of a data set
- * (SPEC §1 "What is measured"): the output loss and, per hidden layer, the correlation of every
+ * Measures a student against its teacher on {@code samples} rows of a data set
+ * (docs/math.md#evaluation-and-correlation): the output loss and, per hidden layer, the correlation of every
  * teacher node's activations with every student node's. Both networks run in eval mode (BatchNorm
  * on its running statistics), as the seed's {@code get_stats} does. Optionally also the weights'
  * drift from the initialisation ({@code --stats_w}) and the H and β matrices ({@code --stats_H}).
@@ -54,8 +54,27 @@ public final class Evaluator implements AutoCloseable {
         relations = statsH ? new RelationMatrices(backend, student, teacher, samples) : null;
     }
 
+    /** Measures on the first {@code samples} rows of {@code data}. */
     public Evaluation evaluate(Tensor data, int trial, int epoch, String split, double stepsPerSecond) {
         backend.copyRows(data, 0, x, 0, samples);
+        return measure(trial, epoch, split, stepsPerSecond);
+    }
+
+    /**
+     * Measures on the rows {@code rows[0 .. samples)} of {@code data}, in that order: the first
+     * batches of a shuffled loader, as the original evaluates.
+     */
+    public Evaluation evaluate(Tensor data, int[] rows, int trial, int epoch, String split, double stepsPerSecond) {
+        if (rows.length < samples) {
+            throw new IllegalArgumentException(rows.length + " rows for an evaluation of " + samples + " samples");
+        }
+        for (int i = 0; i < samples; i++) {
+            backend.copyRows(data, rows[i], x, i, 1);
+        }
+        return measure(trial, epoch, split, stepsPerSecond);
+    }
+
+    private Evaluation measure(int trial, int epoch, String split, double stepsPerSecond) {
         teacher.forward(x, teacherActs, teacherOut, false);
         student.forward(x, studentActs, studentOut, false);
         float loss = backend.mseLoss(studentOut, teacherOut, gradOut);

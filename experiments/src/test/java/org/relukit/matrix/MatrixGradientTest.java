@@ -15,13 +15,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Backends;
 import org.relukit.backend.Tensor;
 
 /**
- * The closed-form gradient of SPEC §2 against {@link MatrixReference} (float64), on every CPU
+ * The closed-form gradient (docs/math.md#the-gradient) against {@link MatrixReference} (float64), on every CPU
  * backend. Three weight layers, so H goes through the recursion below the output's identity; an
  * odd batch; widths that fill no vector.
  */
@@ -171,7 +172,7 @@ class MatrixGradientTest {
         try (Backend backend = Backends.open(name);
              FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
              FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixStep step = new MatrixStep(backend, student, teacher, BATCH, lr, false);
+             MatrixStep step = new MatrixStep(backend, student, teacher, BATCH, lr, false, false);
              Tensor x = backend.allocate(BATCH, p.inputs())) {
             backend.upload(p.x(), x);
             float loss = step.run(x, true);
@@ -200,25 +201,36 @@ class MatrixGradientTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"scalar", "simd"})
-    void accurateStepUsesTheMeanOfPerSampleGradients(String name) {
+    /**
+     * {@code --use_accurate_grad} adds the per-sample ΔW together, as the original does, and
+     * reports the sum of the per-sample losses; {@code --accurate_grad_mean} takes their mean.
+     */
+    @ParameterizedTest(name = "{0} mean={1}")
+    @CsvSource({"scalar, false", "simd, false", "simd, true"})
+    void accurateStepSumsPerSampleGradientsAsTheOriginal(String name, boolean meanOfSamples) {
         int batch = 5;
         Problem p = randomProblem(13, batch);
         double[][][] mean = perSampleMean(p, batch);
+        double lossSum = 0;
+        for (int j = 0; j < batch; j++) {
+            lossSum += new MatrixReference(p.student(), p.teacher(), p.row(j)).loss();
+        }
         float lr = 0.2f;
         List<FoldedLayer> after;
+        float loss;
         try (Backend backend = Backends.open(name);
              FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
              FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixStep step = new MatrixStep(backend, student, teacher, batch, lr, true);
+             MatrixStep step = new MatrixStep(backend, student, teacher, batch, lr, true, meanOfSamples);
              Tensor x = backend.allocate(batch, p.inputs())) {
             backend.upload(p.x(), x);
-            step.run(x, false);
+            loss = step.run(x, true);
             after = student.download();
         }
+        assertEquals(lossSum, loss, 1e-5 * lossSum, "the sum of the per-sample losses, before the update");
+        double stepScale = meanOfSamples ? lr : lr * batch;
         for (int k = 0; k < 3; k++) {
-            double[][] expected = unitColumns(add(matrix(p.student().get(k)), mean[k], lr));
+            double[][] expected = unitColumns(add(matrix(p.student().get(k)), mean[k], stepScale));
             assertClose(matrix(after.get(k)), expected, GRADIENT_TOLERANCE, name + " W_" + k);
         }
     }
@@ -246,7 +258,7 @@ class MatrixGradientTest {
                                                       FoldedNetwork teacher, Tensor x, int batch) {
         try (PerSampleGradient perSample = new PerSampleGradient(backend, student, teacher)) {
             Tensor[] targets = poisonedTargets(backend, student);
-            perSample.accumulate(x, targets, 1f / batch);
+            perSample.accumulate(x, targets, 1f / batch, false);
             return downloadAll(backend, targets);
         }
     }

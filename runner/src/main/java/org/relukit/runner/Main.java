@@ -82,6 +82,10 @@ public final class Main implements Commands {
             if (System.getenv("RELUKIT_DEBUG") != null) {
                 throw ex;
             }
+            if (ex instanceof RunFiles.ResultsWriteException) {
+                err.println("relukit: " + ex.getMessage());
+                return FAULT;
+            }
             err.println("relukit: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
                     + " (RELUKIT_DEBUG=1 shows the stack trace)");
             return FAULT;

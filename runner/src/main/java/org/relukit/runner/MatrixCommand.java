@@ -26,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
         header = "Trains with the matrix-form gradient; unmatched nodes fade.",
         description = {"The matrix-form gradient: train an over-parameterised student with",
                 "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match no",
-                "teacher node shrink to zero."},
+                "teacher node shrink to zero (docs/math.md#matrix-experiment). Defaults follow",
+                "the original code; docs/departures.md lists the flags of the variants."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
                 "3:The evaluation loss stopped being finite.", Main.EXIT_INT, Main.EXIT_TERM})
@@ -75,8 +76,14 @@ final class MatrixCommand implements Callable<Integer> {
     boolean useGd;
 
     @Option(names = {"--use_accurate_grad", "--use-accurate-grad"},
-            description = "Accumulate the gradient one sample at a time; slow, a check of the batched form (default: ${DEFAULT-VALUE}).")
+            description = "The gradient one sample at a time, the per-sample steps added together as the original does "
+                    + "(see --accurate_grad_mean); slow, a check of the batched form (default: ${DEFAULT-VALUE}).")
     boolean useAccurateGrad;
+
+    @Option(names = {"--accurate_grad_mean", "--accurate-grad-mean"},
+            description = "relukit's variant: with --use_accurate_grad, the mean of the per-sample steps instead of their sum, "
+                    + "the batched step's scale (default: ${DEFAULT-VALUE}).")
+    boolean accurateGradMean;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seeds the teacher, and the rest unless given (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -92,6 +99,10 @@ final class MatrixCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, plots and report.html here (default: runs/matrix-<timestamp>).")
     Path out;
+
+    @Option(names = "--overwrite",
+            description = "Let --out name a directory that holds a run: its files are deleted first; anything else there stops the run (default: ${DEFAULT-VALUE}).")
+    boolean overwrite;
 
     @Option(names = "--quiet", description = "No progress bar; it is drawn only when stderr is a terminal (default: ${DEFAULT-VALUE}).")
     boolean quiet;
@@ -110,6 +121,7 @@ final class MatrixCommand implements Callable<Integer> {
         c.initNegTeacher = initNegTeacher;
         c.useGd = useGd;
         c.useAccurateGrad = useAccurateGrad;
+        c.accurateGradMean = accurateGradMean;
         c.seed = seed;
         c.seedInit = seedInit;
         c.seedX = seedX;
@@ -123,7 +135,7 @@ final class MatrixCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         try (Backend kernels = backend.open(stderr);
-             RunFiles files = RunFiles.open(out != null ? out : RunFiles.defaultDir("matrix"))) {
+             RunFiles files = RunFiles.create(out, "matrix", overwrite)) {
             MatrixExperiment experiment = new MatrixExperiment(kernels, config);
             try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
                 return run(config, kernels, experiment, files, stop, stdout, stderr);

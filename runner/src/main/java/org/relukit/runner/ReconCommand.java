@@ -34,7 +34,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 "teacher and report, every epoch, how well each teacher node is matched by a",
                 "student node (its best correlation).",
                 "Writes under --out: config.json, metrics.jsonl, final.json, checkpoints,",
-                "plots and report.html. --resume DIR carries on a stopped run."},
+                "plots and report.html. --resume DIR carries on a stopped run. Defaults follow",
+                "the original code (docs/math.md#recon-experiment); docs/departures.md lists",
+                "the flags that select relukit's variants."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
                 "3:Some trial's loss stopped being finite (NaN or infinite).",
@@ -79,8 +81,14 @@ final class ReconCommand implements Callable<Integer> {
     int batchsize;
 
     @Option(names = {"--eval_batchsize", "--eval-batchsize"}, defaultValue = "64",
-            description = "Batch size of the statistics; they use the first 3 batches (default: ${DEFAULT-VALUE}).")
+            description = "Batch size of the evaluation set's statistics; they use its first 3 batches in a fresh random order, "
+                    + "the training set's use 3 batches of --batchsize (--fixed_eval_samples: always the first rows) (default: ${DEFAULT-VALUE}).")
     int evalBatchsize;
+
+    @Option(names = {"--fixed_eval_samples", "--fixed-eval-samples"},
+            description = "relukit's variant: evaluate always on the first 3 x --eval_batchsize rows of each set instead of a fresh "
+                    + "random sample each time, as the original does; less noise between evaluations (default: ${DEFAULT-VALUE}).")
+    boolean fixedEvalSamples;
 
     @Option(names = "--momentum", defaultValue = "0.0", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
@@ -94,16 +102,20 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--no_bias", "--no-bias"}, description = "No biases anywhere (default: ${DEFAULT-VALUE}).")
     boolean noBias;
 
-    @Option(names = "--normalize", description = "Renormalise student rows after every step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--normalize", description = "Normalise the student's rows before training and after every step (default: ${DEFAULT-VALUE}).")
     boolean normalize;
 
-    @Option(names = "--perturb", paramLabel = "STD", description = "Student = teacher + N(0, STD²) noise; forces --node_multi 1 (default: none, a random student).")
+    @Option(names = "--perturb", paramLabel = "STD", description = "Student = teacher + N(0, STD²) noise; forces --node_multi 1, as the original does (default: none, a random student).")
     Double perturb;
 
-    @Option(names = {"--same_dir", "--same-dir"}, description = "Student node j starts along teacher node j mod Kt (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--same_dir", "--same-dir"},
+            description = "Each student layer starts as the teacher's times ||W_student||_F / ||W_teacher||_F, its bias scaled alike; "
+                    + "forces --node_multi 1 (default: ${DEFAULT-VALUE}).")
     boolean sameDir;
 
-    @Option(names = {"--same_sign", "--same-sign"}, description = "Student weights start with the sign of their teacher weight (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--same_sign", "--same-sign"},
+            description = "Student weights and biases whose sign opposes the teacher's are negated (a zero teacher entry leaves them); "
+                    + "forces --node_multi 1 (default: ${DEFAULT-VALUE}).")
     boolean sameSign;
 
     @Option(names = {"--cross_entropy", "--cross-entropy"}, description = "Cross-entropy on the argmax of the teacher output instead of MSE (default: ${DEFAULT-VALUE}).")
@@ -123,8 +135,19 @@ final class ReconCommand implements Callable<Integer> {
     boolean bnBeforeRelu;
 
     @Option(names = {"--teacher_bn", "--teacher-bn"},
-            description = "BatchNorm1d in the teacher too: fixed, with running statistics taken once over the training set (default: ${DEFAULT-VALUE}).")
+            description = "BatchNorm1d in the teacher too, fixed and in eval mode with its initial running statistics (mean 0, variance 1), "
+                    + "so all but the identity, as in the original; see --teacher_bn_fit (default: ${DEFAULT-VALUE}).")
     boolean teacherBn;
+
+    @Option(names = {"--teacher_bn_fit", "--teacher-bn-fit"},
+            description = "relukit's variant: set the teacher's BatchNorm running statistics once from the training set, "
+                    + "so that it normalises; needs --teacher_bn (default: ${DEFAULT-VALUE}).")
+    boolean teacherBnFit;
+
+    @Option(names = {"--no_sep", "--no-sep"},
+            description = "Keep PyTorch's default init for the teacher (uniform on ±1/sqrt(fan_in)) instead of the separate rows; "
+                    + "its rows are normalised all the same (default: ${DEFAULT-VALUE}).")
+    boolean noSep;
 
     @Option(names = {"--teacher_bn_affine", "--teacher-bn-affine"},
             description = "The teacher's BatchNorm has γ, β (fixed at 1 and 0, as PyTorch initialises them); needs --teacher_bn (default: ${DEFAULT-VALUE}).")
@@ -158,6 +181,10 @@ final class ReconCommand implements Callable<Integer> {
             description = "Results directory: config.json, metrics.jsonl, checkpoints, plots, report.html (default: runs/recon-<timestamp>).")
     Path out;
 
+    @Option(names = "--overwrite",
+            description = "Let --out name a directory that holds a run: its files are deleted first; anything else there stops the run (default: ${DEFAULT-VALUE}).")
+    boolean overwrite;
+
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run in DIR from its last checkpoint, with the flags it was started with (default: none, a new run).")
     Path resume;
@@ -185,6 +212,7 @@ final class ReconCommand implements Callable<Integer> {
         c.numTrial = numTrial;
         c.batchsize = batchsize;
         c.evalBatchsize = evalBatchsize;
+        c.fixedEvalSamples = fixedEvalSamples;
         c.momentum = momentum;
         c.weightDecay = weightDecay;
         c.seed = seed;
@@ -200,35 +228,53 @@ final class ReconCommand implements Callable<Integer> {
         c.bnBeforeRelu = bnBeforeRelu;
         c.teacherBn = teacherBn;
         c.teacherBnAffine = teacherBnAffine;
+        c.teacherBnFit = teacherBnFit;
+        c.noSep = noSep;
         c.statsW = statsW;
         c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
-        return c.build();
+        ReconConfig config = c.build();
+        MemoryEstimate.checkRecon(config);
+        return config;
     }
 
     /** The teacher of {@code --load_teacher}, checked against the widths of {@code config}; null to draw one. */
-    private List<Layer> loadedTeacher(ReconConfig config) {
-        if (loadTeacher == null) {
-            return null;
+    List<Layer> loadedTeacher(ReconConfig config) {
+        if (loadTeacher == null || teacher != null) {
+            return teacher;
         }
-        List<Layer> layers = CheckpointFile.read(loadTeacher).teacher();
-        TeacherStudent.requireFits(config, layers);
-        return layers;
+        CheckpointFile.Loaded file = CheckpointFile.read(loadTeacher, "--load_teacher");
+        if ((file.checkpoint().teacher().getFirst().bias() == null) != noBias) {
+            throw new IllegalArgumentException("--load_teacher " + loadTeacher + ": the teacher has "
+                    + (noBias ? "biases and the run --no_bias" : "no biases: add --no_bias"));
+        }
+        TeacherStudent.requireFits(config, file.checkpoint().teacher());
+        teacher = file.checkpoint().teacher();
+        loadTeacherSha256 = file.fileSha256();
+        return teacher;
     }
 
-    /** The teacher of --load_teacher, read before anything is opened. */
+    /** The --load_teacher file's teacher and the SHA-256 of its bytes as read, for the run's identity. */
     private List<Layer> teacher;
+    private String loadTeacherSha256;
+
+    /** The command line after {@code recon}, any {@code @argfile} expanded: what --resume starts again from. */
+    private String[] expandedArgs() {
+        List<String> all = spec.commandLine().getParseResult().expandedArgs();
+        return all.subList(all.indexOf(spec.name()) + 1, all.size()).toArray(String[]::new);
+    }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         if (resume == null) {
             ReconConfig config = config();
-            teacher = loadedTeacher(config);
-            Path dir = out != null ? out : RunFiles.defaultDir("recon");
-            try (Kernels kernels = Kernels.open(backend, jobs(config), stderr); RunFiles files = RunFiles.open(dir)) {
-                return execute(config, kernels, files, List.of(), stdout, stderr);
+            originalArgs = expandedArgs();
+            RunIdentity identity = RunIdentity.of(List.of(originalArgs), config, loadedTeacher(config), loadTeacherSha256);
+            try (Kernels kernels = Kernels.open(backend, jobs(config), stderr);
+                 RunFiles files = RunFiles.create(out, "recon", overwrite)) {
+                return execute(config, kernels, files, List.of(), identity, stdout, stderr);
             }
         }
         if (spec.commandLine().getParseResult().matchedOptions().stream()
@@ -237,22 +283,38 @@ final class ReconCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume takes no other flags but --jobs and --quiet: the run continues"
                     + " with the flags it was started with");
         }
-        ReconCommand original = new ReconCommand();
-        new picocli.CommandLine(original).parseArgs(RunFiles.originalArgs(resume));
-        Collection<Checkpoint> latest = RunFiles.latestCheckpoints(resume);
-        if (latest.isEmpty()) {
-            throw new IllegalArgumentException("--resume " + resume + ": no checkpoint there yet; start the run afresh");
-        }
-        original.out = resume;
-        original.originalArgs = RunFiles.originalArgs(resume);
-        original.quiet |= quiet;
-        original.jobs = jobs;
-        ReconConfig config = original.config();
-        original.teacher = original.loadedTeacher(config);
-        try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr);
-             RunFiles files = RunFiles.resume(resume, latest)) {
-            stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
-            return original.execute(config, kernels, files, latest, stdout, stderr);
+        // Everything is checked, under the lock, before a file changes.
+        try (RunFiles files = RunFiles.lockForResume(resume)) {
+            String[] args = RunFiles.originalArgs(resume);
+            ReconCommand original = new ReconCommand();
+            try {
+                new picocli.CommandLine(original).parseArgs(args);
+            } catch (picocli.CommandLine.ParameterException e) {
+                throw new IllegalArgumentException("--resume " + resume + ": the command line in its config.json does not"
+                        + " parse (" + e.getMessage() + "): point --resume at a results directory that relukit wrote");
+            }
+            original.out = resume;
+            original.originalArgs = args;
+            original.quiet |= quiet;
+            original.jobs = jobs;
+            ReconConfig config = original.config();
+            Collection<CheckpointFile.Loaded> loaded = RunFiles.latestCheckpoints(resume);
+            if (loaded.isEmpty()) {
+                throw new IllegalArgumentException("--resume " + resume + " has no checkpoint: the run stopped before"
+                        + " its first epoch ended; start it again with --out " + resume + " --overwrite");
+            }
+            RunIdentity identity = RunIdentity.of(List.of(args), config, original.loadedTeacher(config),
+                    original.loadTeacherSha256);
+            List<Checkpoint> latest = new ArrayList<>();
+            for (CheckpointFile.Loaded checkpoint : loaded) {
+                identity.checkBelongs(checkpoint, config, "--resume " + resume);
+                latest.add(checkpoint.checkpoint());
+            }
+            try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr)) {
+                files.continueFrom(latest);
+                stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
+                return original.execute(config, kernels, files, latest, identity, stdout, stderr);
+            }
         }
     }
 
@@ -280,9 +342,13 @@ final class ReconCommand implements Callable<Integer> {
     private String[] originalArgs;
 
     private int execute(ReconConfig config, Kernels kernels, RunFiles files, Collection<Checkpoint> latest,
-                        PrintWriter stdout, PrintWriter stderr) {
+                        RunIdentity identity, PrintWriter stdout, PrintWriter stderr) {
         if (latest.isEmpty()) {
             files.writeConfig(configJson(config, kernels.first()));
+        }
+        if (config.startsFromTeacher() && config.nodeMulti() != 1) {
+            stderr.println("recon: --perturb, --same_dir and --same_sign start the student from the teacher: --node_multi "
+                    + config.nodeMulti() + " is taken as 1, as the original does");
         }
         ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher);
         Progress progress = Progress.onStderr(stderr, quiet);
@@ -340,7 +406,7 @@ final class ReconCommand implements Callable<Integer> {
                     @Override
                     public synchronized void onCheckpoint(Checkpoint checkpoint) {
                         boolean finished = checkpoint.trialFinished(config);
-                        files.writeCheckpoint(checkpoint);
+                        files.writeCheckpoint(checkpoint, identity);
                         Evaluation last = lastEval.get(checkpoint.trial());
                         if (finished && last != null) {
                             files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(last));
@@ -376,7 +442,7 @@ final class ReconCommand implements Callable<Integer> {
             return;
         }
         try {
-            int plots = Report.render(files.dir());
+            int plots = Report.render(files.dir(), stderr);
             stderr.printf("report: %s (%d plots in %s)%n", files.dir().resolve("report.html"), plots, files.dir().resolve("plots"));
         } catch (RuntimeException e) {
             stderr.println("relukit: could not draw the plots and report (" + e + "); retry with: relukit plot " + files.dir());

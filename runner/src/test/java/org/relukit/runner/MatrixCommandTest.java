@@ -68,7 +68,7 @@ class MatrixCommandTest {
 
     @Test
     void seedNamesAndKebabCaseNamesAreTheSameFlags(@TempDir Path dir) {
-        String[] common = {"matrix", "--batchsize", "4", "--ks", "[5, 6, 7]", "--out", dir.toString()};
+        String[] common = {"matrix", "--batchsize", "4", "--ks", "[5, 6, 7]", "--overwrite", "--out", dir.toString()};
         CommandLineTest.Result seedNames = run(concat(common, "--node_multi", "3", "--init_std", "0.2", "--seed_init", "5", "--seed_x", "6",
                 "--eval_batchsize", "32", "--num_iter", "101", "--use_gd", "--init_neg_teacher", "--use_accurate_grad"));
         String[] kebabArgs = concat(common, "--node-multi", "3", "--init-std", "0.2", "--seed-init", "5", "--seed-x", "6",

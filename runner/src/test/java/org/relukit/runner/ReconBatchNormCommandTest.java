@@ -71,8 +71,8 @@ class ReconBatchNormCommandTest {
                 new BatchNormLayer(10, null, null, floats(rng, 10), floats(rng, 10)));
         Checkpoint written = new Checkpoint(0, 3, 17, teacher, student, List.of(floats(rng, 5)), norms);
         Path file = dir.resolve("checkpoint.json");
-        Files.writeString(file, CheckpointFile.toJson(written));
-        Checkpoint read = CheckpointFile.read(file);
+        Files.writeString(file, CheckpointFile.toJson(written, IDENTITY));
+        Checkpoint read = CheckpointFile.read(file, "test").checkpoint();
         assertEquals(2, read.studentNorms().size());
         for (int l = 0; l < norms.size(); l++) {
             BatchNormLayer a = norms.get(l), b = read.studentNorms().get(l);
@@ -84,16 +84,23 @@ class ReconBatchNormCommandTest {
         }
 
         JsonObject v1 = JsonParser.parseString(CheckpointFile.toJson(
-                new Checkpoint(0, 3, 17, teacher, student, List.of(), List.of()))).getAsJsonObject();
+                new Checkpoint(0, 3, 17, teacher, student, List.of(), List.of()), IDENTITY)).getAsJsonObject();
         v1.remove("studentNorms");
+        v1.remove("identity");
+        v1.remove("sha256");
         v1.addProperty("format", "relukit-checkpoint/1");
         Files.writeString(file, v1.toString());
-        Checkpoint old = CheckpointFile.read(file);
+        CheckpointFile.Loaded loaded = CheckpointFile.read(file, "test");
+        Checkpoint old = loaded.checkpoint();
         assertTrue(old.studentNorms().isEmpty());
         assertEquals(17, old.step());
-        JsonElement weights = JsonParser.parseString(CheckpointFile.toJson(old)).getAsJsonObject().get("student");
+        assertEquals(null, loaded.identity(), "version 1 has no identity");
+        JsonElement weights = JsonParser.parseString(CheckpointFile.toJson(old, IDENTITY)).getAsJsonObject().get("student");
         assertEquals(v1.get("student"), weights);
     }
+
+    private static final RunIdentity IDENTITY = new RunIdentity(List.of("--seed", "4"), 4, List.of(20, 4, 5, 3),
+            List.of(20, 8, 10, 3), "0".repeat(64), null);
 
     /** Floats with many significant bits, so a lossy round trip shows. */
     private static float[] floats(SplittableRandom rng, int n) {

@@ -22,7 +22,7 @@ public final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int plots = Report.render(dir);
+        int plots = Report.render(dir, spec.commandLine().getErr());
         spec.commandLine().getErr().printf("plot: %d plot(s) in %s, report in %s%n", plots, dir.resolve("plots"),
                 dir.resolve(Report.FILE));
         return 0;

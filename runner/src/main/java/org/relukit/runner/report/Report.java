@@ -32,11 +32,13 @@ public final class Report {
      * Draws the plots of the results directory {@code dir} into {@code dir/plots/} and writes
      * {@code dir/report.html} from what is there: a run stopped early gets what it has.
      *
+     * @param warnings where each damaged file or metrics line that is left out is named
      * @return the number of plots drawn
      * @throws IllegalArgumentException if {@code dir} is not a recon or matrix results directory
      */
-    public static int render(Path dir) {
+    public static int render(Path dir, java.io.PrintWriter warnings) {
         RunResults run = RunResults.read(dir);
+        run.warnings().forEach(w -> warnings.println("relukit: warning: " + w));
         List<Plot> plots = Plots.draw(run);
         write(run, plots);
         return plots.size();

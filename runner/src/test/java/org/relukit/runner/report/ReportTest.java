@@ -104,7 +104,7 @@ class ReportTest {
         List<String> lines = Files.readAllLines(recon.resolve("metrics.jsonl"));
         Files.writeString(dir.resolve("metrics.jsonl"), String.join("\n", lines.subList(0, 4)) + "\n"
                 + lines.get(4).substring(0, 30));
-        assertEquals(3, Report.render(dir), "2 correlation curves and the loss, no heat map");
+        assertEquals(3, Report.render(dir, new java.io.PrintWriter(java.io.Writer.nullWriter())), "2 correlation curves and the loss, no heat map");
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<td>stopped</td>"), "the trial's state");
         assertEquals(3, assertEmbeddedPngs(html));
