@@ -191,6 +191,9 @@ public final class ReconExperiment {
      * their next step and is thrown here once all have ended.
      */
     private void runAll(Runnable[] work) {
+        if (work.length == 0) {
+            return;
+        }
         if (work.length == 1) {
             work[0].run();
             return;

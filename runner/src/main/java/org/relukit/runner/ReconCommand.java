@@ -298,18 +298,20 @@ final class ReconCommand implements Callable<Integer> {
             original.quiet |= quiet;
             original.jobs = jobs;
             ReconConfig config = original.config();
-            Collection<CheckpointFile.Loaded> loaded = RunFiles.latestCheckpoints(resume);
+            List<CheckpointFile.Loaded> loaded = RunFiles.checkpoints(resume);
             if (loaded.isEmpty()) {
                 throw new IllegalArgumentException("--resume " + resume + " has no checkpoint: the run stopped before"
                         + " its first epoch ended; start it again with --out " + resume + " --overwrite");
             }
             RunIdentity identity = RunIdentity.of(List.of(args), config, original.loadedTeacher(config),
                     original.loadTeacherSha256);
-            List<Checkpoint> latest = new ArrayList<>();
+            // Every checkpoint there must belong to this run, not only the ones it continues from.
+            List<Checkpoint> all = new ArrayList<>();
             for (CheckpointFile.Loaded checkpoint : loaded) {
                 identity.checkBelongs(checkpoint, config, "--resume " + resume);
-                latest.add(checkpoint.checkpoint());
+                all.add(checkpoint.checkpoint());
             }
+            Collection<Checkpoint> latest = RunFiles.latestPerTrial(all);
             try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr)) {
                 files.continueFrom(latest);
                 stderr.println("recon: resuming " + resume + " from " + describe(latest, config));

@@ -143,12 +143,11 @@ final class RunFiles implements AutoCloseable {
     }
 
     /**
-     * Each trial's most advanced checkpoint in {@code dir}, read and validated:
+     * Every checkpoint in {@code dir}, each read and validated on its own:
      * {@code checkpoints/trial-T.json} (written after every epoch of trial T) and
      * {@code checkpoint.json} (the latest of any trial, also the one a stop writes mid-epoch).
      */
-    static Collection<CheckpointFile.Loaded> latestCheckpoints(Path dir) {
-        Map<Integer, CheckpointFile.Loaded> latest = new TreeMap<>();
+    static List<CheckpointFile.Loaded> checkpoints(Path dir) {
         List<Path> files = new ArrayList<>();
         Path trials = dir.resolve("checkpoints");
         if (Files.isDirectory(trials, LinkOption.NOFOLLOW_LINKS)) {
@@ -159,16 +158,23 @@ final class RunFiles implements AutoCloseable {
             }
             files.sort(null);
         }
-        if (Files.exists(dir.resolve(CHECKPOINT))) {
+        if (Files.exists(dir.resolve(CHECKPOINT), LinkOption.NOFOLLOW_LINKS)) {
             files.add(dir.resolve(CHECKPOINT));
         }
+        List<CheckpointFile.Loaded> loaded = new ArrayList<>();
         for (Path f : files) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(f, "--resume");
-            Checkpoint c = loaded.checkpoint();
-            CheckpointFile.Loaded seen = latest.get(c.trial());
-            if (seen == null || c.epoch() > seen.checkpoint().epoch()
-                    || c.epoch() == seen.checkpoint().epoch() && c.step() > seen.checkpoint().step()) {
-                latest.put(c.trial(), loaded);
+            loaded.add(CheckpointFile.read(f, "--resume"));
+        }
+        return loaded;
+    }
+
+    /** Of each trial's checkpoints, the most advanced one (latest epoch, then step). */
+    static Collection<Checkpoint> latestPerTrial(List<Checkpoint> checkpoints) {
+        Map<Integer, Checkpoint> latest = new TreeMap<>();
+        for (Checkpoint c : checkpoints) {
+            Checkpoint seen = latest.get(c.trial());
+            if (seen == null || c.epoch() > seen.epoch() || c.epoch() == seen.epoch() && c.step() > seen.step()) {
+                latest.put(c.trial(), c);
             }
         }
         return latest.values();

@@ -63,6 +63,8 @@ class HelpTest {
         CommandLine main = at80Columns();
         Map<String, List<String>> exitCodes = Map.of(
                 "relukit", List.of("0", "1", "2", "3", "130", "143"),
+                "sweep", List.of("0", "1", "2", "3", "130", "143"),
+                "collect", List.of("0", "1", "2"),
                 "recon", List.of("0", "1", "2", "3", "130", "143"),
                 "matrix", List.of("0", "1", "2", "3", "130", "143"),
                 "bench", List.of("0", "1", "2"),

@@ -12,12 +12,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "collect", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Merges sweeps and runs into CSV tables, plots and sweep.html.",
         description = {"Merges the recon results of sweeps and single runs into tables and plots:",
                 "metrics.csv, one row per run, trial, epoch, split and layer; summary.csv, the",
                 "final best correlations as mean and std over seeds and trials; per-layer plots",
                 "plots/sweep-corr-layerL.png; and sweep.html, which holds them all.",
-                "A run's parameters are its sweep's grid and the flags that differ between runs.",
-                "Exit code: 0 done, 2 a DIR is neither a sweep nor a recon results directory."})
+                "A run's parameters are its sweep's grid and the flags that differ between runs."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:Done.", "1:A fault while reading or writing; one line says what.",
+                "2:A DIR is neither a sweep nor a recon results directory."})
 public final class CollectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Runs recon or matrix over a grid of flags, locally or on Slurm.",
         description = {"Runs recon or matrix over a grid of flags: every combination (a cell) gets its",
                 "own results directory DIR/cells/NAME/, several cells at once in this JVM.",
                 "DIR/sweep.json records the grid and each cell's status (DIR/status/*.json).",
@@ -39,10 +40,13 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  relukit sweep recon --grid node_multi=1,2 --grid seed=1:5 --out DIR -- --bn",
                 "  relukit sweep --file sweep.yaml --out DIR",
                 "  relukit sweep --resume DIR [--cells FROM:TO] [--jobs N]",
-                "  relukit sweep --status DIR [--detail]",
-                "",
-                "Exit code: 0 every cell done, 2 bad input (also a cell's), 1 a cell failed,",
-                "3 a trial of some cell diverged, 130/143 stopped by a signal (then --resume)."})
+                "  relukit sweep --status DIR [--detail]"},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:Every cell done.", "1:A cell failed; its log in DIR/logs says why.",
+                "2:Bad input, also a cell's flags; one line says how to fix it.",
+                "3:A trial of some cell diverged.",
+                "130:Stopped by Ctrl-C; relukit sweep --resume DIR finishes the rest.",
+                "143:Stopped by SIGTERM, as for 130."})
 public final class SweepCommand implements Callable<Integer> {
     private static final long REFRESH_NANOS = 10_000_000_000L;
     private static final Pattern CELLS = Pattern.compile("(\\d+):(\\d+)");

@@ -142,19 +142,22 @@ final class SweepDir {
             JsonObject config = JsonParser.parseString(Files.readString(cellDir.resolve("config.json"))).getAsJsonObject();
             List<String> args = new ArrayList<>();
             config.getAsJsonArray("args").forEach(a -> args.add(a.getAsString()));
-            return withoutOwnFlags(args).equals(cell.args());
+            return withoutOwnFlags(args).equals(withoutOwnFlags(cell.args()));
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
 
-    /** The flags a cell was run with, less {@code --out DIR} and {@code --quiet}: a sweep moved to another path still matches. */
+    /**
+     * The flags a cell was run with, less {@code --out DIR}, {@code --quiet} and {@code --jobs N}
+     * (which change no result): a sweep moved to another path or machine still matches.
+     */
     private static List<String> withoutOwnFlags(List<String> args) {
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals("--out")) {
+            if (args.get(i).equals("--out") || args.get(i).equals("--jobs")) {
                 i++;
-            } else if (!args.get(i).equals("--quiet") && !args.get(i).startsWith("--out=")) {
+            } else if (!args.get(i).equals("--quiet") && !args.get(i).startsWith("--out=") && !args.get(i).startsWith("--jobs=")) {
                 kept.add(args.get(i));
             }
         }
