@@ -1,7 +1,7 @@
 package org.relukit.matrix;
 
 /**
- * One layer of the matrix form with its bias folded in (SPEC §2): {@code w[(inputs + 1) × outputs]},
+ * One layer of the matrix form with its bias folded in (docs/math.md#matrix-experiment): {@code w[(inputs + 1) × outputs]},
  * row-major, column j = fan-in of node j, last row = the biases.
  */
 public record FoldedLayer(int inputs, int outputs, float[] w) {

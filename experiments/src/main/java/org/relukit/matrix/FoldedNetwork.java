@@ -6,7 +6,7 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
- * A network of {@link FoldedLayer}s on a backend, laid out so that SPEC §2's
+ * A network of {@link FoldedLayer}s on a backend, laid out so that docs/math.md#matrix-experiment's
  * {@code forward(X, W) = [relu(X W), 1]} is a plain product: layer l is stored as
  * {@code [(n_l + 1) × (n_{l+1} + 1)]}, its last column the unit vector on the bias row. Since
  * every activation's last column is ones, that column copies the ones into the next activation

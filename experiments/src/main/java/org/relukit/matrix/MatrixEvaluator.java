@@ -5,7 +5,7 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
- * SPEC §2's evaluation on a batch of fresh samples: per hidden layer, every teacher node's best
+ * docs/math.md#matrix-experiment's evaluation on a batch of fresh samples: per hidden layer, every teacher node's best
  * correlation with a student node, and the loss {@code ||pred − pred*|| / N}.
  */
 final class MatrixEvaluator implements AutoCloseable {

@@ -5,7 +5,7 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
 /**
- * The closed-form gradient of SPEC §2 for a batch of a fixed size, every tensor planned once.
+ * The closed-form gradient of docs/math.md#matrix-experiment for a batch of a fixed size, every tensor planned once.
  * Student path S, teacher path T, N samples; for the input of every layer l
  * {@code L_l = S_lᵀ S_l / N} and {@code L*_l = S_lᵀ T_l / N}; from the top down, with
  * {@code H = H* = I} at the output,

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
-/** The teacher and the student of the matrix form (SPEC §2), on the host, in the folded layout. */
+/** The teacher and the student of the matrix form (docs/math.md#matrix-experiment), on the host, in the folded layout. */
 public final class MatrixInit {
     private MatrixInit() {}
 

@@ -3,7 +3,7 @@ package org.relukit.nn;
 import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
-/** Weight initialisations of SPEC §1, on host arrays (row-major {@code n × k}, row = fan-in of a node). */
+/** Weight initialisations of docs/math.md#recon-experiment, on host arrays (row-major {@code n × k}, row = fan-in of a node). */
 public final class Initialisation {
     private static final float[] SEPARATE_CHOICES = {-0.5f, -0.25f, 0f, 0.25f, 0.5f};
 

@@ -43,7 +43,7 @@ class MatrixExperimentTest {
     }
 
     /**
-     * SPEC §2's prediction, with the seed's thresholds: the fan-out of the 20 student nodes that
+     * docs/math.md#matrix-experiment's prediction, with the seed's thresholds: the fan-out of the 20 student nodes that
      * start on the teacher stays ≥ 0.5, that of the other 20 (and the bias) falls to ≤ 0.05, and
      * every teacher node is matched. 5,000 of the seed's 20,000 iterations already get there.
      */

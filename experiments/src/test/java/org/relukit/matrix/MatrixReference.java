@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * SPEC §2 in float64, written the seed's way, independent of the folded layout: explicit
+ * docs/math.md#matrix-experiment in float64, written the seed's way, independent of the folded layout: explicit
  * concatenation of the ones column, explicit dropping of the bias row and column, plain loops.
  * Matrices are {@code double[rows][cols]}.
  */

@@ -11,7 +11,7 @@ import org.relukit.backend.Backend;
 import org.relukit.backend.Backends;
 
 /**
- * The headline result of SPEC §1 at the reference settings (--data_std 10 --node_multi 10
+ * The headline result of docs/math.md#recon-experiment at the reference settings (--data_std 10 --node_multi 10
  * --lr 0.05 --d_output 100 --seed 124, one trial, 40 epochs): the student's lowest layer matches
  * every teacher node (mean best correlation 0.999, as printed, within 10 epochs) and the second layer climbs to
  * ≥ 0.95 by epoch 40. The PyTorch original reaches 0.95 on L1 near epoch 14 and 0.993 at 40.

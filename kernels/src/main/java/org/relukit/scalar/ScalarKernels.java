@@ -125,7 +125,7 @@ public final class ScalarKernels {
         }
     }
 
-    /** SPEC §1 "What is measured": centred, normalised cross product of the columns. */
+    /** docs/math.md#evaluation-and-correlation: centred, normalised cross product of the columns. */
     public static void correlation(float[] t, float[] s, float[] c, int samples, int kt, int ks) {
         float[] tMean = columnMeans(t, samples, kt);
         float[] sMean = columnMeans(s, samples, ks);

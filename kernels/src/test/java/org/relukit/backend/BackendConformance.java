@@ -40,7 +40,7 @@ public abstract class BackendConformance {
     /** Round-off allowed for results of a few float32 operations per element (scaling, SGD). */
     protected static final double ELEMENTWISE_TOLERANCE = 1e-6;
 
-    /** The workload: batch 64, student layers 20 → 100 → 150 → 200 → 250 → 100 (SPEC §1). */
+    /** The workload: batch 64, student layers 20 → 100 → 150 → 200 → 250 → 100 (docs/math.md#recon-experiment). */
     protected static final int BATCH = 64;
     protected static final int[] STUDENT_WIDTHS = {20, 100, 150, 200, 250, 100};
     /** Teacher hidden widths and the 3 evaluation batches the correlations are measured on. */

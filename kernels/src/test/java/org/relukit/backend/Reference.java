@@ -1,7 +1,7 @@
 package org.relukit.backend;
 
 /**
- * The float64 reference every backend is checked against: the math of SPEC §3 written the
+ * The float64 reference every backend is checked against: the math of docs/math.md#kernels written the
  * plainest way, over float32 inputs widened to double, so that the only error left in a
  * backend's result is its own float32 rounding. Independent of {@code ScalarKernels} on purpose:
  * the scalar backend is itself under test.
@@ -165,7 +165,7 @@ public final class Reference {
     }
 
     /**
-     * SPEC §1 "What is measured": {@code c[Kt×Ks] = Tcᵀ Sc · rsqrt(Σ Tc² + 1e-10) · rsqrt(Σ Sc² + 1e-10)}
+     * docs/math.md#evaluation-and-correlation: {@code c[Kt×Ks] = Tcᵀ Sc · rsqrt(Σ Tc² + 1e-10) · rsqrt(Σ Sc² + 1e-10)}
      * with every column of {@code t[n×Kt]} and {@code s[n×Ks]} centred over the n samples.
      */
     public static double[] correlation(float[] t, float[] s, int samples, int kt, int ks) {

@@ -32,7 +32,7 @@ class SimdBackendTest extends BackendConformance {
     }
 
     /**
-     * One whole training step of the workload (SPEC §1: batch 64, student 20 → 100 → 150 → 200 →
+     * One whole training step of the workload (docs/math.md#recon-experiment: batch 64, student 20 → 100 → 150 → 200 →
      * 250 → 100, MSE against a teacher's output, backward, fused SGD) on this backend and on the
      * scalar reference: every intermediate must agree. Both are float32 with different summation
      * orders, each within {@link #sumTolerance} of float64, so they agree to twice that.

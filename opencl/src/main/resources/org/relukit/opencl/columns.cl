@@ -64,7 +64,7 @@ kernel void column_sums(const int rows, const int cols, const global float* x, g
     }
 }
 
-// The column means and rsqrt(Σ (x − mean)² + 1e-10) that centre and scale a correlation (SPEC §1).
+// The column means and rsqrt(Σ (x − mean)² + 1e-10) that centre and scale a correlation (docs/math.md#recon-experiment).
 kernel void column_stats(const int rows, const int cols, const global float* x,
                          global float* mean, global float* invNorm)
 {

@@ -18,7 +18,7 @@ import org.relukit.backend.Backends;
 import org.relukit.backend.Reference;
 
 /**
- * Ten steps of the recon workload (SPEC §1) on the device and on the scalar reference, from the
+ * Ten steps of the recon workload (docs/math.md#recon-experiment) on the device and on the scalar reference, from the
  * same teacher, student and batches, end at the same student. Float32 backends that sum in
  * different orders drift apart exponentially as training goes on (by about 1e-6 relative after 100
  * steps and 1e-3 after 400, for SIMD as for OpenCL), so this looks at the first steps only.
