@@ -40,20 +40,25 @@ final class CheckedBackend implements Backend {
 
     @Override
     public Tensor allocate(int rows, int cols) {
-        Shapes.require(rows >= 0 && cols >= 0,
-                "allocate: a tensor needs non-negative rows and columns, got " + rows + " x " + cols);
+        if (!(rows >= 0 && cols >= 0)) {
+            throw Shapes.mismatch("allocate: a tensor needs non-negative rows and columns, got " + rows + " x " + cols);
+        }
         return backend.allocate(rows, cols);
     }
 
     @Override
     public void upload(float[] src, Tensor dst) {
-        Shapes.require(src.length >= dst.size(), "upload: the array holds " + src.length + " floats", dst);
+        if (!(src.length >= dst.size())) {
+            throw Shapes.mismatch("upload: the array holds " + src.length + " floats", dst);
+        }
         backend.upload(src, dst);
     }
 
     @Override
     public void download(Tensor src, float[] dst) {
-        Shapes.require(dst.length >= src.size(), "download: the array holds " + dst.length + " floats", src);
+        if (!(dst.length >= src.size())) {
+            throw Shapes.mismatch("download: the array holds " + dst.length + " floats", src);
+        }
         backend.download(src, dst);
     }
 
@@ -86,8 +91,9 @@ final class CheckedBackend implements Backend {
     public float crossEntropyLoss(Tensor logits, Tensor teacherOutput, Tensor dLogits) {
         Shapes.same(logits, teacherOutput, "crossEntropyLoss");
         Shapes.same(logits, dLogits, "crossEntropyLoss");
-        Shapes.require(logits.rows() == 0 || logits.cols() > 0,
-                "crossEntropyLoss: logits need at least one class (column)", logits);
+        if (!(logits.rows() == 0 || logits.cols() > 0)) {
+            throw Shapes.mismatch("crossEntropyLoss: logits need at least one class (column)", logits);
+        }
         return backend.crossEntropyLoss(logits, teacherOutput, dLogits);
     }
 
@@ -119,7 +125,9 @@ final class CheckedBackend implements Backend {
     @Override
     public void normalizeRows(Tensor w, Tensor b) {
         if (b != null) {
-            Shapes.require(b.size() == w.rows(), "normalizeRows: bias must have one entry per row", w, b);
+            if (!(b.size() == w.rows())) {
+                throw Shapes.mismatch("normalizeRows: bias must have one entry per row", w, b);
+            }
         }
         backend.normalizeRows(w, b);
     }
@@ -157,8 +165,9 @@ final class CheckedBackend implements Backend {
     @Override
     public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
-        Shapes.require(runningMean != null && runningVar != null && batchMean != null && batchInvStd != null,
-                "batchNormTrain: the running and batch statistics are required");
+        if (!(runningMean != null && runningVar != null && batchMean != null && batchInvStd != null)) {
+            throw Shapes.mismatch("batchNormTrain: the running and batch statistics are required");
+        }
         Shapes.batchNorm("batchNormTrain", x, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
         backend.batchNormTrain(x, gamma, beta, runningMean, runningVar, momentum, eps, relu, y, batchMean, batchInvStd);
     }
@@ -166,7 +175,9 @@ final class CheckedBackend implements Backend {
     @Override
     public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                               float eps, boolean relu, Tensor y) {
-        Shapes.require(runningMean != null && runningVar != null, "batchNormEval: the running statistics are required");
+        if (!(runningMean != null && runningVar != null)) {
+            throw Shapes.mismatch("batchNormEval: the running statistics are required");
+        }
         Shapes.batchNorm("batchNormEval", x, y, null, gamma, beta, runningMean, runningVar);
         backend.batchNormEval(x, gamma, beta, runningMean, runningVar, eps, relu, y);
     }
@@ -174,7 +185,9 @@ final class CheckedBackend implements Backend {
     @Override
     public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
                                   Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
-        Shapes.require(batchMean != null && batchInvStd != null, "batchNormBackward: the batch statistics are required");
+        if (!(batchMean != null && batchInvStd != null)) {
+            throw Shapes.mismatch("batchNormBackward: the batch statistics are required");
+        }
         Shapes.batchNorm("batchNormBackward", x, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
         Shapes.same(x, dx, "batchNormBackward");
         backend.batchNormBackward(dy, x, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);

@@ -7,38 +7,51 @@ package org.relukit.backend;
 public final class Shapes {
     private Shapes() {}
 
-    /** Throws {@link IllegalArgumentException} with {@code what} and the tensors' shapes unless {@code ok}. */
-    public static void require(boolean ok, String what, Tensor... tensors) {
-        if (!ok && tensors.length == 0) {
-            throw new IllegalArgumentException(what);
+    /**
+     * The exception for a broken rule: {@code what} and the tensors' shapes. Callers test the rule
+     * first and build this only when it fails, so a check allocates nothing on the hot path.
+     */
+    public static IllegalArgumentException mismatch(String what, Tensor... tensors) {
+        if (tensors.length == 0) {
+            return new IllegalArgumentException(what);
         }
-        if (!ok) {
-            StringBuilder shapes = new StringBuilder();
-            for (Tensor t : tensors) {
-                shapes.append(shapes.isEmpty() ? "" : ", ").append(t);
-            }
-            throw new IllegalArgumentException(what + " (shapes: " + shapes + ")");
+        StringBuilder shapes = new StringBuilder();
+        for (Tensor t : tensors) {
+            shapes.append(shapes.isEmpty() ? "" : ", ").append(t);
         }
+        return new IllegalArgumentException(what + " (shapes: " + shapes + ")");
     }
 
     /** x[B×K] · w[N×K]ᵀ + b[1×N] → out[B×N]. */
     public static void layer(Tensor x, Tensor w, Tensor b, Tensor out) {
-        require(x.cols() == w.cols(), "layer: x and w must have the same number of columns", x, w);
-        require(out.rows() == x.rows() && out.cols() == w.rows(), "layer: output must be B x N", x, w, out);
+        if (!(x.cols() == w.cols())) {
+            throw mismatch("layer: x and w must have the same number of columns", x, w);
+        }
+        if (!(out.rows() == x.rows() && out.cols() == w.rows())) {
+            throw mismatch("layer: output must be B x N", x, w, out);
+        }
         if (b != null) {
-            require(b.size() == w.rows(), "layer: bias must have one entry per row of w", w, b);
+            if (!(b.size() == w.rows())) {
+                throw mismatch("layer: bias must have one entry per row of w", w, b);
+            }
         }
     }
 
     /** {@code a} and {@code b} have the same rows and columns. */
     public static void same(Tensor a, Tensor b, String what) {
-        require(a.rows() == b.rows() && a.cols() == b.cols(), what + ": tensors must have the same shape", a, b);
+        if (!(a.rows() == b.rows() && a.cols() == b.cols())) {
+            throw mismatch(what + ": tensors must have the same shape", a, b);
+        }
     }
 
     /** dz[B×N] · w[N×K] → dx[B×K], gated by {@code h} (may be null) of dx's shape. */
     public static void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
-        require(dz.cols() == w.rows(), "backwardInput: dz must have one column per row of w", dz, w);
-        require(dx.rows() == dz.rows() && dx.cols() == w.cols(), "backwardInput: dx must be B x K", dz, w, dx);
+        if (!(dz.cols() == w.rows())) {
+            throw mismatch("backwardInput: dz must have one column per row of w", dz, w);
+        }
+        if (!(dx.rows() == dz.rows() && dx.cols() == w.cols())) {
+            throw mismatch("backwardInput: dx must be B x K", dz, w, dx);
+        }
         if (h != null) {
             same(h, dx, "backwardInput gate");
         }
@@ -46,17 +59,27 @@ public final class Shapes {
 
     /** dz[B×N]ᵀ · x[B×K] → dw[N×K], and db (may be null) of N entries. */
     public static void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
-        require(dz.rows() == x.rows(), "weightGrad: dz and x must have the same batch size", dz, x);
-        require(dw.rows() == dz.cols() && dw.cols() == x.cols(), "weightGrad: dw must be N x K", dz, x, dw);
+        if (!(dz.rows() == x.rows())) {
+            throw mismatch("weightGrad: dz and x must have the same batch size", dz, x);
+        }
+        if (!(dw.rows() == dz.cols() && dw.cols() == x.cols())) {
+            throw mismatch("weightGrad: dw must be N x K", dz, x, dw);
+        }
         if (db != null) {
-            require(db.size() == dz.cols(), "weightGrad: db must have one entry per column of dz", dz, db);
+            if (!(db.size() == dz.cols())) {
+                throw mismatch("weightGrad: db must have one entry per column of dz", dz, db);
+            }
         }
     }
 
     /** Teacher t[B×Kt] and student s[B×Ks] activations over the same samples → c[Kt×Ks]. */
     public static void correlation(Tensor t, Tensor s, Tensor c) {
-        require(t.rows() == s.rows(), "correlation: t and s must have the same number of samples", t, s);
-        require(c.rows() == t.cols() && c.cols() == s.cols(), "correlation: c must be Kt x Ks", t, s, c);
+        if (!(t.rows() == s.rows())) {
+            throw mismatch("correlation: t and s must have the same number of samples", t, s);
+        }
+        if (!(c.rows() == t.cols() && c.cols() == s.cols())) {
+            throw mismatch("correlation: c must be Kt x Ks", t, s, c);
+        }
     }
 
     /** op(a)[M×K] · op(b)[K×N] → c[M×N], where op transposes when its flag is set. */
@@ -65,16 +88,22 @@ public final class Shapes {
         int ka = ta ? a.rows() : a.cols();
         int kb = tb ? b.cols() : b.rows();
         int n = tb ? b.rows() : b.cols();
-        require(ka == kb, "matmul: inner dimensions differ", a, b);
-        require(c.rows() == m && c.cols() == n, "matmul: c has the wrong shape", a, b, c);
+        if (!(ka == kb)) {
+            throw mismatch("matmul: inner dimensions differ", a, b);
+        }
+        if (!(c.rows() == m && c.cols() == n)) {
+            throw mismatch("matmul: c has the wrong shape", a, b, c);
+        }
     }
 
     /** {@code count} whole rows from {@code srcRow} of src to {@code dstRow} of dst, both in range. */
     public static void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
-        require(src.cols() == dst.cols(), "copyRows: tensors must have the same number of columns", src, dst);
-        require(count >= 0 && srcRow >= 0 && dstRow >= 0
-                && srcRow + count <= src.rows() && dstRow + count <= dst.rows(),
-                "copyRows: rows " + srcRow + "+" + count + " -> " + dstRow + " out of range", src, dst);
+        if (!(src.cols() == dst.cols())) {
+            throw mismatch("copyRows: tensors must have the same number of columns", src, dst);
+        }
+        if (!(count >= 0 && srcRow >= 0 && dstRow >= 0 && srcRow + count <= src.rows() && dstRow + count <= dst.rows())) {
+            throw mismatch("copyRows: rows " + srcRow + "+" + count + " -> " + dstRow + " out of range", src, dst);
+        }
     }
 
     /** BatchNorm1d: {@code y} (and any other batch tensor) shaped like {@code x[B×N]}, every vector (non-null) of N entries. */
@@ -85,7 +114,9 @@ public final class Shapes {
         }
         for (Tensor v : vectors) {
             if (v != null) {
-                require(v.size() == x.cols(), what + ": every statistic and parameter must have one entry per column of x", x, v);
+                if (!(v.size() == x.cols())) {
+                    throw mismatch(what + ": every statistic and parameter must have one entry per column of x", x, v);
+                }
             }
         }
     }

@@ -25,6 +25,13 @@ final class SimdKernels {
      * blocks pass over it. (Blocking k as well, to keep b's panel in L1, measured no better.)
      */
     private static final int A_CHUNK_FLOATS = 32 * 1024;
+    /**
+     * The 8-row tiles need 24 accumulators, 3 loads of b and a broadcast: AVX-512's 32 registers
+     * hold them, AVX2's 16 do not, and there the 4-row tiles (12 accumulators) run faster (batch 64
+     * step: 410–424 → 678–700 steps/s on an AVX2 EPYC; jmh/PERFORMANCE.md). Row tiles never change
+     * a sum's order, so the results are the same bits either way.
+     */
+    private static final boolean EIGHT_ROW_TILES = SimdSpecies.EIGHT_ROW_TILES;
 
     private SimdKernels() {}
 
@@ -93,7 +100,7 @@ final class SimdKernels {
         int j = 0;
         for (; j + 3 * V <= n; j += 3 * V) {
             int i = rowFrom;
-            for (; i + 8 <= rowTo; i += 8) {
+            for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
                 tile8x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
@@ -115,7 +122,7 @@ final class SimdKernels {
         for (; j < n; j += V) {
             int cols = Math.min(V, n - j);
             int i = rowFrom;
-            for (; i + 8 <= rowTo; i += 8) {
+            for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
                 tile8x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
                 if (finish) {
                     finish(c, i, 8, j, cols, n, bias, relu, gate);

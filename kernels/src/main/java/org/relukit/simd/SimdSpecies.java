@@ -8,14 +8,34 @@ import jdk.incubator.vector.VectorSpecies;
  * probing never initialises a vector class that may fail to load.
  *
  * <p>{@code -Drelukit.simd.bits=128|256|512} forces a width, so tests run every code path on one
- * machine; by default it is the widest the CPU has.
+ * machine; by default it is the widest the CPU has. {@code -Drelukit.simd.rows=8|4} forces the
+ * height of the matrix product's register tiles, for the same reason; by default 8 where the CPU's
+ * preferred width is 512 bits (AVX-512: 32 vector registers hold the 8-row tile's 24
+ * accumulators) and 4 below it (AVX2's 16 registers would spill them).
  */
 final class SimdSpecies {
     static final String BITS_PROPERTY = "relukit.simd.bits";
 
     static final VectorSpecies<Float> FLOAT = choose(System.getProperty(BITS_PROPERTY));
 
+    static final String ROWS_PROPERTY = "relukit.simd.rows";
+
+    /** Whether the matrix product uses its 8-row register tiles, else only the 4- and 1-row ones. */
+    static final boolean EIGHT_ROW_TILES = eightRows(System.getProperty(ROWS_PROPERTY));
+
     private SimdSpecies() {}
+
+    private static boolean eightRows(String rows) {
+        if (rows == null || rows.isBlank()) {
+            return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+        }
+        return switch (rows.trim()) {
+            case "8" -> true;
+            case "4" -> false;
+            default -> throw new IllegalArgumentException(
+                    "-D" + ROWS_PROPERTY + "=" + rows + " is not a tile height: use 8 or 4");
+        };
+    }
 
     private static VectorSpecies<Float> choose(String bits) {
         if (bits == null || bits.isBlank()) {
