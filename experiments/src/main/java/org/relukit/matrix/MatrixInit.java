@@ -1,5 +1,6 @@
 package org.relukit.matrix;
 
+import org.relukit.backend.HostNorms;
 import org.relukit.nn.Initialisation;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class MatrixInit {
                 }
                 w[nIn * nOut + j] = (float) -config.bias();
             }
-            Initialisation.normalizeColumns(w, nIn + 1, nOut);
+            HostNorms.normalizeColumns(w, nIn + 1, nOut);
             layers.add(new FoldedLayer(nIn, nOut, w));
         }
         return layers;
@@ -57,7 +58,7 @@ public final class MatrixInit {
                     addTeacherColumn(w, nIn, nOut, j, t, rng.nextInt(t.outputs()), -1f);
                 }
             }
-            Initialisation.normalizeColumns(w, nIn + 1, nOut);
+            HostNorms.normalizeColumns(w, nIn + 1, nOut);
             layers.add(new FoldedLayer(nIn, nOut, w));
         }
         return layers;

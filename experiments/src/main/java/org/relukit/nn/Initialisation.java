@@ -70,40 +70,4 @@ public final class Initialisation {
         }
         return x;
     }
-
-    /**
-     * Divides each row of {@code w[n × k]} and its bias entry by (the row's L2 norm + 1e-5), as the
-     * seed normalises a teacher; on the host because it runs once, before a backend holds the layer.
-     */
-    public static void normalizeRows(float[] w, float[] b, int n, int k) {
-        for (int j = 0; j < n; j++) {
-            double sq = 0;
-            for (int p = 0; p < k; p++) {
-                sq += (double) w[j * k + p] * w[j * k + p];
-            }
-            float scale = (float) (1 / (Math.sqrt(sq) + 1e-5));
-            for (int p = 0; p < k; p++) {
-                w[j * k + p] *= scale;
-            }
-            if (b != null) {
-                b[j] *= scale;
-            }
-        }
-    }
-
-    /** Scales every column of {@code w[rows × cols]} to unit L2 norm; a zero column stays zero. */
-    public static void normalizeColumns(float[] w, int rows, int cols) {
-        for (int j = 0; j < cols; j++) {
-            double sq = 0;
-            for (int i = 0; i < rows; i++) {
-                sq += (double) w[i * cols + j] * w[i * cols + j];
-            }
-            if (sq > 0) {
-                float scale = (float) (1 / Math.sqrt(sq));
-                for (int i = 0; i < rows; i++) {
-                    w[i * cols + j] *= scale;
-                }
-            }
-        }
-    }
 }

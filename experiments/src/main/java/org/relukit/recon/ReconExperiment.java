@@ -1,5 +1,6 @@
 package org.relukit.recon;
 
+import org.relukit.backend.HostNorms;
 import org.relukit.nn.BatchNormLayer;
 import org.relukit.stats.Evaluation;
 import org.relukit.stats.Evaluator;
@@ -329,7 +330,7 @@ public final class ReconExperiment {
             if (config.normalize()) {
                 // The original normalises the student once before its first statistics, then after every step.
                 for (Layer layer : initialised) {
-                    Initialisation.normalizeRows(layer.weights(), layer.bias(), layer.n(), layer.k());
+                    HostNorms.normalizeRows(layer.weights(), layer.bias(), layer.n(), layer.k());
                 }
             }
             List<Layer> initial = start != null ? start.student() : initialised;

@@ -1,5 +1,6 @@
 package org.relukit.recon;
 
+import org.relukit.backend.HostNorms;
 import org.relukit.nn.Initialisation;
 import org.relukit.nn.Layer;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class TeacherStudent {
                     : Initialisation.separateRows(rng, n, k);
             float low = config.noSep() ? -bound : -0.5f, high = config.noSep() ? bound : 0.5f;
             float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, low, high);
-            Initialisation.normalizeRows(w, b, n, k);
+            HostNorms.normalizeRows(w, b, n, k);
             layers.add(new Layer(n, k, w, b));
         }
         return layers;

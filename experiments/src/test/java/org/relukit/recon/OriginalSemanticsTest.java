@@ -1,5 +1,6 @@
 package org.relukit.recon;
 
+import org.relukit.backend.HostNorms;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -183,7 +184,7 @@ class OriginalSemanticsTest {
             float bound = Initialisation.bound(t.k());
             float[] w = Initialisation.uniform(rng, t.n() * t.k(), -bound, bound);
             float[] b = Initialisation.uniform(rng, t.n(), -bound, bound);
-            Initialisation.normalizeRows(w, b, t.n(), t.k());
+            HostNorms.normalizeRows(w, b, t.n(), t.k());
             assertArrayEquals(w, t.weights(), "layer " + l + ": the default draw, normalised");
             assertArrayEquals(b, t.bias(), "layer " + l + " bias");
             for (int j = 0; j < t.n(); j++) {

@@ -4,6 +4,7 @@ import static org.relukit.backend.HostTensor.dataOrNull;
 import static org.relukit.backend.HostTensor.of;
 
 import org.relukit.backend.Backend;
+import org.relukit.backend.HostNorms;
 import org.relukit.backend.HostTensor;
 import org.relukit.backend.Tensor;
 
@@ -89,7 +90,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void normalizeRows(Tensor w, Tensor b) {
-        ScalarKernels.normalizeRows(of(w).data, dataOrNull(b), w.rows(), w.cols());
+        HostNorms.normalizeRows(of(w).data, dataOrNull(b), w.rows(), w.cols());
     }
 
     @Override
@@ -121,7 +122,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void normalizeColumns(Tensor w) {
-        ScalarKernels.normalizeColumns(of(w).data, w.rows(), w.cols());
+        HostNorms.normalizeColumns(of(w).data, w.rows(), w.cols());
     }
 
     @Override

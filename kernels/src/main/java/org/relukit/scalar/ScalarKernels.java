@@ -108,23 +108,6 @@ public final class ScalarKernels {
         }
     }
 
-    /** {@link org.relukit.backend.Backend#normalizeRows} of {@code w[n×k]} and its bias {@code b} (may be null). */
-    public static void normalizeRows(float[] w, float[] b, int n, int k) {
-        for (int j = 0; j < n; j++) {
-            double sq = 0;
-            for (int p = 0; p < k; p++) {
-                sq += (double) w[j * k + p] * w[j * k + p];
-            }
-            float scale = (float) (1 / (Math.sqrt(sq) + 1e-5));
-            for (int p = 0; p < k; p++) {
-                w[j * k + p] *= scale;
-            }
-            if (b != null) {
-                b[j] *= scale;
-            }
-        }
-    }
-
     /** docs/math.md#evaluation-and-correlation: centred, normalised cross product of the columns. */
     public static void correlation(float[] t, float[] s, float[] c, int samples, int kt, int ks) {
         float[] tMean = columnMeans(t, samples, kt);
@@ -183,22 +166,6 @@ public final class ScalarKernels {
                     sum += av * bv;
                 }
                 c[i * n + j] = alpha * sum + (beta == 0f ? 0f : beta * c[i * n + j]);
-            }
-        }
-    }
-
-    /** {@link org.relukit.backend.Backend#normalizeColumns} of {@code w[rows×cols]}. */
-    public static void normalizeColumns(float[] w, int rows, int cols) {
-        for (int j = 0; j < cols; j++) {
-            double sq = 0;
-            for (int i = 0; i < rows; i++) {
-                sq += (double) w[i * cols + j] * w[i * cols + j];
-            }
-            if (sq > 0) {
-                float scale = (float) (1 / Math.sqrt(sq));
-                for (int i = 0; i < rows; i++) {
-                    w[i * cols + j] *= scale;
-                }
             }
         }
     }

@@ -22,7 +22,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -380,9 +379,15 @@ final class RunFiles implements AutoCloseable {
                 metrics.close();
                 metrics = null;
             }
-            List<String> lines = new ArrayList<>(Files.readAllLines(file));
-            lines.sort(Comparator.comparingInt(RunFiles::trialOf));
-            writeAtomically(file, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
+            // Each line is parsed once: a stable sort of (trial, line) pairs keeps a trial's order.
+            List<Map.Entry<Integer, String>> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(file)) {
+                lines.add(Map.entry(trialOf(line), line));
+            }
+            lines.sort(Map.Entry.comparingByKey());
+            StringBuilder text = new StringBuilder();
+            lines.forEach(line -> text.append(line.getValue()).append('\n'));
+            writeAtomically(file, text.toString());
         } catch (IOException e) {
             throw new ResultsWriteException(file, e);
         }
