@@ -2,7 +2,8 @@
 # A newcomer's route to the library, kept true by CI: install relukit-kernels, -experiments and
 # -opencl into a throwaway local repository (mvn install), then build and test a separate Maven
 # project outside this repository that depends on them by their coordinates and trains the
-# teacher-student workload with momentum. Dependencies already in ~/.m2 are read from there
+# teacher-student workload with momentum, and networks of its own with TrainingStep.builder (momentum,
+# weight decay, BatchNorm) and Evaluator. Dependencies already in ~/.m2 are read from there
 # (maven.repo.local.tail) and never written to, so it runs offline when they are there.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -84,13 +85,21 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Backends;
+import org.relukit.backend.Tensor;
+import org.relukit.nn.BatchNormLayer;
+import org.relukit.nn.Initialisation;
+import org.relukit.nn.Layer;
+import org.relukit.nn.Network;
+import org.relukit.nn.TrainingStep;
 import org.relukit.recon.ReconConfig;
 import org.relukit.recon.ReconExperiment;
 import org.relukit.recon.TrialResult;
 import org.relukit.stats.Evaluation;
+import org.relukit.stats.Evaluator;
 
 /** Uses relukit only through its published coordinates and public API. */
 class MomentumTrainingTest {
@@ -118,6 +127,39 @@ class MomentumTrainingTest {
         assertTrue(last < first, "the eval loss did not fall: " + first + " -> " + last);
         // The same seed without momentum ends elsewhere: the option reached the training step.
         assertNotEquals(last, train(0).last("eval").loss());
+    }
+
+    /** PyTorch's nn.Linear initialisation: U(±1/sqrt(fan-in)). */
+    private static Layer linear(SplittableRandom rng, int n, int k) {
+        float b = Initialisation.bound(k);
+        return new Layer(n, k, Initialisation.uniform(rng, n * k, -b, b), Initialisation.uniform(rng, n, -b, b));
+    }
+
+    @Test
+    void trainsNetworksOfItsOwnWithTheBuilderMomentumAndWeightDecay() {
+        SplittableRandom rng = new SplittableRandom(1);
+        int rows = 4096, batch = 64;
+        try (Backend backend = Backends.best();
+             Network teacher = new Network(backend, List.of(linear(rng, 10, 20), linear(rng, 10, 10)));
+             Network student = new Network(backend, List.of(linear(rng, 40, 20), linear(rng, 10, 40)),
+                     List.of(BatchNormLayer.initial(40, true)), false);
+             Tensor data = backend.allocate(rows, 20);
+             TrainingStep step = TrainingStep.builder(backend, teacher, student)
+                     .batch(batch).momentum(0.9).weightDecay(1e-4).build();
+             Evaluator evaluator = new Evaluator(backend, teacher, student, 512)) {
+            backend.upload(Initialisation.gaussian(rng, rows * 20, 1.0), data);
+            Evaluation before = evaluator.evaluate(data, 0, -1, "train", 0);
+            for (int epoch = 0; epoch < 10; epoch++) {
+                for (int row = 0; row + batch <= rows; row += batch) {
+                    step.run(data, row, 0.05f);
+                }
+            }
+            Evaluation after = evaluator.evaluate(data, 0, 9, "train", 0);
+            System.out.printf("scratch project: builder, momentum 0.9, weight decay 1e-4, BatchNorm student: loss %.4g -> %.4g, %s%n",
+                    before.loss(), after.loss(), after.corrsSummary());
+            assertTrue(after.loss() < before.loss() / 2, before.loss() + " -> " + after.loss());
+            assertTrue(after.layers().getFirst().mean() > before.layers().getFirst().mean(), after.corrsSummary());
+        }
     }
 
     @Test

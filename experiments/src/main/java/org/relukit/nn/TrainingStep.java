@@ -15,6 +15,8 @@ public final class TrainingStep implements AutoCloseable {
     private final Network teacher;
     private final Network student;
     private final Sgd sgd;
+    /** Whether closing this step closes {@link #sgd}: a step from {@link #builder} made it. */
+    private final boolean ownsSgd;
     private final boolean crossEntropy;
     private final int batch;
     private final Tensor x;
@@ -26,8 +28,18 @@ public final class TrainingStep implements AutoCloseable {
     private final Tensor[] gradNormOut;
     private final Tensor gradOut;
 
+    /**
+     * A step on an optimiser that stays the caller's: several steps may share it (a full batch and
+     * a shorter last one, as {@code recon} does). {@link #builder} is the checked route for one step.
+     */
     public TrainingStep(Backend backend, Network teacher, Network student, Sgd sgd, int batch, boolean crossEntropy) {
+        this(backend, teacher, student, sgd, batch, crossEntropy, false);
+    }
+
+    TrainingStep(Backend backend, Network teacher, Network student, Sgd sgd, int batch, boolean crossEntropy,
+                 boolean ownsSgd) {
         this.backend = backend;
+        this.ownsSgd = ownsSgd;
         this.teacher = teacher;
         this.student = student;
         this.sgd = sgd;
@@ -51,12 +63,21 @@ public final class TrainingStep implements AutoCloseable {
     }
 
     /**
-     * A plain-SGD step for a teacher and student of the recon shapes, for benchmarks and tests.
-     * The caller closes the step; the networks stay theirs.
+     * A builder of a step with momentum, weight decay, cross-entropy or {@code --normalize}; see
+     * {@link TrainingStepBuilder}.
+     *
+     * @throws IllegalArgumentException if teacher and student differ in input or output width
+     */
+    public static TrainingStepBuilder builder(Backend backend, Network teacher, Network student) {
+        return new TrainingStepBuilder(backend, teacher, student);
+    }
+
+    /**
+     * A plain-SGD step with the MSE loss, for benchmarks and tests. The caller closes the step; the
+     * networks stay theirs.
      */
     public static TrainingStep plainSgd(Backend backend, Network teacher, Network student, int batch) {
-        return new TrainingStep(backend, teacher, student,
-                new Sgd(backend, student, 0, 0, false), batch, false);
+        return builder(backend, teacher, student).batch(batch).build();
     }
 
     public int batch() {
@@ -129,6 +150,9 @@ public final class TrainingStep implements AutoCloseable {
                     t.close();
                 }
             }
+        }
+        if (ownsSgd) {
+            sgd.close();
         }
     }
 }

@@ -3,6 +3,7 @@ package org.relukit.stats;
 import org.relukit.nn.Layer;
 import org.relukit.nn.Network;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
@@ -29,10 +30,31 @@ public final class Evaluator implements AutoCloseable {
     private final RelationMatrices relations;
 
     /**
+     * The correlations and the loss of a teacher and a student of your own, on {@code samples}
+     * rows at a time; close it to free its tensors (the networks stay the caller's).
+     *
+     * @throws IllegalArgumentException if {@code samples < 2} or the networks' widths differ
+     */
+    public Evaluator(Backend backend, Network teacher, Network student, int samples) {
+        this(backend, teacher, student, samples, null, false);
+    }
+
+    /**
+     * @param samples        rows per evaluation; a correlation needs at least 2
      * @param initialStudent the student's weights at initialisation for {@code --stats_w}, or null
      * @param statsH         compute {@code --stats_H}
+     * @throws IllegalArgumentException if {@code samples < 2}, or teacher and student differ in their
+     *                                  input or output width or in their number of hidden layers
      */
     public Evaluator(Backend backend, Network teacher, Network student, int samples, List<Layer> initialStudent, boolean statsH) {
+        int[] t = teacher.widths(), s = student.widths();
+        if (t.length != s.length || t[0] != s[0] || t[t.length - 1] != s[s.length - 1]) {
+            throw new IllegalArgumentException("teacher " + Arrays.toString(t) + " and student "
+                    + Arrays.toString(s) + " need the same input and output widths and as many hidden layers");
+        }
+        if (samples < 2) {
+            throw new IllegalArgumentException("an evaluation needs at least 2 samples for a correlation, got " + samples);
+        }
         this.backend = backend;
         this.teacher = teacher;
         this.student = student;
@@ -54,7 +76,10 @@ public final class Evaluator implements AutoCloseable {
         relations = statsH ? new RelationMatrices(backend, student, teacher, samples) : null;
     }
 
-    /** Measures on the first {@code samples} rows of {@code data}. */
+    /**
+     * Measures on the first {@code samples} rows of {@code data}; {@code trial}, {@code epoch},
+     * {@code split} and {@code stepsPerSecond} only label the result, as recon's metrics lines do.
+     */
     public Evaluation evaluate(Tensor data, int trial, int epoch, String split, double stepsPerSecond) {
         backend.copyRows(data, 0, x, 0, samples);
         return measure(trial, epoch, split, stepsPerSecond);

@@ -17,17 +17,36 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Compiles and runs the library example of README.md exactly as it is written there. */
+/** Compiles and runs the library examples of README.md exactly as they are written there. */
 class ReadmeExampleTest {
-    private static final Pattern EXAMPLE =
-            Pattern.compile("<!-- example:start -->\\s*```java\\n(.*?)```\\s*<!-- example:end -->", Pattern.DOTALL);
 
     @Test
     void readmeExampleCompilesRunsAndReportsEveryLayer(@TempDir Path dir) throws Exception {
+        List<String> lines = compileAndRun(dir, "example", "Example");
+        assertEquals(2, lines.size(), "one line per hidden layer: " + lines);
+        float l0 = Float.parseFloat(lines.get(0).replaceFirst("^L0 mean best correlation ", ""));
+        assertTrue(l0 > 0.99f, "L0 should be matched after three epochs: " + lines.get(0));
+    }
+
+    @Test
+    void ownNetworksExampleTrainsWithTheBuilderAndMeasuresCorrelations(@TempDir Path dir) throws Exception {
+        List<String> lines = compileAndRun(dir, "example-networks", "OwnNetworks");
+        assertEquals(2, lines.size(), "the losses, then layer 0's correlation: " + lines);
+        Matcher loss = Pattern.compile("loss (\\S+) -> (\\S+)").matcher(lines.get(0));
+        assertTrue(loss.matches(), lines.get(0));
+        float before = Float.parseFloat(loss.group(1)), after = Float.parseFloat(loss.group(2));
+        assertTrue(after < before / 2, "the step with momentum and weight decay should at least halve the loss: " + lines.get(0));
+        float l0 = Float.parseFloat(lines.get(1).replaceFirst("^L0 mean best correlation ", ""));
+        assertTrue(l0 > 0.8f && l0 <= 1f, "the student's layer should be matching the teacher's: " + lines.get(1));
+    }
+
+    /** The java block between {@code <!-- NAME:start -->} and {@code <!-- NAME:end -->}, compiled and its main run; its stdout lines. */
+    private List<String> compileAndRun(Path dir, String name, String className) throws Exception {
         String readme = Files.readString(Path.of("..", "README.md"));
-        Matcher m = EXAMPLE.matcher(readme);
-        assertTrue(m.find(), "README.md has no example block between the example markers");
-        Path source = dir.resolve("Example.java");
+        Matcher m = Pattern.compile("<!-- " + name + ":start -->\\s*```java\\n(.*?)```\\s*<!-- " + name + ":end -->",
+                Pattern.DOTALL).matcher(readme);
+        assertTrue(m.find(), "README.md has no example block between the " + name + " markers");
+        Path source = dir.resolve(className + ".java");
         Files.writeString(source, m.group(1));
 
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
@@ -40,13 +59,10 @@ class ReadmeExampleTest {
         PrintStream original = System.out;
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            loader.loadClass("Example").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+            loader.loadClass(className).getMethod("main", String[].class).invoke(null, (Object) new String[0]);
         } finally {
             System.setOut(original);
         }
-        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(2, lines.size(), "one line per hidden layer: " + lines);
-        float l0 = Float.parseFloat(lines.get(0).replaceFirst("^L0 mean best correlation ", ""));
-        assertTrue(l0 > 0.99f, "L0 should be matched after three epochs: " + lines.get(0));
+        return captured.toString(StandardCharsets.UTF_8).lines().toList();
     }
 }

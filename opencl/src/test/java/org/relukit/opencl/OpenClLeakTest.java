@@ -12,6 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import org.relukit.nn.BatchNormLayer;
+import org.relukit.nn.Initialisation;
+import org.relukit.nn.Layer;
+import org.relukit.nn.Network;
+import org.relukit.nn.TrainingStep;
+import org.relukit.recon.TeacherStudent;
 import org.junit.jupiter.api.Test;
 
 /** A long run holds a constant number of device buffers: nothing is allocated per step or per evaluation. */
@@ -61,5 +68,34 @@ class OpenClLeakTest {
             assertEquals(live.getFirst(), live.get(i), "live buffers after evaluation " + i + ": " + live);
         }
         assertTrue(live.getFirst() > 0);
+    }
+
+    /** A built step owns its optimiser: closing it frees the momentum buffers and BatchNorm gradients too. */
+    @Test
+    void aBuiltStepFreesItsOptimiserWhenClosed() {
+        ReconConfig.Builder config = ReconConfig.builder();
+        config.dataD = 5;
+        config.ks = List.of(4, 5);
+        config.nodeMulti = 2;
+        config.dOutput = 3;
+        SplittableRandom rng = new SplittableRandom(3);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
+        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
+        List<BatchNormLayer> norms = new ArrayList<>();
+        for (int l = 0; l + 1 < studentLayers.size(); l++) {
+            norms.add(BatchNormLayer.initial(studentLayers.get(l).n(), true));
+        }
+        try (OpenClBackend backend = new OpenClBackend(OpenClTests.defaultDevice());
+             Network teacher = new Network(backend, teacherLayers);
+             Network student = new Network(backend, studentLayers, norms, false)) {
+            int before = backend.liveBuffers();
+            try (TrainingStep step = TrainingStep.builder(backend, teacher, student).batch(8).momentum(0.9)
+                    .weightDecay(1e-4).build()) {
+                backend.upload(Initialisation.gaussian(rng, 8 * 5, 1.0), step.input());
+                assertTrue(Float.isFinite(step.run(0.01f)));
+                assertTrue(backend.liveBuffers() > before);
+            }
+            assertEquals(before, backend.liveBuffers(), "the step and its optimiser released every buffer");
+        }
     }
 }
