@@ -1,10 +1,7 @@
 package org.relukit.runner;
 
 import com.google.gson.GsonBuilder;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +12,7 @@ import org.relukit.nn.Initialisation;
 import org.relukit.nn.Layer;
 import org.relukit.nn.Network;
 import org.relukit.nn.TrainingStep;
+import org.relukit.runner.results.RunMetadata;
 import org.relukit.recon.ReconConfig;
 import org.relukit.recon.TeacherStudent;
 import picocli.CommandLine.Command;
@@ -93,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
             double median = sorted[BLOCKS / 2];
             if (json) {
                 var build = VersionInfo.build();
-                Result result = new Result(build.getProperty("version"), build.getProperty("commit"), cpuModel(),
+                Result result = new Result(build.getProperty("version"), build.getProperty("commit"), RunMetadata.cpuModel(),
                         Runtime.getRuntime().availableProcessors(),
                         System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                         Runtime.version() + " (" + System.getProperty("java.vendor") + ")",
@@ -113,20 +111,5 @@ final class BenchCommand implements Callable<Integer> {
         List<Integer> widths = new ArrayList<>(List.of(layers.getFirst().k()));
         layers.forEach(layer -> widths.add(layer.n()));
         return widths;
-    }
-
-    /** The CPU's model name as Linux reports it; "unknown" elsewhere. */
-    static String cpuModel() {
-        try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
-            for (String line : lines) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).strip();
-                }
-            }
-        } catch (IOException | SecurityException e) {
-            // Not Linux, or /proc is hidden: the model is unknown, the rest of the description stands.
-        }
-        return "unknown";
     }
 }

@@ -138,7 +138,7 @@ final class MatrixCommand implements Callable<Integer> {
              RunFiles files = RunFiles.create(out, "matrix", overwrite)) {
             MatrixExperiment experiment = new MatrixExperiment(kernels, config);
             try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
-                return run(config, kernels, experiment, files, stop, stdout, stderr);
+                return files.recordEnding(() -> run(config, kernels, experiment, files, stop, stdout, stderr));
             }
         }
     }

@@ -274,7 +274,7 @@ final class ReconCommand implements Callable<Integer> {
             RunIdentity identity = RunIdentity.of(List.of(originalArgs), config, loadedTeacher(config), loadTeacherSha256);
             try (Kernels kernels = Kernels.open(backend, jobs(config), stderr);
                  RunFiles files = RunFiles.create(out, "recon", overwrite)) {
-                return execute(config, kernels, files, List.of(), identity, stdout, stderr);
+                return files.recordEnding(() -> execute(config, kernels, files, List.of(), identity, stdout, stderr));
             }
         }
         if (spec.commandLine().getParseResult().matchedOptions().stream()
@@ -315,7 +315,7 @@ final class ReconCommand implements Callable<Integer> {
             try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr)) {
                 files.continueFrom(latest);
                 stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
-                return original.execute(config, kernels, files, latest, identity, stdout, stderr);
+                return files.recordEnding(() -> original.execute(config, kernels, files, latest, identity, stdout, stderr));
             }
         }
     }

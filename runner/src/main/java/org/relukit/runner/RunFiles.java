@@ -24,13 +24,18 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
 import org.relukit.backend.Backend;
+import org.relukit.backend.BackendUnavailableException;
 import org.relukit.recon.Checkpoint;
 import org.relukit.runner.report.InputFiles;
+import org.relukit.runner.report.RunSummary;
 import org.relukit.runner.results.Json;
+import org.relukit.runner.results.RunMetadata;
 
 /**
  * A results directory: {@code config.json}, {@code metrics.jsonl}, {@code checkpoint.json} (the
@@ -50,13 +55,16 @@ final class RunFiles implements AutoCloseable {
     static final String LOCK = ".lock";
     /** What relukit writes in a results directory: all that {@code --overwrite} may delete. */
     private static final Pattern OWN_FILES = Pattern.compile(
-            "(config\\.json|metrics\\.jsonl|checkpoint\\.json|final\\.json|report\\.html)(\\.tmp)?|\\.lock");
+            "(config\\.json|metrics\\.jsonl|checkpoint\\.json|final\\.json|report\\.html|summary\\.json|metrics\\.csv)(\\.tmp)?"
+                    + "|\\.lock");
     private static final Pattern OWN_DIRECTORIES = Pattern.compile("checkpoints|correlations|plots");
     private static final Pattern OWN_DIRECTORY_FILES = Pattern.compile("(trial-\\d+\\.json|[\\w.-]+\\.png)(\\.tmp)?");
 
     private final Path dir;
     private final FileChannel lockChannel;
     private FileChannel metrics;
+    /** config.json as last written, to rewrite its {@code run} entry; null before it is written or read. */
+    private JsonObject config;
 
     private RunFiles(Path dir, FileChannel lockChannel) {
         this.dir = dir;
@@ -132,6 +140,53 @@ final class RunFiles implements AutoCloseable {
             throw new ResultsWriteException(file, e);
         }
         openMetrics(StandardOpenOption.APPEND);
+        config = JsonParser.parseString(InputFiles.readString(dir.resolve(CONFIG), "--resume", 16)).getAsJsonObject();
+        RunMetadata before = null;
+        try {
+            before = Json.FILES.fromJson(config.get("run"), RunMetadata.class);
+        } catch (RuntimeException damaged) {
+            // A config.json from before run metadata, or with it damaged: the run gets it from now on.
+        }
+        writeConfig(config, before == null || before.started() == null ? startingNow() : before.resumedNow());
+    }
+
+    private static RunMetadata startingNow() {
+        Properties build = VersionInfo.build();
+        return RunMetadata.startingNow(build.getProperty("version"), build.getProperty("commit"));
+    }
+
+    /**
+     * Runs the experiment, then records how it ended: {@code summary.json} and {@code metrics.csv}
+     * from the metrics written, and config.json's {@code run} with the end time, status and exit
+     * code. A run that throws is recorded as failed, as far as the files can still be written, and
+     * the exception goes on to the caller.
+     */
+    int recordEnding(IntSupplier experiment) {
+        int exit;
+        try {
+            exit = experiment.getAsInt();
+        } catch (RuntimeException | Error e) {
+            try {
+                recordEnd(e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
+                        ? Main.USAGE : Main.FAULT);
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
+        recordEnd(exit);
+        return exit;
+    }
+
+    /** 0 finished, {@value ReconCommand#DIVERGED} diverged, 128 + a signal's number stopped, anything else failed. */
+    private void recordEnd(int exit) {
+        if (config == null) {
+            return;
+        }
+        String status = exit == 0 ? RunMetadata.FINISHED : exit == ReconCommand.DIVERGED ? RunMetadata.DIVERGED
+                : exit > 128 ? RunMetadata.STOPPED : RunMetadata.FAILED;
+        writeConfig(config, Json.FILES.fromJson(config.get("run"), RunMetadata.class).endedNow(status, exit));
+        RunSummary.write(dir, status);
     }
 
     /** A line of a trial written before that trial's checkpoint; partial and foreign lines are not. */
@@ -349,8 +404,16 @@ final class RunFiles implements AutoCloseable {
         config.add("args", Json.tree(args));
     }
 
-    /** config.json is for people to read too, so it is indented. */
+    /** A new run's config.json, its {@code run} entry saying that it started now. */
     void writeConfig(JsonObject config) {
+        writeConfig(config, startingNow());
+    }
+
+    /** config.json is for people to read too, so it is indented; {@code run} comes last. */
+    private void writeConfig(JsonObject config, RunMetadata run) {
+        config.remove("run");
+        config.add("run", Json.tree(run));
+        this.config = config;
         write(CONFIG, Json.PRETTY.toJson(config) + "\n");
     }
 

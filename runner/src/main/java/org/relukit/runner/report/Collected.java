@@ -21,9 +21,9 @@ import org.relukit.runner.sweep.Sweep;
  * @param rows   the number of metrics.csv rows the runs make
  */
 record Collected(List<Run> runs, List<String> params, long rows, List<String> notes) {
-    /** config.json entries that say how a run was made, not what it is. */
+    /** config.json entries that say how a run was made, not what it is ({@code run}: where, when, how it ended). */
     private static final Set<String> NOT_PARAMETERS = Set.of("experiment", "backend_description", "java", "args", "threads",
-            "seed");
+            "seed", "run");
 
     /**
      * @param cell   the cell's name in its sweep (prefixed with the sweep's directory name when several inputs are

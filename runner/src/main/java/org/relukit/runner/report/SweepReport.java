@@ -23,6 +23,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.relukit.runner.report.Plots.Plot;
+import org.relukit.runner.results.MatrixRecord;
 import org.relukit.runner.results.ReconRecord;
 
 /**
@@ -62,8 +63,11 @@ final class SweepReport {
         return plots.size();
     }
 
-    /** One row per run, trial, epoch, split and layer; epoch −1 is before training, as in metrics.jsonl. */
-    private static void writeMetrics(Collected collected, Path file) {
+    /**
+     * One row per run, trial, epoch, split and layer; epoch −1 is before training, as in metrics.jsonl.
+     * Also each recon run's own metrics.csv, for the one run it collects.
+     */
+    static void writeMetrics(Collected collected, Path file) {
         List<String> header = new ArrayList<>(List.of("cell"));
         header.addAll(collected.params());
         header.addAll(List.of("seed", "trial", "epoch", "split", "layer", "loss", "best_corr_min", "best_corr_mean", "best_corr_max"));
@@ -83,6 +87,18 @@ final class SweepReport {
                         }
                         csv.printRecord(row);
                     }
+                }
+            }
+        });
+    }
+
+    /** A matrix run's metrics.jsonl in the same long format: one row per report and hidden layer. */
+    static void writeMatrixMetrics(RunResults run, Path file) {
+        writeCsv(file, List.of("iter", "layer", "loss", "eval_loss", "max_corr", "zero_cnt"), csv -> {
+            for (MatrixRecord m : run.matrix()) {
+                for (int l = 0; l < m.maxCorrs().length; l++) {
+                    csv.printRecord(Integer.toString(m.iter()), Integer.toString(l), Float.toString(m.loss()),
+                            Float.toString(m.evalLoss()), Float.toString(m.maxCorrs()[l]), Integer.toString(m.zeroCnt()[l]));
                 }
             }
         });

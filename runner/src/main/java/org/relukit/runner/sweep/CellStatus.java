@@ -3,7 +3,6 @@ package org.relukit.runner.sweep;
 import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -11,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.relukit.runner.results.RunMetadata;
 import org.relukit.runner.slurm.Slurm;
 
 /**
@@ -31,7 +31,7 @@ import org.relukit.runner.slurm.Slurm;
 record CellStatus(int index, String name, String state, Integer exit, String host, long pid, String processStart,
                   String started, String heartbeat, String ended, int attempt, String slurmJob, String note) {
     static final String RUNNING = "running", DONE = "done", FAILED = "failed", STOPPED = "stopped", WAITING = "waiting";
-    static final String HOST = hostName();
+    static final String HOST = RunMetadata.hostName();
     /** Five missed heartbeats: longer than any pause of a live process, short enough to rerun a lost cell the same hour. */
     static final Duration STALE = Duration.ofMinutes(5);
     static final Duration HEARTBEAT = Duration.ofMinutes(1);
@@ -127,14 +127,5 @@ record CellStatus(int index, String name, String state, Integer exit, String hos
             return array + "_" + task;
         }
         return job;
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            String env = System.getenv("HOSTNAME");
-            return env != null ? env : "localhost";
-        }
     }
 }
