@@ -1,8 +1,10 @@
 package org.relukit.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,11 +38,56 @@ class InterruptAndResumeTest {
         assertTrue(log.contains("--resume"), log);
         assertTrue(Files.exists(cut.resolve(RunFiles.CHECKPOINT)), log);
         assertTrue(Files.readAllLines(metrics).size() < metrics(whole).size(), "stopped before the end");
+        assertStoppedRunRecorded(cut, 143);
+        JsonObject runBefore = RunEndFilesTest.json(cut.resolve(RunFiles.CONFIG)).getAsJsonObject("run");
 
         CommandLineTest.Result resumed = CommandLineTest.run("recon", "--resume", cut.toString());
         assertEquals(0, resumed.exit(), resumed.err());
         assertEquals(metrics(whole), metrics(cut));
         assertTrue(Files.exists(cut.resolve("checkpoints/trial-1.json")));
+
+        // The resumed run ends as the whole one: the same summary; its metadata keeps the start and says it was resumed.
+        assertEquals(Files.readString(whole.resolve("summary.json")), Files.readString(cut.resolve("summary.json")));
+        assertEquals(csvWithoutCell(whole), csvWithoutCell(cut));
+        JsonObject run = RunEndFilesTest.json(cut.resolve(RunFiles.CONFIG)).getAsJsonObject("run");
+        assertEquals(runBefore.get("started"), run.get("started"));
+        assertFalse(run.get("resumed").isJsonNull());
+        assertEquals("finished", run.get("status").getAsString());
+        assertEquals(0, run.get("exit_code").getAsInt());
+    }
+
+    /**
+     * After a stop: config.json says stopped with the signal's exit code, summary.json agrees with
+     * metrics.jsonl (a trial not finished is stopped or not started), metrics.csv holds every line.
+     */
+    private static void assertStoppedRunRecorded(Path dir, int exitCode) throws IOException {
+        JsonObject run = RunEndFilesTest.json(dir.resolve(RunFiles.CONFIG)).getAsJsonObject("run");
+        assertEquals("stopped", run.get("status").getAsString());
+        assertEquals(exitCode, run.get("exit_code").getAsInt());
+        JsonObject summary = RunEndFilesTest.json(dir.resolve("summary.json"));
+        assertEquals("stopped", summary.get("status").getAsString());
+        List<JsonObject> lines = RunEndFilesTest.metrics(dir);
+        int unfinished = 0;
+        for (int t = 0; t < 2; t++) {
+            JsonObject trial = summary.getAsJsonArray("trials").get(t).getAsJsonObject();
+            JsonObject last = RunEndFilesTest.lastLine(lines, t, "eval");
+            if (last == null) {
+                assertEquals("not_started", trial.get("exit").getAsString());
+                assertTrue(trial.get("eval").isJsonNull());
+            } else {
+                assertEquals(RunEndFilesTest.evaluationOf(last), trial.getAsJsonObject("eval"));
+                assertEquals(last.get("epoch").getAsInt() == 3 ? "finished" : "stopped", trial.get("exit").getAsString());
+            }
+            unfinished += trial.get("exit").getAsString().equals("finished") ? 0 : 1;
+        }
+        assertTrue(unfinished > 0, "the stop came before the end");
+        long layerRows = lines.stream().mapToLong(m -> m.getAsJsonArray("best_corr_mean").size()).sum();
+        assertEquals(1 + layerRows, Files.readAllLines(dir.resolve("metrics.csv")).size());
+    }
+
+    /** metrics.csv less its first column, the directory's name. */
+    private static List<String> csvWithoutCell(Path dir) throws IOException {
+        return Files.readAllLines(dir.resolve("metrics.csv")).stream().map(line -> line.substring(line.indexOf(',') + 1)).toList();
     }
 
     /** The SIMD backend splits the rows of each product, not the sums, so threads cannot change a bit. */

@@ -93,7 +93,7 @@ class RunEndFilesTest {
     @Test
     void aDivergedTrialIsSummarisedWithWhereItsLossStoppedBeingFinite(@TempDir Path dir) throws IOException {
         CommandLineTest.Result r = CommandLineTest.run("recon", "--lr", "1000", "--num_trial", "1", "--num_epoch", "2",
-                "--train_size", "2000", "--out", dir.toString());
+                "--train_size", "2000", "--node_multi", "2", "--d_output", "20", "--out", dir.toString());
         assertEquals(ReconCommand.DIVERGED, r.exit(), r.err());
         JsonObject divergence = metrics(dir).stream().filter(m -> m.has("exit")).findFirst().orElseThrow();
         JsonObject trial = json(dir.resolve("summary.json")).getAsJsonArray("trials").get(0).getAsJsonObject();
@@ -111,7 +111,7 @@ class RunEndFilesTest {
     void aFaultIsRecordedAsFailedWithTheTrialStopped(@TempDir Path dir) throws IOException {
         // The failing backend faults in the second epoch (see CommandLineTest).
         CommandLineTest.Result r = CommandLineTest.run("recon", "--backend=failing", "--num_trial", "1", "--num_epoch", "3",
-                "--train_size", "2000", "--out", dir.toString());
+                "--train_size", "2000", "--node_multi", "2", "--d_output", "20", "--out", dir.toString());
         assertEquals(1, r.exit(), r.err());
         JsonObject run = json(dir.resolve("config.json")).getAsJsonObject("run");
         assertEquals("failed", run.get("status").getAsString());
