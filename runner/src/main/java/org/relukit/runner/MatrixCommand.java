@@ -97,7 +97,8 @@ final class MatrixCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Also print each layer's W_row_norm every report (default: ${DEFAULT-VALUE}).")
     boolean verbose;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, plots and report.html here (default: runs/matrix-<timestamp>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, metrics.jsonl, final.json, summary.json, metrics.csv, plots and report.html here"
+            + " (default: runs/matrix-<timestamp>).")
     Path out;
 
     @Option(names = "--overwrite",

@@ -33,10 +33,11 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Teacher-student reconstruction: train an over-realised student on a fixed",
                 "teacher and report, every epoch, how well each teacher node is matched by a",
                 "student node (its best correlation).",
-                "Writes under --out: config.json, metrics.jsonl, final.json, checkpoints,",
-                "plots and report.html. --resume DIR carries on a stopped run. Defaults follow",
-                "the original code (docs/math.md#recon-experiment); docs/departures.md lists",
-                "the flags that select relukit's variants."},
+                "Writes under --out: config.json (also the machine, times and final status),",
+                "metrics.jsonl, summary.json, metrics.csv, checkpoints, plots and report.html.",
+                "--resume DIR carries on a stopped run. Defaults follow the original code",
+                "(docs/math.md#recon-experiment); docs/departures.md lists the flags that",
+                "select relukit's variants."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
                 "3:Some trial's loss stopped being finite (NaN or infinite).",
@@ -178,7 +179,8 @@ final class ReconCommand implements Callable<Integer> {
     boolean jsonOutput;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Results directory: config.json, metrics.jsonl, checkpoints, plots, report.html (default: runs/recon-<timestamp>).")
+            description = "Results directory: config.json, metrics.jsonl, summary.json, metrics.csv, checkpoints, plots, report.html"
+                    + " (default: runs/recon-<timestamp>).")
     Path out;
 
     @Option(names = "--overwrite",

@@ -40,7 +40,8 @@ import org.relukit.runner.results.RunMetadata;
 /**
  * A results directory: {@code config.json}, {@code metrics.jsonl}, {@code checkpoint.json} (the
  * latest state, to resume from), {@code checkpoints/trial-T.json} (each finished trial) and, for
- * recon, {@code correlations/trial-T.json} (the final teacher × student correlation matrices).
+ * recon, {@code correlations/trial-T.json} (the final teacher × student correlation matrices); when
+ * the run ends, {@code summary.json} and {@code metrics.csv}, and config.json's {@code run} rewritten.
  *
  * <p>One run per directory: {@code .lock} is locked for as long as a run holds the directory, and
  * a new run starts only in an empty one (or clears relukit's own files with {@code --overwrite}),
