@@ -255,10 +255,27 @@ public final class Report {
         return sb.toString();
     }
 
-    /** As the run's own files: a temporary file renamed over the old one, so no reader sees half of it. */
+    /**
+     * As the run's own files: a temporary file renamed over the old one, so no reader sees half of
+     * it; a failed write (a full disk) leaves no temporary file.
+     */
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteAfterFailure(tmp, e);
+            throw e;
+        }
+    }
+
+    /** Removes what a failed write left, keeping the write's own error as the one to report. */
+    static void deleteAfterFailure(Path tmp, IOException failure) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException alsoFailed) {
+            failure.addSuppressed(alsoFailed);
+        }
     }
 }

@@ -335,16 +335,15 @@ final class SweepReport {
     /** Streamed to a temporary file and renamed: a large sweep's metrics.csv never sits in memory, nor half written. */
     private static void writeCsv(Path file, List<String> header, Rows rows) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-             CSVPrinter csv = new CSVPrinter(writer, CSV)) {
-            csv.printRecord(header);
-            rows.print(csv);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
         try {
+            try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+                 CSVPrinter csv = new CSVPrinter(writer, CSV)) {
+                csv.printRecord(header);
+                rows.print(csv);
+            }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            Report.deleteAfterFailure(tmp, e);
             throw new UncheckedIOException("cannot write " + file, e);
         }
     }
