@@ -129,7 +129,7 @@ final class RunFiles implements AutoCloseable {
         if (Files.exists(file)) {
             String text = InputFiles.readString(file, "--resume", 16);
             for (String line : text.split("\n")) {
-                JsonObject record = record(line);
+                JsonObject record = Json.objectOrNull(line);
                 if (record != null && isBefore(record, byTrial)) {
                     kept.add(line);
                 }
@@ -233,15 +233,6 @@ final class RunFiles implements AutoCloseable {
             }
         }
         return latest.values();
-    }
-
-    private static JsonObject record(String line) {
-        try {
-            JsonElement json = JsonParser.parseString(line);
-            return json.isJsonObject() ? json.getAsJsonObject() : null;
-        } catch (RuntimeException partial) {
-            return null;
-        }
     }
 
     private static Integer wholeNumber(JsonElement value) {
@@ -458,7 +449,7 @@ final class RunFiles implements AutoCloseable {
     }
 
     private static int trialOf(String line) {
-        JsonObject record = record(line);
+        JsonObject record = Json.objectOrNull(line);
         Integer trial = record == null ? null : wholeNumber(record.get("trial"));
         return trial == null ? Integer.MAX_VALUE : trial;
     }

@@ -3,7 +3,6 @@ package org.relukit.runner.report;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -43,7 +42,7 @@ record RunResults(Path dir, JsonObject config, List<ReconRecord> recon, List<Mat
             throw new IllegalArgumentException(dir + " has no config.json: give the results directory of a recon or"
                     + " matrix run (its --out)");
         }
-        JsonObject config = object(InputFiles.readString(configFile, "plot:", TREE_GROWTH));
+        JsonObject config = Json.objectOrNull(InputFiles.readString(configFile, "plot:", TREE_GROWTH));
         if (config == null) {
             throw new IllegalArgumentException(configFile + " is not a JSON object: give the results directory of a"
                     + " recon or matrix run (its --out)");
@@ -91,15 +90,6 @@ record RunResults(Path dir, JsonObject config, List<ReconRecord> recon, List<Mat
         return recon.stream().filter(m -> split.equals(m.split())).toList();
     }
 
-
-    private static JsonObject object(String text) {
-        try {
-            JsonElement json = JsonParser.parseString(text);
-            return json.isJsonObject() ? json.getAsJsonObject() : null;
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
 
     /** The fields of config.json the report reads. */
     private static void checkConfig(String file, JsonObject config, String experiment) {
@@ -167,7 +157,7 @@ record RunResults(Path dir, JsonObject config, List<ReconRecord> recon, List<Mat
                 continue;
             }
             String where = file + " line " + (i + 1);
-            JsonObject record = object(lines[i]);
+            JsonObject record = Json.objectOrNull(lines[i]);
             try {
                 if (record == null) {
                     throw new IllegalArgumentException(where + " is not a JSON object (cut short or damaged)");
@@ -229,7 +219,7 @@ record RunResults(Path dir, JsonObject config, List<ReconRecord> recon, List<Mat
     /** An optional file: missing or unreadable, it is left out with a warning. */
     private static JsonObject optional(Path file, List<String> warnings, java.util.function.Consumer<Fields> check) {
         try {
-            JsonObject json = object(InputFiles.readString(file, "plot:", TREE_GROWTH));
+            JsonObject json = Json.objectOrNull(InputFiles.readString(file, "plot:", TREE_GROWTH));
             if (json == null) {
                 throw new IllegalArgumentException(file + " is not a JSON object");
             }

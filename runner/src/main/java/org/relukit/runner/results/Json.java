@@ -4,6 +4,8 @@ import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.gson.JsonSerializer;
 import org.relukit.nn.LrSchedule;
 
@@ -31,5 +33,15 @@ public final class Json {
 
     public static JsonElement tree(Object value) {
         return FILES.toJsonTree(value);
+    }
+
+    /** The JSON object {@code text} holds, or null when it is not one (a torn line, a foreign file): readers skip those. */
+    public static JsonObject objectOrNull(String text) {
+        try {
+            JsonElement json = JsonParser.parseString(text);
+            return json.isJsonObject() ? json.getAsJsonObject() : null;
+        } catch (RuntimeException notJson) {
+            return null;
+        }
     }
 }
