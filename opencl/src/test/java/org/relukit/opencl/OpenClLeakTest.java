@@ -18,7 +18,6 @@ import org.relukit.nn.Initialisation;
 import org.relukit.nn.Layer;
 import org.relukit.nn.Network;
 import org.relukit.nn.TrainingStep;
-import org.relukit.recon.TeacherStudent;
 import org.junit.jupiter.api.Test;
 
 /** A long run holds a constant number of device buffers: nothing is allocated per step or per evaluation. */
@@ -73,21 +72,11 @@ class OpenClLeakTest {
     /** A built step owns its optimiser: closing it frees the momentum buffers and BatchNorm gradients too. */
     @Test
     void aBuiltStepFreesItsOptimiserWhenClosed() {
-        ReconConfig.Builder config = ReconConfig.builder();
-        config.dataD = 5;
-        config.ks = List.of(4, 5);
-        config.nodeMulti = 2;
-        config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(3);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
-        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
-        List<BatchNormLayer> norms = new ArrayList<>();
-        for (int l = 0; l + 1 < studentLayers.size(); l++) {
-            norms.add(BatchNormLayer.initial(studentLayers.get(l).n(), true));
-        }
         try (OpenClBackend backend = new OpenClBackend(OpenClTests.defaultDevice());
-             Network teacher = new Network(backend, teacherLayers);
-             Network student = new Network(backend, studentLayers, norms, false)) {
+             Network teacher = new Network(backend, List.of(layer(rng, 4, 5), layer(rng, 3, 4)));
+             Network student = new Network(backend, List.of(layer(rng, 8, 5), layer(rng, 3, 8)),
+                     List.of(BatchNormLayer.initial(8, true)), false)) {
             int before = backend.liveBuffers();
             try (TrainingStep step = TrainingStep.builder(backend, teacher, student).batch(8).momentum(0.9)
                     .weightDecay(1e-4).build()) {
@@ -97,5 +86,9 @@ class OpenClLeakTest {
             }
             assertEquals(before, backend.liveBuffers(), "the step and its optimiser released every buffer");
         }
+    }
+
+    private static Layer layer(SplittableRandom rng, int n, int k) {
+        return new Layer(n, k, Initialisation.gaussian(rng, n * k, 0.5), Initialisation.gaussian(rng, n, 0.1));
     }
 }
