@@ -244,6 +244,50 @@ public final class SimdBackend implements Backend {
     }
 
     /** Every kernel, on whichever thread, has finished when its call returns. */
+    // CONV-TODO: replaced by the real kernels before this branch merges.
+    @Override
+    public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
+    @Override
+    public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
+    @Override
+    public void conv3x3WeightGrad(Tensor dy, Tensor x, int height, int width, Tensor dw, Tensor db) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
+    @Override
+    public void conv3x3SgdFused(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float lr) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
+    @Override
+    public void batchNorm2dTrain(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                 float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
+    @Override
+    public void batchNorm2dEval(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                float eps, boolean relu, Tensor y) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
+    @Override
+    public void batchNorm2dBackward(Tensor dy, Tensor x, int channels, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                    Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
+    @Override
+    public void channelsToRows(Tensor x, int channels, Tensor y) {
+        throw new UnsupportedOperationException("CONV-TODO");
+    }
+
     @Override
     public void finish() {}
 
