@@ -137,7 +137,7 @@ public final class ReconExperiment {
             }
         }
         SplittableRandom dataRng = root.split();
-        int d = config.dataD();
+        int d = config.inputSize();
         float[] train = Initialisation.gaussian(dataRng, config.trainSize() * d, config.dataStd());
         float[] eval = Initialisation.gaussian(dataRng, config.evalSize() * d, config.dataStd());
         List<Integer> todo = new ArrayList<>();
@@ -168,9 +168,9 @@ public final class ReconExperiment {
     private void runTrials(Backend backend, List<Layer> teacherLayers, float[] train, float[] eval, List<Integer> todo,
                            AtomicInteger next, Map<Integer, Checkpoint> partial, TrialResult[] results,
                            ReconListener listener) {
-        int d = config.dataD();
+        int d = config.inputSize();
         try (Network teacher = new Network(backend, teacherLayers, norms(teacherLayers, config.teacherBn(),
-                     config.teacherBnAffine()), config.bnBeforeRelu());
+                     config.teacherBnAffine()), config.bnBeforeRelu(), config.convInput());
              Tensor trainSet = backend.allocate(config.trainSize(), d);
              Tensor shuffled = backend.allocate(config.trainSize(), d);
              Tensor evalSet = backend.allocate(config.evalSize(), d)) {
@@ -320,7 +320,7 @@ public final class ReconExperiment {
         }
 
         TrialResult run(Checkpoint start) {
-            int batch = config.batchsize(), d = config.dataD();
+            int batch = config.batchsize(), d = config.inputSize();
             int fullSteps = config.trainSize() / batch, tailRows = config.trainSize() % batch;
             int steps = config.stepsPerEpoch();
             float[] host = originalTrain;
@@ -341,7 +341,7 @@ public final class ReconExperiment {
                         + " BatchNorm state, the run's flags say " + (config.bn() ? "--bn" : "no --bn"));
             }
             backend.upload(originalTrain, trainSet);
-            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu());
+            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu(), config.convInput());
                  Sgd sgd = new Sgd(backend, student, config.momentum(), config.weightDecay(), config.normalize());
                  TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy());
                  TrainingStep tail = tailRows == 0 ? null

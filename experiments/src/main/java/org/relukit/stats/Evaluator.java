@@ -10,7 +10,8 @@ import org.relukit.backend.Tensor;
 /**
  * Measures a student against its teacher on {@code samples} rows of a data set
  * (docs/math.md#evaluation-and-correlation): the output loss and, per hidden layer, the correlation of every
- * teacher node's activations with every student node's. Both networks run in eval mode (BatchNorm
+ * teacher node's activations with every student node's (for a conv layer: of every teacher
+ * channel's with every student channel's, over samples and positions). Both networks run in eval mode (BatchNorm
  * on its running statistics), as the seed's {@code get_stats} does. Optionally also the weights'
  * drift from the initialisation ({@code --stats_w}) and the H and β matrices ({@code --stats_H}).
  */
@@ -22,6 +23,8 @@ public final class Evaluator implements AutoCloseable {
     private final Tensor x, teacherOut, studentOut, gradOut;
     private final Network.Activations teacherActs, studentActs;
     private final Tensor[] correlations;
+    /** Per conv layer, its activations one row per (sample, position) and one column per channel; null entries for FC layers. */
+    private final Tensor[] teacherRows, studentRows;
     private final float[][] correlationsHost;
     /** The student's weights at initialisation; null without --stats_w. */
     private final List<Layer> initialStudent;
@@ -47,9 +50,16 @@ public final class Evaluator implements AutoCloseable {
         studentActs = student.allocateActivations(samples);
         correlations = new Tensor[student.hiddenCount()];
         correlationsHost = new float[student.hiddenCount()][];
+        teacherRows = new Tensor[student.hiddenCount()];
+        studentRows = new Tensor[student.hiddenCount()];
         for (int l = 0; l < correlations.length; l++) {
-            correlations[l] = backend.allocate(teacher.width(l), student.width(l));
+            correlations[l] = backend.allocate(teacher.nodes(l), student.nodes(l));
             correlationsHost[l] = new float[correlations[l].size()];
+            if (student.isConv(l)) {
+                int positions = student.width(l) / student.nodes(l);
+                teacherRows[l] = backend.allocate(samples * positions, teacher.nodes(l));
+                studentRows[l] = backend.allocate(samples * positions, student.nodes(l));
+            }
         }
         relations = statsH ? new RelationMatrices(backend, student, teacher, samples) : null;
     }
@@ -80,9 +90,17 @@ public final class Evaluator implements AutoCloseable {
         float loss = backend.mseLoss(studentOut, teacherOut, gradOut);
         List<BestMatch> layers = new ArrayList<>();
         for (int l = 0; l < correlations.length; l++) {
-            backend.correlation(teacherActs.hidden(l), studentActs.hidden(l), correlations[l]);
+            Tensor t = teacherActs.hidden(l), s = studentActs.hidden(l);
+            if (student.isConv(l)) {
+                // A channel's observations are its values at every position of every sample.
+                backend.channelsToRows(t, teacher.nodes(l), teacherRows[l]);
+                backend.channelsToRows(s, student.nodes(l), studentRows[l]);
+                t = teacherRows[l];
+                s = studentRows[l];
+            }
+            backend.correlation(t, s, correlations[l]);
             backend.download(correlations[l], correlationsHost[l]);
-            layers.add(BestMatch.of(correlationsHost[l], teacher.width(l), student.width(l)));
+            layers.add(BestMatch.of(correlationsHost[l], teacher.nodes(l), student.nodes(l)));
         }
         List<WeightDrift> drift = new ArrayList<>();
         if (initialStudent != null) {
@@ -120,8 +138,12 @@ public final class Evaluator implements AutoCloseable {
         }
         teacherActs.close();
         studentActs.close();
-        for (Tensor t : correlations) {
-            t.close();
+        for (Tensor[] group : new Tensor[][] {correlations, teacherRows, studentRows}) {
+            for (Tensor t : group) {
+                if (t != null) {
+                    t.close();
+                }
+            }
         }
         if (relations != null) {
             relations.close();

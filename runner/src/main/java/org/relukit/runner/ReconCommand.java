@@ -64,8 +64,9 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--node_multi", "--node-multi"}, defaultValue = "10", description = "Student width multiplier (default: ${DEFAULT-VALUE}).")
     int nodeMulti;
 
-    @Option(names = {"--d_output", "--d-output"}, defaultValue = "100", description = "Output width (default: ${DEFAULT-VALUE}).")
-    int dOutput;
+    @Option(names = {"--d_output", "--d-output"}, paramLabel = "N",
+            description = "Output width (default: 100, or 10 for --dataset mnist and cifar10).")
+    Integer dOutput;
 
     @Option(names = "--lr", defaultValue = "0.05", converter = Converters.Lr.class,
             description = "Learning rate, or a schedule like {0: 0.05, 20: 0.01} (default: ${DEFAULT-VALUE}).")
@@ -161,8 +162,20 @@ final class ReconCommand implements Callable<Integer> {
             description = "Add summaries of the H and β matrices, student-teacher and student-student, to every metrics record (default: ${DEFAULT-VALUE}).")
     boolean statsH;
 
-    @Option(names = "--dataset", defaultValue = "gaussian", description = "Input distribution; only gaussian (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--use_cnn", "--use-cnn"},
+            description = "Convolutional teacher and student: every hidden layer a 3x3 convolution (stride 1, no padding) with"
+                    + " --ks channels, then one linear output layer; gaussian inputs are then 1 x 16 x 16 and --data_d is not"
+                    + " used (default: ${DEFAULT-VALUE}).")
+    boolean useCnn;
+
+    @Option(names = "--dataset", defaultValue = "gaussian",
+            description = "Inputs: gaussian, mnist or cifar10 (the standard files in --data_dir; the teacher still gives the"
+                    + " targets, the real labels give the student's accuracy) (default: ${DEFAULT-VALUE}).")
     String dataset;
+
+    @Option(names = {"--data_dir", "--data-dir"}, paramLabel = "DIR",
+            description = "Directory holding the MNIST or CIFAR-10 files of --dataset (default: none).")
+    Path dataDir;
 
     @Option(names = {"--train_size", "--train-size"}, defaultValue = "100000", description = "Training samples (default: ${DEFAULT-VALUE}).")
     int trainSize;
@@ -198,9 +211,6 @@ final class ReconCommand implements Callable<Integer> {
     boolean quiet;
 
     ReconConfig config() {
-        if (!dataset.equals("gaussian")) {
-            throw new IllegalArgumentException("--dataset " + dataset + " is not built in: use --dataset gaussian");
-        }
         ReconConfig.Builder c = ReconConfig.builder();
         c.dataD = dataD;
         c.dataStd = dataStd;
@@ -234,6 +244,9 @@ final class ReconCommand implements Callable<Integer> {
         c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
+        c.useCnn = useCnn;
+        c.dataset = dataset;
+        c.dataDir = dataDir == null ? null : dataDir.toString();
         ReconConfig config = c.build();
         MemoryEstimate.checkRecon(config);
         return config;
@@ -453,7 +466,6 @@ final class ReconCommand implements Callable<Integer> {
 
     private JsonObject configJson(ReconConfig c, Backend kernels) {
         JsonObject json = RunFiles.describeRun("recon", kernels, backend.threads, c);
-        json.addProperty("dataset", dataset);
         json.addProperty("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
         RunFiles.addArgs(json, originalArgs != null ? originalArgs
                 : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));
