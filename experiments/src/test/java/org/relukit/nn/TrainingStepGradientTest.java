@@ -183,6 +183,90 @@ class TrainingStepGradientTest {
         assertTrue(checked > 100, "checked " + checked + " parameters");
     }
 
+    /**
+     * The same check on the conv nets of {@code --use_cnn} (1 × 16 × 16 inputs, two 3 × 3 conv layers,
+     * a linear output on the flattened maps): every filter weight, bias and the output layer against
+     * float64 finite differences, without BatchNorm and through BatchNorm2d (per channel, over batch
+     * and positions) after or before the ReLU, whose running statistics must move as in PyTorch.
+     */
+    @ParameterizedTest(name = "{0} bn={1}")
+    @CsvSource({"scalar, none", "scalar, after", "scalar, before", "simd, none", "simd, after", "simd, before"})
+    void convStepMovesEveryParameterByMinusItsGradient(String name, String bn) {
+        ReconConfig.Builder builder = ReconConfig.builder();
+        builder.useCnn = true;
+        builder.ks = List.of(2, 3);
+        builder.nodeMulti = 2;
+        builder.dOutput = 3;
+        ReconConfig config = builder.build();
+        boolean withNorm = !bn.equals("none"), beforeRelu = bn.equals("before");
+        SplittableRandom rng = new SplittableRandom(13);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
+        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<BatchNormLayer> teacherNorms = withNorm ? randomNorms(teacherLayers, true, rng) : List.of();
+        List<BatchNormLayer> studentNorms = withNorm ? randomNorms(studentLayers, true, rng) : List.of();
+        ImageShape image = config.convInput();
+        float[] x = Initialisation.gaussian(rng, BATCH * image.size(), 1.0);
+        Float64Network teacher64 = new Float64Network(teacherLayers, teacherNorms, beforeRelu, image);
+        Float64Network student64 = new Float64Network(studentLayers, studentNorms, beforeRelu, image);
+        double[] yt = teacher64.forward(x, BATCH, false);
+
+        List<Layer> after;
+        List<BatchNormLayer> normsAfter;
+        try (Backend backend = Backends.open(name);
+             Network teacher = new Network(backend, teacherLayers, teacherNorms, beforeRelu, image);
+             Network student = new Network(backend, studentLayers, studentNorms, beforeRelu, image);
+             Sgd sgd = new Sgd(backend, student, 0, 0, false);
+             TrainingStep step = new TrainingStep(backend, teacher, student, sgd, BATCH, false)) {
+            backend.upload(x, step.input());
+            float loss = step.run(1f);
+            assertEquals(mse(student64.forward(x, BATCH, true), yt), loss, 1e-4 * Math.abs(loss));
+            after = student.download();
+            normsAfter = student.downloadNorms();
+        }
+        for (int l = 0; l < studentNorms.size(); l++) {
+            for (int c = 0; c < studentNorms.get(l).n(); c++) {
+                double mean = 0.9 * studentNorms.get(l).runningMean()[c] + 0.1 * student64.batchMean[l][c];
+                double var = 0.9 * studentNorms.get(l).runningVar()[c] + 0.1 * student64.batchVarUnbiased[l][c];
+                assertEquals(mean, normsAfter.get(l).runningMean()[c], 1e-5 * Math.max(1, Math.abs(mean)), "running mean");
+                assertEquals(var, normsAfter.get(l).runningVar()[c], 1e-5 * Math.max(1, Math.abs(var)), "running var");
+            }
+        }
+
+        double eps = 1e-4;
+        List<float[]> params = new ArrayList<>(), moved = new ArrayList<>();
+        for (int l = 0; l < studentLayers.size(); l++) {
+            params.add(studentLayers.get(l).weights());
+            moved.add(after.get(l).weights());
+            params.add(studentLayers.get(l).bias());
+            moved.add(after.get(l).bias());
+        }
+        for (int l = 0; l < studentNorms.size(); l++) {
+            params.add(studentNorms.get(l).gamma());
+            moved.add(normsAfter.get(l).gamma());
+            params.add(studentNorms.get(l).beta());
+            moved.add(normsAfter.get(l).beta());
+        }
+        int checked = 0;
+        for (int g = 0; g < params.size(); g++) {
+            float[] p = params.get(g);
+            for (int i = 0; i < p.length; i++) {
+                float original = p[i], plus = (float) (original + eps), minus = (float) (original - eps);
+                p[i] = plus;
+                double up = mse(student64.forward(x, BATCH, true), yt);
+                p[i] = minus;
+                double down = mse(student64.forward(x, BATCH, true), yt);
+                p[i] = original;
+                double numeric = (up - down) / ((double) plus - minus);
+                double analytic = original - moved.get(g)[i];
+                assertEquals(numeric, analytic, 2e-3 * Math.max(1, Math.abs(numeric)),
+                        name + " parameter group " + g + " entry " + i);
+                checked++;
+            }
+        }
+        // 4 filters of 1 x 3 x 3, 6 of 4 x 3 x 3, the output layer's 3 x 6·12·12, their biases (and γ, β).
+        assertTrue(checked >= 4 * 10 + 6 * 37 + 3 * 865, "checked " + checked + " parameters");
+    }
+
     /** γ ~ U(0.5, 1.5), β ~ U(-0.5, 0.5) when affine, running mean ~ U(-0.5, 0.5) and variance ~ U(0.5, 2). */
     private static List<BatchNormLayer> randomNorms(List<Layer> layers, boolean affine, SplittableRandom rng) {
         List<BatchNormLayer> norms = new ArrayList<>();
