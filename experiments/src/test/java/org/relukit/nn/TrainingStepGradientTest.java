@@ -190,7 +190,7 @@ class TrainingStepGradientTest {
      * and positions) after or before the ReLU, whose running statistics must move as in PyTorch.
      */
     @ParameterizedTest(name = "{0} bn={1}")
-    @CsvSource({"scalar, none", "scalar, after", "scalar, before", "simd, none", "simd, after", "simd, before"})
+    @CsvSource({"scalar, none", "scalar, after", "scalar, before"})
     void convStepMovesEveryParameterByMinusItsGradient(String name, String bn) {
         ReconConfig.Builder builder = ReconConfig.builder();
         builder.useCnn = true;
@@ -232,7 +232,9 @@ class TrainingStepGradientTest {
             }
         }
 
-        double eps = 1e-4;
+        // A conv layer has many more pre-activations than an FC one (every position of every sample): at 1e-4
+        // a few cross a ReLU kink, and behind BatchNorm2d over a sparse channel one kink is a large share.
+        double eps = 1e-5;
         List<float[]> params = new ArrayList<>(), moved = new ArrayList<>();
         for (int l = 0; l < studentLayers.size(); l++) {
             params.add(studentLayers.get(l).weights());
