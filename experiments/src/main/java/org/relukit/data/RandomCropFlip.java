@@ -75,7 +75,10 @@ public final class RandomCropFlip {
                 int sourceRow = imageOffset + (c * height + sourceY) * width;
                 if (!flip) {
                     Arrays.fill(out, outRow, outRow + first, pad);
-                    System.arraycopy(image, sourceRow + first + shift, out, outRow + first, end - first);
+                    // Guarded: with a padding wider than the image, the window can miss it entirely.
+                    if (end > first) {
+                        System.arraycopy(image, sourceRow + first + shift, out, outRow + first, end - first);
+                    }
                     Arrays.fill(out, outRow + end, outRow + width, pad);
                 } else {
                     // Mirrored, crop column x' lands at x = width − 1 − x', so the image fills [width − end, width − first).
