@@ -71,6 +71,9 @@ public record ReconConfig(
             positive("--ks entries", k);
         }
         ks = List.copyOf(ks);
+        if (regenDatasetEachEpoch && !dataset.equals("gaussian")) {
+            throw new IllegalArgumentException("--regen_dataset_each_epoch draws new gaussian inputs: drop it for --dataset " + dataset);
+        }
         if (useCnn) {
             ImageShape image = imageShape(dataset);
             if (ks.size() > image.deepestConvStack()) {
@@ -189,7 +192,7 @@ public record ReconConfig(
         public boolean useCnn = false;
         /** gaussian, mnist or cifar10. */
         public String dataset = "gaussian";
-        /** Where mnist and cifar10 read their standard files; null for gaussian. */
+        /** Where mnist and cifar10 read their standard files; null for gaussian. Their sets' sizes are then trainSize and evalSize. */
         public String dataDir = null;
 
             public ReconConfig build() {

@@ -26,6 +26,8 @@ public final class Evaluator implements AutoCloseable {
     /** Per conv layer, its activations one row per (sample, position) and one column per channel; null entries for FC layers. */
     private final Tensor[] teacherRows, studentRows;
     private final float[][] correlationsHost;
+    /** The student's outputs for {@link #accuracy}. */
+    private final float[] outputsHost;
     /** The student's weights at initialisation; null without --stats_w. */
     private final List<Layer> initialStudent;
     /** Null without --stats_H. */
@@ -46,6 +48,7 @@ public final class Evaluator implements AutoCloseable {
         teacherOut = backend.allocate(samples, out);
         studentOut = backend.allocate(samples, out);
         gradOut = backend.allocate(samples, out);
+        outputsHost = new float[samples * out];
         teacherActs = teacher.allocateActivations(samples);
         studentActs = student.allocateActivations(samples);
         correlations = new Tensor[student.hiddenCount()];
@@ -114,7 +117,34 @@ public final class Evaluator implements AutoCloseable {
             relations.compute(studentActs, teacherActs);
             relationStats = relations.summary();
         }
-        return new Evaluation(trial, epoch, split, loss, List.copyOf(layers), stepsPerSecond, drift, relationStats);
+        return new Evaluation(trial, epoch, split, loss, List.copyOf(layers), stepsPerSecond, drift, relationStats, null);
+    }
+
+    /**
+     * The fraction of the rows of {@code data} whose student output is largest at the index
+     * {@code labels} gives, the student in eval mode, {@code samples} rows at a time.
+     */
+    public double accuracy(Tensor data, int[] labels) {
+        int outputs = studentOut.cols(), correct = 0;
+        for (int start = 0; start < labels.length; start += samples) {
+            int count = Math.min(samples, labels.length - start);
+            // A short last chunk leaves the rows below it stale; eval mode treats every row alone, and they are not read.
+            backend.copyRows(data, start, x, 0, count);
+            student.forward(x, studentActs, studentOut, false);
+            backend.download(studentOut, outputsHost);
+            for (int r = 0; r < count; r++) {
+                int best = 0;
+                for (int o = 1; o < outputs; o++) {
+                    if (outputsHost[r * outputs + o] > outputsHost[r * outputs + best]) {
+                        best = o;
+                    }
+                }
+                if (best == labels[start + r]) {
+                    correct++;
+                }
+            }
+        }
+        return (double) correct / labels.length;
     }
 
     /** The H and β matrices of the last evaluation (tests); null without --stats_H. */

@@ -1,6 +1,7 @@
 package org.relukit.runner;
 
 import org.relukit.recon.Checkpoint;
+import org.relukit.recon.ImageInputs;
 import org.relukit.stats.Evaluation;
 import org.relukit.nn.LrSchedule;
 import org.relukit.recon.ReconConfig;
@@ -177,10 +178,10 @@ final class ReconCommand implements Callable<Integer> {
             description = "Directory holding the MNIST or CIFAR-10 files of --dataset (default: none).")
     Path dataDir;
 
-    @Option(names = {"--train_size", "--train-size"}, defaultValue = "100000", description = "Training samples (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--train_size", "--train-size"}, defaultValue = "100000", description = "Gaussian training samples; mnist and cifar10 train on their standard training set (default: ${DEFAULT-VALUE}).")
     int trainSize;
 
-    @Option(names = {"--eval_size", "--eval-size"}, defaultValue = "1024", description = "Evaluation samples (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--eval_size", "--eval-size"}, defaultValue = "1024", description = "Gaussian evaluation samples; mnist and cifar10 evaluate on their standard test set (default: ${DEFAULT-VALUE}).")
     int evalSize;
 
     @Option(names = {"--load_teacher", "--load-teacher"}, paramLabel = "FILE",
@@ -247,10 +248,18 @@ final class ReconCommand implements Callable<Integer> {
         c.useCnn = useCnn;
         c.dataset = dataset;
         c.dataDir = dataDir == null ? null : dataDir.toString();
+        if (ReconConfig.DATASETS.contains(dataset) && !dataset.equals("gaussian") && dataDir != null) {
+            images = ImageInputs.read(dataset, dataDir);
+            c.trainSize = images.train().size();
+            c.evalSize = images.eval().size();
+        }
         ReconConfig config = c.build();
         MemoryEstimate.checkRecon(config);
         return config;
     }
+
+    /** The images of --dataset mnist|cifar10, read by {@link #config()}; null for gaussian inputs. */
+    private ImageInputs images;
 
     /** The teacher of {@code --load_teacher}, checked against the widths of {@code config}; null to draw one. */
     List<Layer> loadedTeacher(ReconConfig config) {
@@ -365,7 +374,7 @@ final class ReconCommand implements Callable<Integer> {
             stderr.println("recon: --perturb, --same_dir and --same_sign start the student from the teacher: --node_multi "
                     + config.nodeMulti() + " is taken as 1, as the original does");
         }
-        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher);
+        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher, images);
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
         int steps = config.stepsPerEpoch();
@@ -404,8 +413,9 @@ final class ReconCommand implements Callable<Integer> {
                         if (jsonOutput) {
                             stdout.println(Json.LINES.toJson(record));
                         } else {
-                            stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
+                            stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%s%n", e.trial(), e.epoch(), e.split(),
                                     e.loss(), e.corrsSummary(),
+                                    e.accuracy() != null ? String.format("  accuracy %.2f%%", 100 * e.accuracy()) : "",
                                     e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
                         }
                     }
