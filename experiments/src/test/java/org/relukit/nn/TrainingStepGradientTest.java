@@ -190,7 +190,7 @@ class TrainingStepGradientTest {
      * and positions) after or before the ReLU, whose running statistics must move as in PyTorch.
      */
     @ParameterizedTest(name = "{0} bn={1}")
-    @CsvSource({"scalar, none", "scalar, after", "scalar, before"})
+    @CsvSource({"scalar, none", "scalar, after", "scalar, before", "simd, none", "simd, after", "simd, before"})
     void convStepMovesEveryParameterByMinusItsGradient(String name, String bn) {
         ReconConfig.Builder builder = ReconConfig.builder();
         builder.useCnn = true;
