@@ -122,64 +122,8 @@ class TrainingStepGradientTest {
         List<BatchNormLayer> teacherNorms = randomNorms(teacherLayers, true, rng);
         List<BatchNormLayer> studentNorms = randomNorms(studentLayers, affine, rng);
         float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);
-        Float64Network teacher64 = new Float64Network(teacherLayers, teacherNorms, beforeRelu);
-        Float64Network student64 = new Float64Network(studentLayers, studentNorms, beforeRelu);
-        double[] yt = teacher64.forward(x, BATCH, false);
-
-        List<Layer> after;
-        List<BatchNormLayer> normsAfter;
-        try (Backend backend = Backends.open(name);
-             Network teacher = new Network(backend, teacherLayers, teacherNorms, beforeRelu);
-             Network student = new Network(backend, studentLayers, studentNorms, beforeRelu);
-             Sgd sgd = new Sgd(backend, student, 0, 0, false);
-             TrainingStep step = new TrainingStep(backend, teacher, student, sgd, BATCH, false)) {
-            backend.upload(x, step.input());
-            float loss = step.run(1f);
-            assertEquals(mse(student64.forward(x, BATCH, true), yt), loss, 1e-4 * Math.abs(loss));
-            after = student.download();
-            normsAfter = student.downloadNorms();
-        }
-        for (int l = 0; l < studentNorms.size(); l++) {
-            for (int j = 0; j < studentNorms.get(l).n(); j++) {
-                double mean = 0.9 * studentNorms.get(l).runningMean()[j] + 0.1 * student64.batchMean[l][j];
-                double var = 0.9 * studentNorms.get(l).runningVar()[j] + 0.1 * student64.batchVarUnbiased[l][j];
-                assertEquals(mean, normsAfter.get(l).runningMean()[j], 1e-5 * Math.max(1, Math.abs(mean)), "running mean");
-                assertEquals(var, normsAfter.get(l).runningVar()[j], 1e-5 * Math.max(1, Math.abs(var)), "running var");
-            }
-        }
-
         // Small enough that no ReLU kink of this batch lies within ±eps of a parameter (1e-3 would cross some).
-        double eps = 1e-4;
-        int checked = 0;
-        List<float[]> params = new ArrayList<>(), moved = new ArrayList<>();
-        for (int l = 0; l < studentLayers.size(); l++) {
-            params.add(studentLayers.get(l).weights());
-            moved.add(after.get(l).weights());
-            params.add(studentLayers.get(l).bias());
-            moved.add(after.get(l).bias());
-        }
-        for (int l = 0; l < studentNorms.size() && affine; l++) {
-            params.add(studentNorms.get(l).gamma());
-            moved.add(normsAfter.get(l).gamma());
-            params.add(studentNorms.get(l).beta());
-            moved.add(normsAfter.get(l).beta());
-        }
-        for (int g = 0; g < params.size(); g++) {
-            float[] p = params.get(g);
-            for (int i = 0; i < p.length; i++) {
-                float original = p[i], plus = (float) (original + eps), minus = (float) (original - eps);
-                p[i] = plus;
-                double up = mse(student64.forward(x, BATCH, true), yt);
-                p[i] = minus;
-                double down = mse(student64.forward(x, BATCH, true), yt);
-                p[i] = original;
-                double numeric = (up - down) / ((double) plus - minus);
-                double analytic = original - moved.get(g)[i];
-                assertEquals(numeric, analytic, 2e-3 * Math.max(1, Math.abs(numeric)),
-                        name + " parameter group " + g + " entry " + i);
-                checked++;
-            }
-        }
+        int checked = checkStep(name, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu, null, x, 1e-4);
         assertTrue(checked > 100, "checked " + checked + " parameters");
     }
 
@@ -204,8 +148,24 @@ class TrainingStepGradientTest {
         List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
         List<BatchNormLayer> teacherNorms = withNorm ? randomNorms(teacherLayers, true, rng) : List.of();
         List<BatchNormLayer> studentNorms = withNorm ? randomNorms(studentLayers, true, rng) : List.of();
-        ImageShape image = config.convInput();
-        float[] x = Initialisation.gaussian(rng, BATCH * image.size(), 1.0);
+        float[] x = Initialisation.gaussian(rng, BATCH * config.convInput().size(), 1.0);
+        // A conv layer has many more pre-activations than an FC one (every position of every sample): at 1e-4
+        // a few cross a ReLU kink, and behind BatchNorm2d over a sparse channel one kink is a large share.
+        int checked = checkStep(name, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu,
+                config.convInput(), x, 1e-5);
+        // 4 filters of 1 x 3 x 3, 6 of 4 x 3 x 3, the output layer's 3 x 6·12·12, their biases (and γ, β).
+        assertTrue(checked >= 4 * 10 + 6 * 37 + 3 * 865, "checked " + checked + " parameters");
+    }
+
+    /**
+     * One plain-SGD step at lr = 1 on {@code name}'s backend, then: the loss is the float64 one, the
+     * student's running statistics moved by momentum 0.1 with the unbiased batch variance, and every
+     * parameter (weights, biases, and γ and β when affine) moved by minus its central finite
+     * difference of the float64 loss. Returns the number of parameters checked.
+     */
+    private static int checkStep(String name, List<Layer> teacherLayers, List<Layer> studentLayers,
+                                 List<BatchNormLayer> teacherNorms, List<BatchNormLayer> studentNorms, boolean beforeRelu,
+                                 ImageShape image, float[] x, double eps) {
         Float64Network teacher64 = new Float64Network(teacherLayers, teacherNorms, beforeRelu, image);
         Float64Network student64 = new Float64Network(studentLayers, studentNorms, beforeRelu, image);
         double[] yt = teacher64.forward(x, BATCH, false);
@@ -224,17 +184,14 @@ class TrainingStepGradientTest {
             normsAfter = student.downloadNorms();
         }
         for (int l = 0; l < studentNorms.size(); l++) {
-            for (int c = 0; c < studentNorms.get(l).n(); c++) {
-                double mean = 0.9 * studentNorms.get(l).runningMean()[c] + 0.1 * student64.batchMean[l][c];
-                double var = 0.9 * studentNorms.get(l).runningVar()[c] + 0.1 * student64.batchVarUnbiased[l][c];
-                assertEquals(mean, normsAfter.get(l).runningMean()[c], 1e-5 * Math.max(1, Math.abs(mean)), "running mean");
-                assertEquals(var, normsAfter.get(l).runningVar()[c], 1e-5 * Math.max(1, Math.abs(var)), "running var");
+            for (int j = 0; j < studentNorms.get(l).n(); j++) {
+                double mean = 0.9 * studentNorms.get(l).runningMean()[j] + 0.1 * student64.batchMean[l][j];
+                double var = 0.9 * studentNorms.get(l).runningVar()[j] + 0.1 * student64.batchVarUnbiased[l][j];
+                assertEquals(mean, normsAfter.get(l).runningMean()[j], 1e-5 * Math.max(1, Math.abs(mean)), "running mean");
+                assertEquals(var, normsAfter.get(l).runningVar()[j], 1e-5 * Math.max(1, Math.abs(var)), "running var");
             }
         }
 
-        // A conv layer has many more pre-activations than an FC one (every position of every sample): at 1e-4
-        // a few cross a ReLU kink, and behind BatchNorm2d over a sparse channel one kink is a large share.
-        double eps = 1e-5;
         List<float[]> params = new ArrayList<>(), moved = new ArrayList<>();
         for (int l = 0; l < studentLayers.size(); l++) {
             params.add(studentLayers.get(l).weights());
@@ -243,10 +200,12 @@ class TrainingStepGradientTest {
             moved.add(after.get(l).bias());
         }
         for (int l = 0; l < studentNorms.size(); l++) {
-            params.add(studentNorms.get(l).gamma());
-            moved.add(normsAfter.get(l).gamma());
-            params.add(studentNorms.get(l).beta());
-            moved.add(normsAfter.get(l).beta());
+            if (studentNorms.get(l).affine()) {
+                params.add(studentNorms.get(l).gamma());
+                moved.add(normsAfter.get(l).gamma());
+                params.add(studentNorms.get(l).beta());
+                moved.add(normsAfter.get(l).beta());
+            }
         }
         int checked = 0;
         for (int g = 0; g < params.size(); g++) {
@@ -265,8 +224,7 @@ class TrainingStepGradientTest {
                 checked++;
             }
         }
-        // 4 filters of 1 x 3 x 3, 6 of 4 x 3 x 3, the output layer's 3 x 6·12·12, their biases (and γ, β).
-        assertTrue(checked >= 4 * 10 + 6 * 37 + 3 * 865, "checked " + checked + " parameters");
+        return checked;
     }
 
     /** γ ~ U(0.5, 1.5), β ~ U(-0.5, 0.5) when affine, running mean ~ U(-0.5, 0.5) and variance ~ U(0.5, 2). */

@@ -52,6 +52,14 @@ final class BenchCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     boolean useCnn;
 
+    @Option(names = "--ks", converter = Converters.Widths.class, paramLabel = "WIDTHS",
+            description = "Teacher hidden widths (channels with --use_cnn), lowest first (default: recon's, [10, 15, 20, 25]).")
+    List<Integer> ks;
+
+    @Option(names = {"--node_multi", "--node-multi"}, paramLabel = "N",
+            description = "Student width multiplier (default: recon's, 10).")
+    Integer nodeMulti;
+
     @Option(names = "--json", description = "Print one JSON object with the machine and JVM description and every block's rate, instead of text (default: off).")
     boolean json;
 
@@ -74,6 +82,12 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ReconConfig.Builder builder = ReconConfig.builder();
         builder.useCnn = useCnn;
+        if (ks != null) {
+            builder.ks = ks;
+        }
+        if (nodeMulti != null) {
+            builder.nodeMulti = nodeMulti;
+        }
         ReconConfig shapes = builder.build();
         SplittableRandom rng = new SplittableRandom(shapes.seed());
         var teacherLayers = TeacherStudent.teacher(shapes, rng);
@@ -96,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 rates[b] = steps / ((System.nanoTime() - start) / 1e9);
                 if (!json) {
-                    out.printf("block %d: %.1f steps/s%n", b + 1, rates[b]);
+                    out.printf("block %d: " + rateFormat(rates[b]) + " steps/s%n", b + 1, rates[b]);
                 }
             }
             double[] sorted = rates.clone();
@@ -112,10 +126,15 @@ final class BenchCommand implements Callable<Integer> {
                         batch, useCnn, widths(teacherLayers), widths(studentLayers), steps, rates, median);
                 out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(result));
             } else {
-                out.printf("steps_per_s=%.1f%n", median);
+                out.printf("steps_per_s=" + rateFormat(median) + "%n", median);
             }
         }
         return 0;
+    }
+
+    /** One decimal, or three for the slow conv steps, so that a rate below 1 step/s still reads. */
+    private static String rateFormat(double rate) {
+        return rate < 10 ? "%.3f" : "%.1f";
     }
 
     /** A network's widths, input first, output last. */

@@ -59,6 +59,7 @@ class CommandLineTest {
         "recon --bn --train_size 6401         | --batchsize 64",
         "recon --out /proc/no-such-dir/run    | --out",
         "bench --steps 0                      | --steps",
+        "bench --use_cnn --ks [1,1,1,1,1,1,1,1] | at most 7 fit",
         "bench --threads 100000               | --threads",
         "bench --batch 99999999               | --batch",
         "matrix --node_multi 0                | --node_multi",
