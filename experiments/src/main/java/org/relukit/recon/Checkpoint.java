@@ -64,8 +64,8 @@ public record Checkpoint(int trial, int epoch, int step, List<Layer> teacher, Li
             }
             for (int l = 0; l < studentNorms.size() && wrong.isEmpty(); l++) {
                 BatchNormLayer norm = studentNorms.get(l);
-                if (norm.n() != student.get(l).n() || norm.affine() != config.bnAffine()) {
-                    wrong.add("its BatchNorm " + l + " does not fit the student" + (config.bnAffine() ? " with --bn_affine" : ""));
+                if (norm.n() != student.get(l).n() || norm.affine() != config.studentBnAffine()) {
+                    wrong.add("its BatchNorm " + l + " does not fit the student" + (config.studentBnAffine() ? " with γ and β" : ""));
                 }
             }
         }

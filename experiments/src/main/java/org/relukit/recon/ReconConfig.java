@@ -238,6 +238,14 @@ public record ReconConfig(
         return useCnn || !dataset.equals("gaussian") ? imageShape(dataset).size() : dataD;
     }
 
+    /**
+     * Whether the student's BatchNorm trains γ and β: with {@code --bn_affine}, and always for conv
+     * nets, whose BatchNorm2d the original builds with PyTorch's default {@code affine=True}.
+     */
+    public boolean studentBnAffine() {
+        return bnAffine || useCnn;
+    }
+
     /** Whether the student starts from the teacher (--perturb, --same_dir, --same_sign), which forces nodeMulti to 1. */
     public boolean startsFromTeacher() {
         return perturb != null || sameDir || sameSign;

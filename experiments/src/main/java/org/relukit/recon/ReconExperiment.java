@@ -361,7 +361,7 @@ public final class ReconExperiment {
             }
             List<Layer> initial = start != null ? start.student() : initialised;
             List<BatchNormLayer> norms = start != null ? start.studentNorms()
-                    : norms(initialised, config.bn(), config.bnAffine());
+                    : norms(initialised, config.bn(), config.studentBnAffine());
             if (norms.isEmpty() == config.bn()) {
                 throw new IllegalArgumentException("the checkpoint " + (config.bn() ? "has no" : "has")
                         + " BatchNorm state, the run's flags say " + (config.bn() ? "--bn" : "no --bn"));

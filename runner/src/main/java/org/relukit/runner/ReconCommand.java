@@ -129,7 +129,8 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = "--bn", description = "BatchNorm1d in every hidden layer of the student, after the ReLU unless --bn_before_relu (default: ${DEFAULT-VALUE}).")
     boolean bn;
 
-    @Option(names = {"--bn_affine", "--bn-affine"}, description = "The student's BatchNorm has trained scale and shift (γ, β); needs --bn (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--bn_affine", "--bn-affine"}, description = "The student's BatchNorm has trained scale and shift (γ, β); needs --bn. With --use_cnn its"
+                    + " BatchNorm2d always has them, as the original's (default: ${DEFAULT-VALUE}).")
     boolean bnAffine;
 
     @Option(names = {"--bn_before_relu", "--bn-before-relu"},
