@@ -249,12 +249,18 @@ final class ReconCommand implements Callable<Integer> {
         c.useCnn = useCnn;
         c.dataset = dataset;
         c.dataDir = dataDir == null ? null : dataDir.toString();
-        if (ReconConfig.DATASETS.contains(dataset) && !dataset.equals("gaussian") && dataDir != null) {
+        if (!dataset.equals("gaussian")) {
+            // The standard sets' sizes until the files say otherwise: every flag is checked before any file is read.
+            c.trainSize = dataset.equals("mnist") ? 60_000 : 50_000;
+            c.evalSize = 10_000;
+        }
+        ReconConfig config = c.build();
+        if (!dataset.equals("gaussian")) {
             images = ImageInputs.read(dataset, dataDir);
             c.trainSize = images.train().size();
             c.evalSize = images.eval().size();
+            config = c.build();
         }
-        ReconConfig config = c.build();
         MemoryEstimate.checkRecon(config);
         return config;
     }
