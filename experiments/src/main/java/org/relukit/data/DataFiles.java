@@ -28,7 +28,7 @@ final class DataFiles {
             throw new DataFileException(dataset + " needs a data directory (--data_dir) holding " + layout);
         }
         if (!Files.isDirectory(dir)) {
-            throw new DataFileException("data directory " + dir + " does not exist; for " + dataset + " it holds " + layout);
+            throw new DataFileException("data directory " + dir + " does not exist; for " + dataset + " it must hold " + layout);
         }
         Path[] files = new Path[names.size()];
         for (int i = 0; i < files.length; i++) {
@@ -36,7 +36,8 @@ final class DataFiles {
             Path gz = dir.resolve(names.get(i) + ".gz");
             files[i] = Files.isRegularFile(raw) ? raw : gzipToo && Files.isRegularFile(gz) ? gz : null;
             if (files[i] == null) {
-                throw new DataFileException(dir.resolve(names.get(i)) + " not found; for " + dataset + " " + dir + " holds " + layout);
+                throw new DataFileException(raw + " not found" + (gzipToo ? " (nor its .gz)" : "") + "; for " + dataset + ", "
+                        + dir + " must hold " + layout);
             }
         }
         return files;
