@@ -33,8 +33,9 @@ import org.relukit.backend.Tensor;
 
 /**
  * The kernels of {@link Backend} as OpenCL C ({@code gemm.cl}, {@code elementwise.cl},
- * {@code columns.cl}, {@code batchnorm.cl}, {@code conv.cl}, {@code cross_entropy.cl}) on one device. Every product
- * goes through the one tiled GEMM with a fused epilogue; a kernel call only enqueues on an in-order
+ * {@code columns.cl}, {@code batchnorm.cl}, {@code conv.cl}, {@code cross_entropy.cl}) on one
+ * device. Every product of two matrices goes through the one tiled GEMM with a fused epilogue, the
+ * 3 × 3 convolutions through direct kernels; a kernel call only enqueues on an in-order
  * queue, and only {@link #upload}, {@link #download}, {@link #finish} and the losses wait for the
  * device. Not thread-safe: one training loop drives one backend.
  */
