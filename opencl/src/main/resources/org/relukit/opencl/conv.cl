@@ -60,8 +60,9 @@ kernel void conv3x3_backward_input(const int count, const int channels, const in
     const int b = at / (width * height * channels);
     // Every tap (u, v) reads the output position (p − u, q − v) clamped into the map, and counts
     // only where that position lies inside it: the same instructions for every pixel, so that
-    // neighbouring work-items run in step (in SIMD lanes on a CPU, 2.2x faster on PoCL than loops
-    // with per-pixel bounds). A select, not a multiply by 0, so a NaN outside stays outside.
+    // neighbouring work-items run in step (in SIMD lanes on a CPU: 1.4x to 1.6x faster on PoCL than
+    // loops with per-pixel bounds, on the 50 -> 75 channel layer at batch 64). A select, not a
+    // multiply by 0 (which measured faster still), so that a NaN outside the map stays outside.
     const int i0 = min(p, outH - 1), i1 = clamp(p - 1, 0, outH - 1), i2 = max(p - 2, 0);
     const int j0 = min(q, outW - 1), j1 = clamp(q - 1, 0, outW - 1), j2 = max(q - 2, 0);
     const bool row0 = p < outH, row1 = p >= 1 && p - 1 < outH, row2 = p >= 2;
