@@ -180,17 +180,8 @@ kernel void batch_norm_2d_train(const int batch, const int channels, const int p
     const int count = batch * positions;
     float m, sqTotal;
     channel_moments(scratch, batch, channels, positions, x, &m, &sqTotal);
-    const float var = count == 0 ? 0.0f : sqTotal / count;
-    const float inv = 1.0f / sqrt(var + eps);
-    if (get_local_id(0) == 0) {
-        mean[c] = m;
-        invStd[c] = inv;
-        if (count > 0) {
-            const float unbiased = count > 1 ? sqTotal / (count - 1) : var;
-            runningMean[c] = (1.0f - momentum) * runningMean[c] + momentum * m;
-            runningVar[c] = (1.0f - momentum) * runningVar[c] + momentum * unbiased;
-        }
-    }
+    const float inv = keep_batch_statistics(count, m, sqTotal, momentum, eps, c, get_local_id(0) == 0,
+                                            runningMean, runningVar, mean, invStd);
     const float g = hasGamma ? gamma[c] : 1.0f;
     const float b = hasBeta ? beta[c] : 0.0f;
     for (int t = get_local_id(0); t < count; t += WG) {
