@@ -209,7 +209,7 @@ public final class SimdBackend implements Backend {
     }
 
     /**
-     * Work arrays of the statistics kernels, kept between calls so they allocate only while growing;
+     * Work arrays of the statistics and conv kernels, kept between calls so they allocate only while growing;
      * with a tensor's slack, since the products read whole vectors at the ends of rows.
      */
     private static final class Scratch {
