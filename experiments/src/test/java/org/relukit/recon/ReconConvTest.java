@@ -156,6 +156,66 @@ class ReconConvTest {
         assertTrue(evaluations.stream().allMatch(e -> e.accuracy() != null), "every evaluation measures it");
     }
 
+    /**
+     * CIFAR-10's path: 3-channel images, every training sample cropped and flipped as its epoch
+     * fetches it. Two runs give the same evaluations, and the crops change what the student learns
+     * (so they reach the training steps).
+     */
+    @Test
+    void cifarRunsAugmentedAndRepeatsItself() {
+        SplittableRandom rng = new SplittableRandom(4);
+        ImageSet train = imagesLike(rng, 3, 32, 50), test = imagesLike(rng, 3, 32, 20);
+        ImageInputs images = new ImageInputs("cifar10", train, test);
+        // The same images under a dataset the original does not augment.
+        ImageInputs unaugmented = new ImageInputs("mnist", train, test);
+        ReconConfig.Builder builder = ReconConfig.builder();
+        builder.useCnn = true;
+        builder.dataset = "cifar10";
+        builder.dataDir = "unused: the images are given";
+        builder.ks = List.of(2, 2);
+        builder.nodeMulti = 2;
+        builder.numEpoch = 2;
+        builder.numTrial = 1;
+        builder.batchsize = 10;
+        builder.evalBatchsize = 5;
+        builder.trainSize = 50;
+        builder.evalSize = 20;
+        ReconConfig config = builder.build();
+        List<Evaluation> first = run(config, images), second = run(config, images), plain = run(config, unaugmented);
+        assertEquals(6, first.size());
+        for (int i = 0; i < first.size(); i++) {
+            assertEquals(first.get(i).loss(), second.get(i).loss(), "evaluation " + i);
+            assertEquals(first.get(i).accuracy(), second.get(i).accuracy(), "evaluation " + i);
+        }
+        assertEquals(first.getFirst().loss(), plain.getFirst().loss(), "the same start");
+        assertTrue(first.getLast().loss() != plain.getLast().loss(), "the crops and flips reach the training batches");
+    }
+
+    private static List<Evaluation> run(ReconConfig config, ImageInputs images) {
+        List<Evaluation> evaluations = new ArrayList<>();
+        try (Backend backend = Backends.open("scalar")) {
+            new ReconExperiment(List.of(backend), config, null, images).run(new ReconListener() {
+                @Override
+                public void onEvaluation(Evaluation evaluation) {
+                    evaluations.add(evaluation);
+                }
+            });
+        }
+        return evaluations;
+    }
+
+    private static ImageSet imagesLike(SplittableRandom rng, int channels, int side, int count) {
+        float[] pixels = new float[count * channels * side * side];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) rng.nextDouble(-2, 2);
+        }
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = rng.nextInt(10);
+        }
+        return new ImageSet(pixels, labels, channels, side, side);
+    }
+
     /** Normalised pixels in [-1, 1] and labels 0-9, as MNIST's reader gives them. */
     private static ImageSet mnistLike(SplittableRandom rng, int count) {
         float[] pixels = new float[count * 28 * 28];
