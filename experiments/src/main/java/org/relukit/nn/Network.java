@@ -9,6 +9,12 @@ import org.relukit.backend.Tensor;
  * A deep ReLU network on a backend: hidden layers {@code h = relu(W h_prev + b)} and a linear
  * output layer. Its tensors live on the backend for the network's whole life.
  *
+ * <p>Given an input {@link ImageShape}, every hidden layer is a 3 × 3 convolution instead
+ * (stride 1, no padding: each map loses 2 rows and 2 columns), {@code h = relu(W * h_prev + b)}
+ * with one filter row {@code W[n × C·9]} per output channel, and the output layer reads the last
+ * stack of maps flattened channel-major (docs/math.md#convolutional-networks). A hidden layer's
+ * {@link #nodes} are then its channels and its {@link #width} its channels times positions.
+ *
  * <p>With BatchNorm ({@code --bn}, {@code --teacher_bn}) every hidden layer gets a BatchNorm1d,
  * by default after its ReLU, {@code h = BN(relu(W h_prev + b))}, as the seed's model does (its
  * {@code bn_before_relu=False}); with {@code bnBeforeRelu}, {@code h = relu(BN(W h_prev + b))}.
@@ -27,17 +33,30 @@ public final class Network implements AutoCloseable {
     final Tensor[] bnGamma, bnBeta, bnRunningMean, bnRunningVar;
     private final boolean batchNorm;
     private final boolean bnBeforeRelu;
+    /** Null for a fully connected network. */
+    private final ImageShape image;
+    /** Per conv hidden layer, the height and width of its input maps. */
+    private final int[] mapHeight, mapWidth;
 
     public Network(Backend backend, List<Layer> layers) {
         this(backend, layers, List.of(), false);
     }
 
+    public Network(Backend backend, List<Layer> layers, List<BatchNormLayer> norms, boolean bnBeforeRelu) {
+        this(backend, layers, norms, bnBeforeRelu, null);
+    }
+
     /**
      * @param norms one BatchNorm per hidden layer, or an empty list for none
      * @param bnBeforeRelu BatchNorm between the linear map and the ReLU instead of after the ReLU
+     * @param image the input image of a convolutional network, or null for a fully connected one
      */
-    public Network(Backend backend, List<Layer> layers, List<BatchNormLayer> norms, boolean bnBeforeRelu) {
+    public Network(Backend backend, List<Layer> layers, List<BatchNormLayer> norms, boolean bnBeforeRelu,
+                   ImageShape image) {
         this.backend = backend;
+        this.image = image;
+        this.mapHeight = new int[layers.size() - 1];
+        this.mapWidth = new int[layers.size() - 1];
         this.widths = new int[layers.size() + 1];
         this.weights = new Tensor[layers.size()];
         this.biases = new Tensor[layers.size()];
@@ -51,13 +70,30 @@ public final class Network implements AutoCloseable {
         this.bnBeta = new Tensor[hidden];
         this.bnRunningMean = new Tensor[hidden];
         this.bnRunningVar = new Tensor[hidden];
-        widths[0] = layers.getFirst().k();
+        if (image != null && hidden > image.deepestConvStack()) {
+            throw new IllegalArgumentException(hidden + " conv layers shrink a " + image + " image to nothing; at most "
+                    + image.deepestConvStack() + " fit");
+        }
+        widths[0] = image != null ? image.size() : layers.getFirst().k();
+        int channels = image != null ? image.channels() : 0, height = image != null ? image.height() : 0;
+        int width = image != null ? image.width() : 0;
         for (int l = 0; l < layers.size(); l++) {
             Layer layer = layers.get(l);
-            if (layer.k() != widths[l]) {
-                throw new IllegalArgumentException("layer " + l + " has fan-in " + layer.k() + ", the layer below has " + widths[l] + " nodes");
+            boolean conv = image != null && l < hidden;
+            // A filter reads 3 x 3 positions of every channel below; the output layer reads every value below.
+            int fanIn = conv ? channels * 9 : widths[l];
+            if (layer.k() != fanIn) {
+                throw new IllegalArgumentException("layer " + l + " has fan-in " + layer.k() + ", the layer below gives "
+                        + fanIn + (conv ? " (" + channels + " channels x 3 x 3)" : ""));
             }
-            widths[l + 1] = layer.n();
+            if (conv) {
+                mapHeight[l] = height;
+                mapWidth[l] = width;
+                height -= 2;
+                width -= 2;
+                channels = layer.n();
+            }
+            widths[l + 1] = conv ? layer.n() * height * width : layer.n();
             weights[l] = backend.allocate(layer.n(), layer.k());
             backend.upload(layer.weights(), weights[l]);
             if (layer.bias() != null) {
@@ -86,7 +122,7 @@ public final class Network implements AutoCloseable {
         return t;
     }
 
-    /** Input width, each hidden width, output width. */
+    /** Input width, each hidden width, output width: the floats per sample of each layer's output. */
     public int[] widths() {
         return widths.clone();
     }
@@ -101,6 +137,21 @@ public final class Network implements AutoCloseable {
 
     public int width(int layer) {
         return widths[layer + 1];
+    }
+
+    /** Whether hidden layer l is a 3 × 3 convolution. */
+    public boolean isConv(int layer) {
+        return image != null && layer < hiddenCount();
+    }
+
+    /** The nodes of layer l, or for a conv layer its channels: what BatchNorm and the correlations run over. */
+    public int nodes(int layer) {
+        return weights[layer].rows();
+    }
+
+    /** The input image of a convolutional network; null for a fully connected one. */
+    public ImageShape image() {
+        return image;
     }
 
     public boolean batchNorm() {
@@ -124,24 +175,86 @@ public final class Network implements AutoCloseable {
         Tensor in = x;
         for (int l = 0; l < hiddenCount(); l++) {
             if (!batchNorm) {
-                backend.reluMatmul(in, weights[l], biases[l], a.hidden[l]);
+                affine(l, in, true, a.hidden[l]);
             } else {
-                if (bnBeforeRelu) {
-                    backend.linear(in, weights[l], biases[l], a.preNorm[l]);
-                } else {
-                    backend.reluMatmul(in, weights[l], biases[l], a.preNorm[l]);
-                }
+                affine(l, in, !bnBeforeRelu, a.preNorm[l]);
                 if (training) {
-                    backend.batchNormTrain(a.preNorm[l], bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
-                            momentum, BN_EPS, bnBeforeRelu, a.hidden[l], a.batchMean[l], a.batchInvStd[l]);
+                    normTrain(l, a.preNorm[l], momentum, a.hidden[l], a.batchMean[l], a.batchInvStd[l]);
                 } else {
-                    backend.batchNormEval(a.preNorm[l], bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
-                            BN_EPS, bnBeforeRelu, a.hidden[l]);
+                    normEval(l, a.preNorm[l], a.hidden[l]);
                 }
             }
             in = a.hidden[l];
         }
-        backend.linear(in, weights[hiddenCount()], biases[hiddenCount()], out);
+        affine(hiddenCount(), in, false, out);
+    }
+
+    /** Layer l's map of its input, {@code W h + b} or {@code W * h + b}, ReLU'd when {@code relu}. */
+    private void affine(int l, Tensor in, boolean relu, Tensor out) {
+        if (isConv(l)) {
+            backend.conv3x3(in, mapHeight[l], mapWidth[l], weights[l], biases[l], relu, out);
+        } else if (relu) {
+            backend.reluMatmul(in, weights[l], biases[l], out);
+        } else {
+            backend.linear(in, weights[l], biases[l], out);
+        }
+    }
+
+    /** BatchNorm of hidden layer l in training mode: BatchNorm1d per node, or BatchNorm2d per channel; ReLU after it when before the ReLU. */
+    private void normTrain(int l, Tensor in, float momentum, Tensor out, Tensor batchMean, Tensor batchInvStd) {
+        if (isConv(l)) {
+            backend.batchNorm2dTrain(in, nodes(l), bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
+                    momentum, BN_EPS, bnBeforeRelu, out, batchMean, batchInvStd);
+        } else {
+            backend.batchNormTrain(in, bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
+                    momentum, BN_EPS, bnBeforeRelu, out, batchMean, batchInvStd);
+        }
+    }
+
+    private void normEval(int l, Tensor in, Tensor out) {
+        if (isConv(l)) {
+            backend.batchNorm2dEval(in, nodes(l), bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
+                    BN_EPS, bnBeforeRelu, out);
+        } else {
+            backend.batchNormEval(in, bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l], BN_EPS, bnBeforeRelu, out);
+        }
+    }
+
+    /** Backward of hidden layer l's training-mode BatchNorm, from the batch statistics {@code a} kept. */
+    void normBackward(int l, Tensor dy, Activations a, Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        if (isConv(l)) {
+            backend.batchNorm2dBackward(dy, a.preNorm[l], nodes(l), bnGamma[l], a.batchMean[l], a.batchInvStd[l],
+                    gate, dx, dGamma, dBeta);
+        } else {
+            backend.batchNormBackward(dy, a.preNorm[l], bnGamma[l], a.batchMean[l], a.batchInvStd[l], gate, dx, dGamma, dBeta);
+        }
+    }
+
+    /** dL/d(input of layer l) from dL/dz of layer l, times {@code gate > 0} when a gate is given. */
+    void backwardInput(int l, Tensor dz, Tensor gate, Tensor dx) {
+        if (isConv(l)) {
+            backend.conv3x3BackwardInput(dz, weights[l], mapHeight[l], mapWidth[l], gate, dx);
+        } else {
+            backend.backwardInput(dz, weights[l], gate, dx);
+        }
+    }
+
+    /** Layer l's weight and bias gradients from dL/dz and its input. */
+    void weightGrad(int l, Tensor dz, Tensor input, Tensor dw, Tensor db) {
+        if (isConv(l)) {
+            backend.conv3x3WeightGrad(dz, input, mapHeight[l], mapWidth[l], dw, db);
+        } else {
+            backend.weightGrad(dz, input, dw, db);
+        }
+    }
+
+    /** Plain SGD of layer l fused into its gradient. */
+    void sgdFused(int l, Tensor dz, Tensor input, float lr) {
+        if (isConv(l)) {
+            backend.conv3x3SgdFused(dz, input, mapHeight[l], mapWidth[l], weights[l], biases[l], lr);
+        } else {
+            backend.sgdFused(dz, input, weights[l], biases[l], lr);
+        }
     }
 
     /**
@@ -177,7 +290,7 @@ public final class Network implements AutoCloseable {
     public List<BatchNormLayer> downloadNorms() {
         List<BatchNormLayer> norms = new ArrayList<>();
         for (int l = 0; l < hiddenCount() && batchNorm; l++) {
-            norms.add(new BatchNormLayer(width(l), read(bnGamma[l]), read(bnBeta[l]),
+            norms.add(new BatchNormLayer(nodes(l), read(bnGamma[l]), read(bnBeta[l]),
                     read(bnRunningMean[l]), read(bnRunningVar[l])));
         }
         return norms;
@@ -225,8 +338,8 @@ public final class Network implements AutoCloseable {
                 hidden[l] = net.backend.allocate(rows, net.width(l));
                 if (net.batchNorm) {
                     preNorm[l] = net.backend.allocate(rows, net.width(l));
-                    batchMean[l] = net.backend.allocate(1, net.width(l));
-                    batchInvStd[l] = net.backend.allocate(1, net.width(l));
+                    batchMean[l] = net.backend.allocate(1, net.nodes(l));
+                    batchInvStd[l] = net.backend.allocate(1, net.nodes(l));
                 }
             }
         }

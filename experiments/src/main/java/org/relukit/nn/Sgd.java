@@ -52,7 +52,7 @@ public final class Sgd implements AutoCloseable {
         velocityBeta = new Tensor[hidden];
         for (int l = 0; l < hidden; l++) {
             if (student.bnGamma[l] != null) {
-                int n = student.width(l);
+                int n = student.nodes(l);
                 gradGamma[l] = backend.allocate(1, n);
                 gradBeta[l] = backend.allocate(1, n);
                 velocityGamma[l] = zeroed(1, n);
@@ -75,10 +75,10 @@ public final class Sgd implements AutoCloseable {
     void update(int l, Tensor dz, Tensor input, float lr) {
         Tensor w = student.weights[l], b = student.biases[l];
         if (isPlain()) {
-            backend.sgdFused(dz, input, w, b, lr);
+            student.sgdFused(l, dz, input, lr);
             return;
         }
-        backend.weightGrad(dz, input, gradW[l], gradB[l]);
+        student.weightGrad(l, dz, input, gradW[l], gradB[l]);
         backend.sgdUpdate(w, gradW[l], velocityW[l], lr, momentum, weightDecay);
         if (b != null) {
             backend.sgdUpdate(b, gradB[l], velocityB[l], lr, momentum, weightDecay);

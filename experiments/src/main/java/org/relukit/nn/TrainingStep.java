@@ -116,23 +116,24 @@ public final class TrainingStep implements AutoCloseable {
     }
 
     /**
-     * dL/dz of hidden layer l from dz of the layer above. Without BatchNorm, {@code (dz W) ⊙ (h > 0)}.
+     * dL/dz of hidden layer l from dz of the layer above. Without BatchNorm, {@code (dz W) ⊙ (h > 0)}
+     * (for a conv layer above, the transposed convolution of dz, gated alike).
      * With BatchNorm after the ReLU, {@code h = BN(a)}, {@code a = relu(z)}: the ungated product
      * goes back through the BatchNorm and is then gated by {@code a > 0}. With BatchNorm before the
      * ReLU, {@code h = relu(BN(z))}: the product is gated by {@code h > 0}, then goes back through
      * the BatchNorm. γ and β move once their gradients are taken.
      */
     private void backwardBelow(int l, Tensor dzAbove, float lr) {
-        Tensor w = student.weights[l + 1], h = studentActs.hidden[l];
+        Tensor h = studentActs.hidden[l];
         if (!student.batchNorm()) {
-            backend.backwardInput(dzAbove, w, h, gradHidden[l]);
+            student.backwardInput(l + 1, dzAbove, h, gradHidden[l]);
             return;
         }
         Tensor a = studentActs.preNorm[l];
         boolean beforeRelu = student.bnBeforeRelu();
-        backend.backwardInput(dzAbove, w, beforeRelu ? h : null, gradNormOut[l]);
-        backend.batchNormBackward(gradNormOut[l], a, student.bnGamma[l], studentActs.batchMean[l],
-                studentActs.batchInvStd[l], beforeRelu ? null : a, gradHidden[l], sgd.gammaGrad(l), sgd.betaGrad(l));
+        student.backwardInput(l + 1, dzAbove, beforeRelu ? h : null, gradNormOut[l]);
+        student.normBackward(l, gradNormOut[l], studentActs, beforeRelu ? null : a, gradHidden[l],
+                sgd.gammaGrad(l), sgd.betaGrad(l));
         sgd.updateNorm(l, lr);
     }
 

@@ -43,14 +43,14 @@ public record Checkpoint(int trial, int epoch, int step, List<Layer> teacher, Li
         if (step >= config.stepsPerEpoch() || epoch == config.numEpoch() && step != 0) {
             wrong.add("step " + step + " is not a step of an epoch (" + config.stepsPerEpoch() + " steps)");
         }
-        List<Integer> teacherWidths = widths(teacher), studentWidths = widths(student);
-        List<Integer> wantedTeacher = toList(TeacherStudent.widths(config.dataD(), config.ks(), config.dOutput()));
-        List<Integer> wantedStudent = toList(TeacherStudent.widths(config.dataD(), config.studentKs(), config.dOutput()));
-        if (!teacherWidths.equals(wantedTeacher)) {
-            wrong.add("its teacher widths " + teacherWidths + " are not the run's " + wantedTeacher);
+        List<List<Integer>> teacherSizes = sizes(teacher), studentSizes = sizes(student);
+        List<List<Integer>> wantedTeacher = toLists(TeacherStudent.layerSizes(config, config.ks()));
+        List<List<Integer>> wantedStudent = toLists(TeacherStudent.layerSizes(config, config.studentKs()));
+        if (!teacherSizes.equals(wantedTeacher)) {
+            wrong.add("its teacher's layers (nodes, fan-in) " + teacherSizes + " are not the run's " + wantedTeacher);
         }
-        if (!studentWidths.equals(wantedStudent)) {
-            wrong.add("its student widths " + studentWidths + " are not the run's " + wantedStudent);
+        if (!studentSizes.equals(wantedStudent)) {
+            wrong.add("its student's layers (nodes, fan-in) " + studentSizes + " are not the run's " + wantedStudent);
         }
         if (student.stream().anyMatch(l -> (l.bias() == null) != config.noBias())) {
             wrong.add(config.noBias() ? "its student has biases, the run has --no_bias" : "its student lacks biases");
@@ -64,8 +64,8 @@ public record Checkpoint(int trial, int epoch, int step, List<Layer> teacher, Li
             }
             for (int l = 0; l < studentNorms.size() && wrong.isEmpty(); l++) {
                 BatchNormLayer norm = studentNorms.get(l);
-                if (norm.n() != student.get(l).n() || norm.affine() != config.bnAffine()) {
-                    wrong.add("its BatchNorm " + l + " does not fit the student" + (config.bnAffine() ? " with --bn_affine" : ""));
+                if (norm.n() != student.get(l).n() || norm.affine() != config.studentBnAffine()) {
+                    wrong.add("its BatchNorm " + l + " does not fit the student" + (config.studentBnAffine() ? " with γ and β" : ""));
                 }
             }
         }
@@ -104,7 +104,12 @@ public record Checkpoint(int trial, int epoch, int step, List<Layer> teacher, Li
         return widths;
     }
 
-    private static List<Integer> toList(int[] values) {
-        return java.util.Arrays.stream(values).boxed().toList();
+    /** Per layer, its nodes and fan-in. */
+    private static List<List<Integer>> sizes(List<Layer> layers) {
+        return layers.stream().map(l -> List.of(l.n(), l.k())).toList();
+    }
+
+    private static List<List<Integer>> toLists(int[][] sizes) {
+        return java.util.Arrays.stream(sizes).map(s -> List.of(s[0], s[1])).toList();
     }
 }

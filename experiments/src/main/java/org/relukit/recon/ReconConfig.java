@@ -2,6 +2,7 @@ package org.relukit.recon;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.relukit.nn.ImageShape;
 import org.relukit.nn.LrSchedule;
 
 /**
@@ -43,10 +44,23 @@ public record ReconConfig(
         boolean statsW,
         boolean statsH,
         int trainSize,
-        int evalSize) {
+        int evalSize,
+        boolean useCnn,
+        String dataset,
+        String dataDir) {
+
+    /** The input distributions {@code --dataset} names. */
+    public static final List<String> DATASETS = List.of("gaussian", "mnist", "cifar10");
 
     public ReconConfig {
         positive("--data_d", dataD);
+        if (!DATASETS.contains(dataset)) {
+            throw new IllegalArgumentException("--dataset " + dataset + " is not one of " + String.join(", ", DATASETS));
+        }
+        if (!dataset.equals("gaussian") && (dataDir == null || dataDir.isBlank())) {
+            throw new IllegalArgumentException("--dataset " + dataset + " reads the standard " + dataset
+                    + " files from a directory: pass --data_dir DIR (README, \"Image data\", lists the files)");
+        }
         if (!(dataStd > 0) || Double.isInfinite(dataStd)) {
             throw new IllegalArgumentException("--data_std must be a positive number, got " + dataStd);
         }
@@ -57,6 +71,20 @@ public record ReconConfig(
             positive("--ks entries", k);
         }
         ks = List.copyOf(ks);
+        if (regenDatasetEachEpoch && !dataset.equals("gaussian")) {
+            throw new IllegalArgumentException("--regen_dataset_each_epoch draws new gaussian inputs: drop it for --dataset " + dataset);
+        }
+        if (useCnn) {
+            ImageShape image = imageShape(dataset);
+            if (ks.size() > image.deepestConvStack()) {
+                throw new IllegalArgumentException("--ks " + ks + " asks for " + ks.size() + " conv layers, but each takes 2 rows"
+                        + " and columns off the " + image + " " + dataset + " input: at most " + image.deepestConvStack()
+                        + " fit; drop layers from --ks");
+            }
+            if (statsH) {
+                throw new IllegalArgumentException("--stats_H is for fully connected networks (as in the original): drop it or --use_cnn");
+            }
+        }
         positive("--node_multi", nodeMulti);
         positive("--d_output", dOutput);
         positive("--num_epoch", numEpoch, 0);
@@ -111,7 +139,8 @@ public record ReconConfig(
         /** Teacher hidden widths, lowest first. */
         public List<Integer> ks = List.of(10, 15, 20, 25);
         public int nodeMulti = 10;
-        public int dOutput = 100;
+        /** Null: 100 for gaussian inputs, 10 for the image datasets (their classes). */
+        public Integer dOutput = null;
         public LrSchedule lr = LrSchedule.constant(0.05);
         public int numEpoch = 40;
         public int numTrial = 10;
@@ -159,13 +188,20 @@ public record ReconConfig(
         public boolean statsH = false;
         public int trainSize = 100_000;
         public int evalSize = 1_024;
+        /** Convolutional teacher and student (3 × 3 filters, no padding) instead of fully connected ones. */
+        public boolean useCnn = false;
+        /** gaussian, mnist or cifar10. */
+        public String dataset = "gaussian";
+        /** Where mnist and cifar10 read their standard files; null for gaussian. Their sets' sizes are then trainSize and evalSize. */
+        public String dataDir = null;
 
             public ReconConfig build() {
-                return new ReconConfig(dataD, dataStd, ks, nodeMulti, dOutput, lr, numEpoch, numTrial, batchsize,
+                int output = dOutput != null ? dOutput : dataset.equals("gaussian") ? 100 : 10;
+                return new ReconConfig(dataD, dataStd, ks, nodeMulti, output, lr, numEpoch, numTrial, batchsize,
                     evalBatchsize, evalBatches, fixedEvalSamples, momentum, weightDecay, seed, noBias, normalize, perturb,
                     sameDir, sameSign, crossEntropy, regenDatasetEachEpoch, bn, bnAffine, bnBeforeRelu, teacherBn,
                     teacherBnAffine, teacherBnFit, noSep, statsW,
-                    statsH, trainSize, evalSize);
+                    statsH, trainSize, evalSize, useCnn, dataset, dataDir);
             }
         }
 
@@ -178,6 +214,36 @@ public record ReconConfig(
         if (value < min) {
             throw new IllegalArgumentException(flag + " must be at least " + min + ", got " + value);
         }
+    }
+
+    /**
+     * One sample of {@code dataset} as an image: gaussian inputs of a conv net are 1 × 16 × 16, as
+     * the original draws them (then {@code --data_d} is not used), MNIST 1 × 28 × 28, CIFAR-10 3 × 32 × 32.
+     */
+    public static ImageShape imageShape(String dataset) {
+        return switch (dataset) {
+            case "mnist" -> new ImageShape(1, 28, 28);
+            case "cifar10" -> new ImageShape(3, 32, 32);
+            default -> new ImageShape(1, 16, 16);
+        };
+    }
+
+    /** The input image of the conv networks; null without {@code --use_cnn}. */
+    public ImageShape convInput() {
+        return useCnn ? imageShape(dataset) : null;
+    }
+
+    /** Floats per input sample: {@code --data_d} for fully connected nets on gaussian inputs, else the image flattened. */
+    public int inputSize() {
+        return useCnn || !dataset.equals("gaussian") ? imageShape(dataset).size() : dataD;
+    }
+
+    /**
+     * Whether the student's BatchNorm trains γ and β: with {@code --bn_affine}, and always for conv
+     * nets, whose BatchNorm2d the original builds with PyTorch's default {@code affine=True}.
+     */
+    public boolean studentBnAffine() {
+        return bnAffine || useCnn;
     }
 
     /** Whether the student starts from the teacher (--perturb, --same_dir, --same_sign), which forces nodeMulti to 1. */

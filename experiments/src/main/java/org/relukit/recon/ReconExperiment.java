@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
+import org.relukit.data.RandomCropFlip;
 
 /**
  * The {@code recon} experiment (docs/math.md#recon-experiment): a fixed teacher, a fresh
@@ -41,6 +42,8 @@ public final class ReconExperiment {
     private final ReconConfig config;
     /** The teacher to train against, or null to draw one from the config's seed. */
     private final List<Layer> loadedTeacher;
+    /** The images of --dataset mnist|cifar10; null for gaussian inputs. */
+    private final ImageInputs images;
     private volatile boolean stopRequested;
     private volatile boolean stopped;
 
@@ -64,6 +67,23 @@ public final class ReconExperiment {
      * A listener then hears from several threads at once and must be thread-safe.
      */
     public ReconExperiment(List<? extends Backend> backends, ReconConfig config, List<Layer> teacher) {
+        this(backends, config, teacher, null);
+    }
+
+    /**
+     * As {@link #ReconExperiment(List, ReconConfig, List)}, on the images of {@code --dataset
+     * mnist|cifar10} ({@link ImageInputs#read}), whose sizes must be the config's training and
+     * evaluation sizes; null for gaussian inputs.
+     */
+    public ReconExperiment(List<? extends Backend> backends, ReconConfig config, List<Layer> teacher, ImageInputs images) {
+        if ((images == null) != config.dataset().equals("gaussian")) {
+            throw new IllegalArgumentException("--dataset " + config.dataset() + (images == null ? " needs its images" : " has no image files"));
+        }
+        if (images != null && (images.train().size() != config.trainSize() || images.eval().size() != config.evalSize()
+                || images.train().sampleLength() != config.inputSize())) {
+            throw new IllegalArgumentException("the " + config.dataset() + " images are not the config's: train on "
+                    + images.train().size() + " and evaluate on " + images.eval().size() + " samples of " + images.train().sampleLength());
+        }
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("at least one backend is needed to run trials on");
         }
@@ -73,6 +93,7 @@ public final class ReconExperiment {
         this.backends = List.copyOf(backends);
         this.config = config;
         this.loadedTeacher = teacher;
+        this.images = images;
     }
 
     /** Asks a running experiment to stop at the next step boundary; safe from any thread. */
@@ -137,9 +158,9 @@ public final class ReconExperiment {
             }
         }
         SplittableRandom dataRng = root.split();
-        int d = config.dataD();
-        float[] train = Initialisation.gaussian(dataRng, config.trainSize() * d, config.dataStd());
-        float[] eval = Initialisation.gaussian(dataRng, config.evalSize() * d, config.dataStd());
+        int d = config.inputSize();
+        float[] train = images != null ? images.train().pixels() : Initialisation.gaussian(dataRng, config.trainSize() * d, config.dataStd());
+        float[] eval = images != null ? images.eval().pixels() : Initialisation.gaussian(dataRng, config.evalSize() * d, config.dataStd());
         List<Integer> todo = new ArrayList<>();
         for (int trial = 0; trial < config.numTrial(); trial++) {
             if (!skip.contains(trial)) {
@@ -147,12 +168,14 @@ public final class ReconExperiment {
             }
         }
         TrialResult[] results = new TrialResult[config.numTrial()];
+        // Shared read-only by every worker: the augmentation keeps no state.
+        RandomCropFlip augmentation = images != null ? images.augmentation() : null;
         AtomicInteger next = new AtomicInteger();
         int workers = Math.min(backends.size(), todo.size());
         Runnable[] work = new Runnable[workers];
         for (int w = 0; w < workers; w++) {
             Backend backend = backends.get(w);
-            work[w] = () -> runTrials(backend, teacherLayers, train, eval, todo, next, partial, results, listener);
+            work[w] = () -> runTrials(backend, teacherLayers, train, eval, augmentation, todo, next, partial, results, listener);
         }
         runAll(work);
         List<TrialResult> ran = new ArrayList<>();
@@ -165,12 +188,12 @@ public final class ReconExperiment {
     }
 
     /** One worker: its own copy of the teacher and the data sets on its backend, then trials until none is left. */
-    private void runTrials(Backend backend, List<Layer> teacherLayers, float[] train, float[] eval, List<Integer> todo,
-                           AtomicInteger next, Map<Integer, Checkpoint> partial, TrialResult[] results,
-                           ReconListener listener) {
-        int d = config.dataD();
+    private void runTrials(Backend backend, List<Layer> teacherLayers, float[] train, float[] eval,
+                           RandomCropFlip augmentation, List<Integer> todo, AtomicInteger next,
+                           Map<Integer, Checkpoint> partial, TrialResult[] results, ReconListener listener) {
+        int d = config.inputSize();
         try (Network teacher = new Network(backend, teacherLayers, norms(teacherLayers, config.teacherBn(),
-                     config.teacherBnAffine()), config.bnBeforeRelu());
+                     config.teacherBnAffine()), config.bnBeforeRelu(), config.convInput());
              Tensor trainSet = backend.allocate(config.trainSize(), d);
              Tensor shuffled = backend.allocate(config.trainSize(), d);
              Tensor evalSet = backend.allocate(config.evalSize(), d)) {
@@ -182,7 +205,7 @@ public final class ReconExperiment {
             for (int i = next.getAndIncrement(); i < todo.size() && !stopped; i = next.getAndIncrement()) {
                 int trial = todo.get(i);
                 results[trial] = new Trial(backend, trial, teacher, teacherLayers, train, trainSet, shuffled, evalSet,
-                        listener).run(partial.get(trial));
+                        augmentation, listener).run(partial.get(trial));
             }
         }
     }
@@ -303,11 +326,13 @@ public final class ReconExperiment {
         private final List<Layer> teacherLayers;
         private final float[] originalTrain;
         private final Tensor trainSet, shuffled, evalSet;
+        /** CIFAR-10's crop and flip of every training sample as an epoch fetches it; null without. */
+        private final RandomCropFlip augmentation;
         private final ReconListener listener;
         private final List<Evaluation> evaluations = new ArrayList<>();
 
         Trial(Backend backend, int trial, Network teacher, List<Layer> teacherLayers, float[] originalTrain,
-              Tensor trainSet, Tensor shuffled, Tensor evalSet, ReconListener listener) {
+              Tensor trainSet, Tensor shuffled, Tensor evalSet, RandomCropFlip augmentation, ReconListener listener) {
             this.backend = backend;
             this.trial = trial;
             this.teacher = teacher;
@@ -316,11 +341,12 @@ public final class ReconExperiment {
             this.trainSet = trainSet;
             this.shuffled = shuffled;
             this.evalSet = evalSet;
+            this.augmentation = augmentation;
             this.listener = listener;
         }
 
         TrialResult run(Checkpoint start) {
-            int batch = config.batchsize(), d = config.dataD();
+            int batch = config.batchsize(), d = config.inputSize();
             int fullSteps = config.trainSize() / batch, tailRows = config.trainSize() % batch;
             int steps = config.stepsPerEpoch();
             float[] host = originalTrain;
@@ -335,13 +361,13 @@ public final class ReconExperiment {
             }
             List<Layer> initial = start != null ? start.student() : initialised;
             List<BatchNormLayer> norms = start != null ? start.studentNorms()
-                    : norms(initialised, config.bn(), config.bnAffine());
+                    : norms(initialised, config.bn(), config.studentBnAffine());
             if (norms.isEmpty() == config.bn()) {
                 throw new IllegalArgumentException("the checkpoint " + (config.bn() ? "has no" : "has")
                         + " BatchNorm state, the run's flags say " + (config.bn() ? "--bn" : "no --bn"));
             }
             backend.upload(originalTrain, trainSet);
-            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu());
+            try (Network student = new Network(backend, initial, norms, config.bnBeforeRelu(), config.convInput());
                  Sgd sgd = new Sgd(backend, student, config.momentum(), config.weightDecay(), config.normalize());
                  TrainingStep full = new TrainingStep(backend, teacher, student, sgd, batch, config.crossEntropy());
                  TrainingStep tail = tailRows == 0 ? null
@@ -364,7 +390,13 @@ public final class ReconExperiment {
                         host = Initialisation.gaussian(rng, host.length, config.dataStd());
                         backend.upload(host, trainSet);
                     }
-                    shuffle(host, shuffledHost, order, d, rng);
+                    shuffle(order, rng);
+                    if (augmentation != null) {
+                        // Each sample augmented afresh as the epoch fetches it, as the original's loader does.
+                        augmentation.apply(images.train(), order, 0, order.length, shuffledHost, rng);
+                    } else {
+                        gather(host, shuffledHost, order, d);
+                    }
                     backend.upload(shuffledHost, shuffled);
                     float lr = (float) config.lr().at(epoch);
                     long begin = System.nanoTime();
@@ -409,14 +441,18 @@ public final class ReconExperiment {
                         : evaluator.evaluate(data, evaluationRows(config.seed(), trial, epoch, split,
                                 train ? config.trainSize() : config.evalSize(), config.evaluationSamples(split)),
                                 trial, epoch, split, stepsPerSecond);
+                if (images != null) {
+                    // The original's full_eval_cls: the whole split, the student alone, argmax against the label.
+                    e = e.withAccuracy(evaluator.accuracy(data, (train ? images.train() : images.eval()).labels()));
+                }
                 evaluations.add(e);
                 listener.onEvaluation(e);
             }
         }
     }
 
-    /** Fisher–Yates over sample indices, then the rows gathered in that order. */
-    private static void shuffle(float[] data, float[] out, int[] order, int d, SplittableRandom rng) {
+    /** Fisher–Yates over sample indices. */
+    private static void shuffle(int[] order, SplittableRandom rng) {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
@@ -426,6 +462,10 @@ public final class ReconExperiment {
             order[i] = order[j];
             order[j] = tmp;
         }
+    }
+
+    /** The rows of {@code data} in {@code order}. */
+    private static void gather(float[] data, float[] out, int[] order, int d) {
         for (int i = 0; i < order.length; i++) {
             System.arraycopy(data, order[i] * d, out, i * d, d);
         }

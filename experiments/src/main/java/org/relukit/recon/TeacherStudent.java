@@ -1,36 +1,63 @@
 package org.relukit.recon;
 
 import org.relukit.backend.HostNorms;
+import org.relukit.nn.ImageShape;
 import org.relukit.nn.Initialisation;
 import org.relukit.nn.Layer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
-/** Builds the teacher and the student of {@code recon} on the host (docs/math.md#networks). */
+/**
+ * Builds the teacher and the student of {@code recon} on the host (docs/math.md#networks). A conv
+ * layer is a {@link Layer} whose rows are its filters ({@code k = C·9}), so the initialisations,
+ * row normalisation and fan-in bounds of the fully connected layers apply to it as they are.
+ */
 public final class TeacherStudent {
     private TeacherStudent() {}
 
-    /** Layer widths from input to output: d, the hidden widths, d_output. */
-    public static int[] widths(int dataD, List<Integer> hidden, int dOutput) {
-        int[] widths = new int[hidden.size() + 2];
-        widths[0] = dataD;
+    /**
+     * Per layer, lowest first, its nodes (a conv layer's channels) and fan-in, {@code {n, k}}, for the
+     * hidden widths {@code hidden}: a fully connected layer reads every node below; with
+     * {@code --use_cnn} a hidden layer's filter reads 3 × 3 positions of every channel below, and
+     * the output layer reads every value of the last stack of maps.
+     */
+    public static int[][] layerSizes(ReconConfig config, List<Integer> hidden) {
+        ImageShape image = config.convInput();
+        int[][] sizes = new int[hidden.size() + 1][];
+        int below = image != null ? image.channels() : config.inputSize();
         for (int l = 0; l < hidden.size(); l++) {
-            widths[l + 1] = hidden.get(l);
+            sizes[l] = new int[] {hidden.get(l), image != null ? below * 9 : below};
+            below = hidden.get(l);
         }
-        widths[widths.length - 1] = dOutput;
+        if (image != null) {
+            int side = 2 * hidden.size();
+            below *= (image.height() - side) * (image.width() - side);
+        }
+        sizes[hidden.size()] = new int[] {config.dOutput(), below};
+        return sizes;
+    }
+
+    /** The first layer's fan-in, then every layer's nodes: what {@link Checkpoint#widths} reads off a network of these sizes. */
+    public static List<Integer> widths(ReconConfig config, List<Integer> hidden) {
+        int[][] sizes = layerSizes(config, hidden);
+        List<Integer> widths = new ArrayList<>(List.of(sizes[0][1]));
+        for (int[] size : sizes) {
+            widths.add(size[0]);
+        }
         return widths;
     }
 
-    /** @throws IllegalArgumentException if {@code teacher}'s layers are not the widths {@code config} asks for */
+    /** @throws IllegalArgumentException if {@code teacher}'s layers are not the sizes {@code config} asks for */
     public static void requireFits(ReconConfig config, List<Layer> teacher) {
-        int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
-        boolean fits = teacher.size() == widths.length - 1;
+        int[][] sizes = layerSizes(config, config.ks());
+        boolean fits = teacher.size() == sizes.length;
         for (int l = 0; fits && l < teacher.size(); l++) {
-            fits = teacher.get(l).k() == widths[l] && teacher.get(l).n() == widths[l + 1];
+            fits = teacher.get(l).n() == sizes[l][0] && teacher.get(l).k() == sizes[l][1];
         }
         if (!fits) {
-            throw new IllegalArgumentException("--load_teacher: the teacher's layers do not fit --data_d " + config.dataD()
+            throw new IllegalArgumentException("--load_teacher: the teacher's layers do not fit "
+                    + (config.convInput() != null ? "--use_cnn on " + config.convInput() + " inputs" : "--data_d " + config.inputSize())
                     + " --ks " + config.ks() + " --d_output " + config.dOutput() + ": pass the widths the teacher was made with");
         }
     }
@@ -41,10 +68,9 @@ public final class TeacherStudent {
      * and biases ~ U(±1/sqrt(fan_in))) instead of the separate rows, then the same normalisation.
      */
     public static List<Layer> teacher(ReconConfig config, RandomGenerator rng) {
-        int[] widths = widths(config.dataD(), config.ks(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l + 1 < widths.length; l++) {
-            int n = widths[l + 1], k = widths[l];
+        for (int[] size : layerSizes(config, config.ks())) {
+            int n = size[0], k = size[1];
             float bound = Initialisation.bound(k);
             float[] w = config.noSep() ? Initialisation.uniform(rng, n * k, -bound, bound)
                     : Initialisation.separateRows(rng, n, k);
@@ -65,10 +91,9 @@ public final class TeacherStudent {
      * teacher's widths, which {@link ReconConfig#studentKs()} gives them.
      */
     public static List<Layer> student(ReconConfig config, List<Layer> teacher, RandomGenerator rng) {
-        int[] widths = widths(config.dataD(), config.studentKs(), config.dOutput());
         List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l + 1 < widths.length; l++) {
-            int n = widths[l + 1], k = widths[l];
+        for (int[] size : layerSizes(config, config.studentKs())) {
+            int n = size[0], k = size[1];
             float bound = Initialisation.bound(k);
             float[] w = Initialisation.uniform(rng, n * k, -bound, bound);
             float[] b = config.noBias() ? null : Initialisation.uniform(rng, n, -bound, bound);

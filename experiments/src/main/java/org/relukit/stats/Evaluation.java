@@ -11,12 +11,18 @@ import java.util.List;
  * @param stepsPerSecond training speed over the epoch just finished (0 before training)
  * @param weightDrift  {@code --stats_w}: per layer of the student (output layer last); empty when off
  * @param relations    {@code --stats_H}: the H and β summaries; null when off
+ * @param accuracy     for labelled images, the fraction of the whole split the student classifies
+ *                     right (its largest output at the label's index); null for gaussian inputs
  */
 public record Evaluation(int trial, int epoch, String split, float loss, List<BestMatch> layers,
-                         double stepsPerSecond, List<WeightDrift> weightDrift, RelationStats relations) {
+                         double stepsPerSecond, List<WeightDrift> weightDrift, RelationStats relations, Double accuracy) {
     public Evaluation {
         layers = List.copyOf(layers);
         weightDrift = List.copyOf(weightDrift);
+    }
+
+    public Evaluation withAccuracy(double accuracy) {
+        return new Evaluation(trial, epoch, split, loss, layers, stepsPerSecond, weightDrift, relations, accuracy);
     }
 
     public float[] bestCorrMin() {

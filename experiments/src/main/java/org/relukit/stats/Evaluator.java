@@ -11,7 +11,8 @@ import org.relukit.backend.Tensor;
 /**
  * Measures a student against its teacher on {@code samples} rows of a data set
  * (docs/math.md#evaluation-and-correlation): the output loss and, per hidden layer, the correlation of every
- * teacher node's activations with every student node's. Both networks run in eval mode (BatchNorm
+ * teacher node's activations with every student node's (for a conv layer: of every teacher
+ * channel's with every student channel's, over samples and positions). Both networks run in eval mode (BatchNorm
  * on its running statistics), as the seed's {@code get_stats} does. Optionally also the weights'
  * drift from the initialisation ({@code --stats_w}) and the H and β matrices ({@code --stats_H}).
  */
@@ -23,7 +24,11 @@ public final class Evaluator implements AutoCloseable {
     private final Tensor x, teacherOut, studentOut, gradOut;
     private final Network.Activations teacherActs, studentActs;
     private final Tensor[] correlations;
+    /** Per conv layer, its activations one row per (sample, position) and one column per channel; null entries for FC layers. */
+    private final Tensor[] teacherRows, studentRows;
     private final float[][] correlationsHost;
+    /** The student's outputs for {@link #accuracy}. */
+    private final float[] outputsHost;
     /** The student's weights at initialisation; null without --stats_w. */
     private final List<Layer> initialStudent;
     /** Null without --stats_H. */
@@ -65,13 +70,21 @@ public final class Evaluator implements AutoCloseable {
         teacherOut = backend.allocate(samples, out);
         studentOut = backend.allocate(samples, out);
         gradOut = backend.allocate(samples, out);
+        outputsHost = new float[samples * out];
         teacherActs = teacher.allocateActivations(samples);
         studentActs = student.allocateActivations(samples);
         correlations = new Tensor[student.hiddenCount()];
         correlationsHost = new float[student.hiddenCount()][];
+        teacherRows = new Tensor[student.hiddenCount()];
+        studentRows = new Tensor[student.hiddenCount()];
         for (int l = 0; l < correlations.length; l++) {
-            correlations[l] = backend.allocate(teacher.width(l), student.width(l));
+            correlations[l] = backend.allocate(teacher.nodes(l), student.nodes(l));
             correlationsHost[l] = new float[correlations[l].size()];
+            if (student.isConv(l)) {
+                int positions = student.width(l) / student.nodes(l);
+                teacherRows[l] = backend.allocate(samples * positions, teacher.nodes(l));
+                studentRows[l] = backend.allocate(samples * positions, student.nodes(l));
+            }
         }
         relations = statsH ? new RelationMatrices(backend, student, teacher, samples) : null;
     }
@@ -105,9 +118,17 @@ public final class Evaluator implements AutoCloseable {
         float loss = backend.mseLoss(studentOut, teacherOut, gradOut);
         List<BestMatch> layers = new ArrayList<>();
         for (int l = 0; l < correlations.length; l++) {
-            backend.correlation(teacherActs.hidden(l), studentActs.hidden(l), correlations[l]);
+            Tensor t = teacherActs.hidden(l), s = studentActs.hidden(l);
+            if (student.isConv(l)) {
+                // A channel's observations are its values at every position of every sample.
+                backend.channelsToRows(t, teacher.nodes(l), teacherRows[l]);
+                backend.channelsToRows(s, student.nodes(l), studentRows[l]);
+                t = teacherRows[l];
+                s = studentRows[l];
+            }
+            backend.correlation(t, s, correlations[l]);
             backend.download(correlations[l], correlationsHost[l]);
-            layers.add(BestMatch.of(correlationsHost[l], teacher.width(l), student.width(l)));
+            layers.add(BestMatch.of(correlationsHost[l], teacher.nodes(l), student.nodes(l)));
         }
         List<WeightDrift> drift = new ArrayList<>();
         if (initialStudent != null) {
@@ -121,7 +142,34 @@ public final class Evaluator implements AutoCloseable {
             relations.compute(studentActs, teacherActs);
             relationStats = relations.summary();
         }
-        return new Evaluation(trial, epoch, split, loss, List.copyOf(layers), stepsPerSecond, drift, relationStats);
+        return new Evaluation(trial, epoch, split, loss, List.copyOf(layers), stepsPerSecond, drift, relationStats, null);
+    }
+
+    /**
+     * The fraction of the rows of {@code data} whose student output is largest at the index
+     * {@code labels} gives, the student in eval mode, {@code samples} rows at a time.
+     */
+    public double accuracy(Tensor data, int[] labels) {
+        int outputs = studentOut.cols(), correct = 0;
+        for (int start = 0; start < labels.length; start += samples) {
+            int count = Math.min(samples, labels.length - start);
+            // A short last chunk leaves the rows below it stale; eval mode treats every row alone, and they are not read.
+            backend.copyRows(data, start, x, 0, count);
+            student.forward(x, studentActs, studentOut, false);
+            backend.download(studentOut, outputsHost);
+            for (int r = 0; r < count; r++) {
+                int best = 0;
+                for (int o = 1; o < outputs; o++) {
+                    if (outputsHost[r * outputs + o] > outputsHost[r * outputs + best]) {
+                        best = o;
+                    }
+                }
+                if (best == labels[start + r]) {
+                    correct++;
+                }
+            }
+        }
+        return (double) correct / labels.length;
     }
 
     /** The H and β matrices of the last evaluation (tests); null without --stats_H. */
@@ -145,8 +193,12 @@ public final class Evaluator implements AutoCloseable {
         }
         teacherActs.close();
         studentActs.close();
-        for (Tensor t : correlations) {
-            t.close();
+        for (Tensor[] group : new Tensor[][] {correlations, teacherRows, studentRows}) {
+            for (Tensor t : group) {
+                if (t != null) {
+                    t.close();
+                }
+            }
         }
         if (relations != null) {
             relations.close();

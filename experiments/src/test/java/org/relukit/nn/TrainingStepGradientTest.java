@@ -122,15 +122,59 @@ class TrainingStepGradientTest {
         List<BatchNormLayer> teacherNorms = randomNorms(teacherLayers, true, rng);
         List<BatchNormLayer> studentNorms = randomNorms(studentLayers, affine, rng);
         float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);
-        Float64Network teacher64 = new Float64Network(teacherLayers, teacherNorms, beforeRelu);
-        Float64Network student64 = new Float64Network(studentLayers, studentNorms, beforeRelu);
+        // Small enough that no ReLU kink of this batch lies within ±eps of a parameter (1e-3 would cross some).
+        int checked = checkStep(name, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu, null, x, 1e-4);
+        assertTrue(checked > 100, "checked " + checked + " parameters");
+    }
+
+    /**
+     * The same check on the conv nets of {@code --use_cnn} (1 × 16 × 16 inputs, two 3 × 3 conv layers,
+     * a linear output on the flattened maps): every filter weight, bias and the output layer against
+     * float64 finite differences, without BatchNorm and through BatchNorm2d (per channel, over batch
+     * and positions) after or before the ReLU, whose running statistics must move as in PyTorch.
+     */
+    @ParameterizedTest(name = "{0} bn={1}")
+    @CsvSource({"scalar, none", "scalar, after", "scalar, before", "simd, none", "simd, after", "simd, before"})
+    void convStepMovesEveryParameterByMinusItsGradient(String name, String bn) {
+        ReconConfig.Builder builder = ReconConfig.builder();
+        builder.useCnn = true;
+        builder.ks = List.of(2, 3);
+        builder.nodeMulti = 2;
+        builder.dOutput = 3;
+        ReconConfig config = builder.build();
+        boolean withNorm = !bn.equals("none"), beforeRelu = bn.equals("before");
+        SplittableRandom rng = new SplittableRandom(13);
+        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
+        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        List<BatchNormLayer> teacherNorms = withNorm ? randomNorms(teacherLayers, true, rng) : List.of();
+        List<BatchNormLayer> studentNorms = withNorm ? randomNorms(studentLayers, true, rng) : List.of();
+        float[] x = Initialisation.gaussian(rng, BATCH * config.convInput().size(), 1.0);
+        // A conv layer has many more pre-activations than an FC one (every position of every sample): at 1e-4
+        // a few cross a ReLU kink, and behind BatchNorm2d over a sparse channel one kink is a large share.
+        int checked = checkStep(name, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu,
+                config.convInput(), x, 1e-5);
+        // 4 filters of 1 x 3 x 3, 6 of 4 x 3 x 3, the output layer's 3 x 6·12·12, their biases (and γ, β).
+        assertTrue(checked >= 4 * 10 + 6 * 37 + 3 * 865, "checked " + checked + " parameters");
+    }
+
+    /**
+     * One plain-SGD step at lr = 1 on {@code name}'s backend, then: the loss is the float64 one, the
+     * student's running statistics moved by momentum 0.1 with the unbiased batch variance, and every
+     * parameter (weights, biases, and γ and β when affine) moved by minus its central finite
+     * difference of the float64 loss. Returns the number of parameters checked.
+     */
+    private static int checkStep(String name, List<Layer> teacherLayers, List<Layer> studentLayers,
+                                 List<BatchNormLayer> teacherNorms, List<BatchNormLayer> studentNorms, boolean beforeRelu,
+                                 ImageShape image, float[] x, double eps) {
+        Float64Network teacher64 = new Float64Network(teacherLayers, teacherNorms, beforeRelu, image);
+        Float64Network student64 = new Float64Network(studentLayers, studentNorms, beforeRelu, image);
         double[] yt = teacher64.forward(x, BATCH, false);
 
         List<Layer> after;
         List<BatchNormLayer> normsAfter;
         try (Backend backend = Backends.open(name);
-             Network teacher = new Network(backend, teacherLayers, teacherNorms, beforeRelu);
-             Network student = new Network(backend, studentLayers, studentNorms, beforeRelu);
+             Network teacher = new Network(backend, teacherLayers, teacherNorms, beforeRelu, image);
+             Network student = new Network(backend, studentLayers, studentNorms, beforeRelu, image);
              Sgd sgd = new Sgd(backend, student, 0, 0, false);
              TrainingStep step = new TrainingStep(backend, teacher, student, sgd, BATCH, false)) {
             backend.upload(x, step.input());
@@ -148,9 +192,6 @@ class TrainingStepGradientTest {
             }
         }
 
-        // Small enough that no ReLU kink of this batch lies within ±eps of a parameter (1e-3 would cross some).
-        double eps = 1e-4;
-        int checked = 0;
         List<float[]> params = new ArrayList<>(), moved = new ArrayList<>();
         for (int l = 0; l < studentLayers.size(); l++) {
             params.add(studentLayers.get(l).weights());
@@ -158,12 +199,15 @@ class TrainingStepGradientTest {
             params.add(studentLayers.get(l).bias());
             moved.add(after.get(l).bias());
         }
-        for (int l = 0; l < studentNorms.size() && affine; l++) {
-            params.add(studentNorms.get(l).gamma());
-            moved.add(normsAfter.get(l).gamma());
-            params.add(studentNorms.get(l).beta());
-            moved.add(normsAfter.get(l).beta());
+        for (int l = 0; l < studentNorms.size(); l++) {
+            if (studentNorms.get(l).affine()) {
+                params.add(studentNorms.get(l).gamma());
+                moved.add(normsAfter.get(l).gamma());
+                params.add(studentNorms.get(l).beta());
+                moved.add(normsAfter.get(l).beta());
+            }
         }
+        int checked = 0;
         for (int g = 0; g < params.size(); g++) {
             float[] p = params.get(g);
             for (int i = 0; i < p.length; i++) {
@@ -180,7 +224,7 @@ class TrainingStepGradientTest {
                 checked++;
             }
         }
-        assertTrue(checked > 100, "checked " + checked + " parameters");
+        return checked;
     }
 
     /** γ ~ U(0.5, 1.5), β ~ U(-0.5, 0.5) when affine, running mean ~ U(-0.5, 0.5) and variance ~ U(0.5, 2). */

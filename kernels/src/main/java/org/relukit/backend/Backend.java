@@ -134,6 +134,64 @@ public interface Backend extends AutoCloseable {
     void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
                            Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta);
 
+    /*
+     * Convolutional layers (--use_cnn). A batch of images is a tensor x[B × C·H·W]: each row one
+     * sample, channel-major as PyTorch's NCHW, so flattening for a linear layer is free. Every
+     * convolution is 3 × 3, stride 1, no padding, as the seed's conv nets: an H × W map becomes
+     * (H − 2) × (W − 2). Its weights are w[N × C·9], row n = filter n as PyTorch's (N, C, 3, 3)
+     * flattened; its bias b[1 × N] (may be null). The channel count C is w.cols() / 9.
+     */
+
+    /**
+     * Fused conv layer: {@code y[b, n, i, j] = Σ_{c,u,v} x[b, c, i+u, j+v] w[n, c, u, v] + b[n]},
+     * then ReLU when {@code relu}. {@code x} is {@code B × C·height·width}, {@code y} is
+     * {@code B × N·(height−2)·(width−2)}.
+     */
+    void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y);
+
+    /**
+     * Gradient through a conv layer to its input: {@code dx[b, c, p, q] = Σ_{n,u,v} dy[b, n, p−u, q−v] w[n, c, u, v]}
+     * over the output positions that exist, then {@code dx ⊙ (gate > 0)} when {@code gate} (shaped
+     * like {@code dx}) is given. {@code height} and {@code width} are the input's, as for {@link #conv3x3}.
+     */
+    void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx);
+
+    /**
+     * Gradients of a conv layer's parameters, summed over the batch and every output position:
+     * {@code dw[n, c, u, v] = Σ_{b,i,j} dy[b, n, i, j] x[b, c, i+u, j+v]} and
+     * {@code db[n] = Σ_{b,i,j} dy[b, n, i, j]} ({@code db} may be null).
+     */
+    void conv3x3WeightGrad(Tensor dy, Tensor x, int height, int width, Tensor dw, Tensor db);
+
+    /** Plain SGD fused into the conv gradient: {@code w −= lr·dw}, {@code b −= lr·db}, as {@link #conv3x3WeightGrad}. */
+    void conv3x3SgdFused(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float lr);
+
+    /**
+     * BatchNorm2d in training mode: as {@link #batchNormTrain}, with the statistics of each of the
+     * {@code channels} channels of {@code x[B × C·S]} taken over the batch and the S = cols / C
+     * positions of its map (n = B·S values; unbiased running variance {@code var·n/(n − 1)}).
+     * Parameters and statistics have C entries.
+     */
+    void batchNorm2dTrain(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                          float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd);
+
+    /** BatchNorm2d in eval mode: {@link #batchNormEval} per channel of {@code x[B × C·S]}. */
+    void batchNorm2dEval(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                         float eps, boolean relu, Tensor y);
+
+    /**
+     * Backward of {@link #batchNorm2dTrain}: {@link #batchNormBackward} with every sum and mean taken
+     * per channel over the batch and the positions of its map.
+     */
+    void batchNorm2dBackward(Tensor dy, Tensor x, int channels, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                             Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta);
+
+    /**
+     * One row per (sample, position) and one column per channel, for per-channel statistics:
+     * {@code y[b·S + s, c] = x[b, c·S + s]}, {@code x} being {@code B × C·S} and {@code y} {@code B·S × C}.
+     */
+    void channelsToRows(Tensor x, int channels, Tensor y);
+
     /**
      * Waits until every kernel and copy issued so far has completed. A device backend queues its
      * work and returns at once, so a caller that times a step, or hands its results to code that

@@ -194,6 +194,70 @@ final class CheckedBackend implements Backend {
     }
 
     @Override
+    public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
+        Shapes.conv3x3("conv3x3", x, height, width, w, b, y);
+        backend.conv3x3(x, height, width, w, b, relu, y);
+    }
+
+    @Override
+    public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
+        Shapes.conv3x3("conv3x3BackwardInput", dx, height, width, w, null, dy);
+        if (gate != null) {
+            Shapes.same(gate, dx, "conv3x3BackwardInput gate");
+        }
+        backend.conv3x3BackwardInput(dy, w, height, width, gate, dx);
+    }
+
+    @Override
+    public void conv3x3WeightGrad(Tensor dy, Tensor x, int height, int width, Tensor dw, Tensor db) {
+        Shapes.conv3x3("conv3x3WeightGrad", x, height, width, dw, db, dy);
+        backend.conv3x3WeightGrad(dy, x, height, width, dw, db);
+    }
+
+    @Override
+    public void conv3x3SgdFused(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float lr) {
+        Shapes.conv3x3("conv3x3SgdFused", x, height, width, w, b, dy);
+        backend.conv3x3SgdFused(dy, x, height, width, w, b, lr);
+    }
+
+    @Override
+    public void batchNorm2dTrain(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                 float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        if (runningMean == null || runningVar == null || batchMean == null || batchInvStd == null) {
+            throw Shapes.mismatch("batchNorm2dTrain: the running and batch statistics are required");
+        }
+        Shapes.batchNorm2d("batchNorm2dTrain", x, channels, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
+        backend.batchNorm2dTrain(x, channels, gamma, beta, runningMean, runningVar, momentum, eps, relu, y, batchMean, batchInvStd);
+    }
+
+    @Override
+    public void batchNorm2dEval(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                float eps, boolean relu, Tensor y) {
+        if (runningMean == null || runningVar == null) {
+            throw Shapes.mismatch("batchNorm2dEval: the running statistics are required");
+        }
+        Shapes.batchNorm2d("batchNorm2dEval", x, channels, y, null, gamma, beta, runningMean, runningVar);
+        backend.batchNorm2dEval(x, channels, gamma, beta, runningMean, runningVar, eps, relu, y);
+    }
+
+    @Override
+    public void batchNorm2dBackward(Tensor dy, Tensor x, int channels, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                    Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        if (batchMean == null || batchInvStd == null) {
+            throw Shapes.mismatch("batchNorm2dBackward: the batch statistics are required");
+        }
+        Shapes.batchNorm2d("batchNorm2dBackward", x, channels, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
+        Shapes.same(x, dx, "batchNorm2dBackward");
+        backend.batchNorm2dBackward(dy, x, channels, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);
+    }
+
+    @Override
+    public void channelsToRows(Tensor x, int channels, Tensor y) {
+        Shapes.channelsToRows(x, channels, y);
+        backend.channelsToRows(x, channels, y);
+    }
+
+    @Override
     public void finish() {
         backend.finish();
     }

@@ -120,4 +120,54 @@ public final class Shapes {
             }
         }
     }
+
+    /** x[B × C·H·W], w[N × C·9], b (may be null) of N entries → y[B × N·(H−2)·(W−2)]. */
+    public static void conv3x3(String what, Tensor x, int height, int width, Tensor w, Tensor b, Tensor y) {
+        if (!(height >= 3 && width >= 3)) {
+            throw mismatch(what + ": a 3x3 convolution needs a map of at least 3 x 3, got " + height + " x " + width);
+        }
+        if (!(w.cols() > 0 && w.cols() % 9 == 0)) {
+            throw mismatch(what + ": conv weights must have C*9 columns (N x C x 3 x 3)", w);
+        }
+        long channels = w.cols() / 9;
+        if (!(x.cols() == channels * height * width)) {
+            throw mismatch(what + ": x must have C*" + height + "*" + width + " columns for C = " + channels, x, w);
+        }
+        if (!(y.rows() == x.rows() && y.cols() == (long) w.rows() * (height - 2) * (width - 2))) {
+            throw mismatch(what + ": the output must be B x N*" + (height - 2) + "*" + (width - 2), x, w, y);
+        }
+        if (b != null) {
+            if (!(b.size() == w.rows())) {
+                throw mismatch(what + ": bias must have one entry per filter", w, b);
+            }
+        }
+    }
+
+    /** BatchNorm2d: {@code y} (and {@code gate}) shaped like {@code x[B × C·S]}, every vector (non-null) of C entries. */
+    public static void batchNorm2d(String what, Tensor x, int channels, Tensor y, Tensor gate, Tensor... vectors) {
+        if (!(channels > 0 && x.cols() % channels == 0)) {
+            throw mismatch(what + ": x must have a whole number of columns per channel for " + channels + " channels", x);
+        }
+        same(x, y, what);
+        if (gate != null) {
+            same(x, gate, what + " gate");
+        }
+        for (Tensor v : vectors) {
+            if (v != null) {
+                if (!(v.size() == channels)) {
+                    throw mismatch(what + ": every statistic and parameter must have one entry per channel (" + channels + ")", v);
+                }
+            }
+        }
+    }
+
+    /** x[B × C·S] → y[B·S × C]. */
+    public static void channelsToRows(Tensor x, int channels, Tensor y) {
+        if (!(channels > 0 && x.cols() % channels == 0)) {
+            throw mismatch("channelsToRows: x must have a whole number of columns per channel for " + channels + " channels", x);
+        }
+        if (!(y.cols() == channels && (long) y.rows() == (long) x.rows() * (x.cols() / channels))) {
+            throw mismatch("channelsToRows: y must be B*S x C", x, y);
+        }
+    }
 }

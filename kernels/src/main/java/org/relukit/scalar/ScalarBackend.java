@@ -130,14 +130,14 @@ public class ScalarBackend implements Backend {
                                float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
         ScalarKernels.batchNormTrain(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
                 of(runningVar).data, momentum, eps, relu, of(y).data, of(batchMean).data, of(batchInvStd).data,
-                x.rows(), x.cols());
+                x.rows(), x.cols(), 1);
     }
 
     @Override
     public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                               float eps, boolean relu, Tensor y) {
         ScalarKernels.batchNormEval(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
-                of(runningVar).data, eps, relu, of(y).data, x.rows(), x.cols());
+                of(runningVar).data, eps, relu, of(y).data, x.rows(), x.cols(), 1);
     }
 
     @Override
@@ -145,7 +145,59 @@ public class ScalarBackend implements Backend {
                                   Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
         ScalarKernels.batchNormBackward(of(dy).data, of(x).data, dataOrNull(gamma), of(batchMean).data,
                 of(batchInvStd).data, dataOrNull(gate), of(dx).data, dataOrNull(dGamma), dataOrNull(dBeta),
-                x.rows(), x.cols());
+                x.rows(), x.cols(), 1);
+    }
+
+    @Override
+    public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
+        ScalarKernels.conv3x3(of(x).data, of(w).data, dataOrNull(b), of(y).data, x.rows(), w.cols() / 9,
+                height, width, w.rows(), relu);
+    }
+
+    @Override
+    public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
+        ScalarKernels.conv3x3BackwardInput(of(dy).data, of(w).data, dataOrNull(gate), of(dx).data, dx.rows(),
+                w.cols() / 9, height, width, w.rows());
+    }
+
+    @Override
+    public void conv3x3WeightGrad(Tensor dy, Tensor x, int height, int width, Tensor dw, Tensor db) {
+        ScalarKernels.conv3x3WeightGrad(of(dy).data, of(x).data, of(dw).data, dataOrNull(db), x.rows(),
+                dw.cols() / 9, height, width, dw.rows(), 0f, 1f);
+    }
+
+    @Override
+    public void conv3x3SgdFused(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float lr) {
+        ScalarKernels.conv3x3WeightGrad(of(dy).data, of(x).data, of(w).data, dataOrNull(b), x.rows(),
+                w.cols() / 9, height, width, w.rows(), 1f, -lr);
+    }
+
+    @Override
+    public void batchNorm2dTrain(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                 float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        ScalarKernels.batchNormTrain(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
+                of(runningVar).data, momentum, eps, relu, of(y).data, of(batchMean).data, of(batchInvStd).data,
+                x.rows(), channels, x.cols() / channels);
+    }
+
+    @Override
+    public void batchNorm2dEval(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                float eps, boolean relu, Tensor y) {
+        ScalarKernels.batchNormEval(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
+                of(runningVar).data, eps, relu, of(y).data, x.rows(), channels, x.cols() / channels);
+    }
+
+    @Override
+    public void batchNorm2dBackward(Tensor dy, Tensor x, int channels, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                    Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        ScalarKernels.batchNormBackward(of(dy).data, of(x).data, dataOrNull(gamma), of(batchMean).data,
+                of(batchInvStd).data, dataOrNull(gate), of(dx).data, dataOrNull(dGamma), dataOrNull(dBeta),
+                x.rows(), channels, x.cols() / channels);
+    }
+
+    @Override
+    public void channelsToRows(Tensor x, int channels, Tensor y) {
+        ScalarKernels.channelsToRows(of(x).data, of(y).data, x.rows(), channels, x.cols() / channels);
     }
 
     /** Every kernel has finished when its call returns. */

@@ -171,73 +171,87 @@ public final class ScalarKernels {
     }
 
     /**
-     * BatchNorm1d in training mode over the columns of {@code x[B×N]} (see
-     * {@code Backend.batchNormTrain}): batch mean, biased variance (two passes, so a large mean
-     * does not cancel the variance away), {@code y = γ x̂ + β} and ReLU when asked, the running
+     * BatchNorm in training mode (see {@code Backend.batchNormTrain} and {@code batchNorm2dTrain}):
+     * element s of channel j in sample i is {@code x[(i·channels + j)·positions + s]}, so BatchNorm1d
+     * is {@code positions = 1} and BatchNorm2d has one position per pixel of the map. Per channel,
+     * over its {@code batch·positions} values: the mean, the biased variance (two passes, so a large
+     * mean does not cancel the variance away), {@code y = γ x̂ + β} and ReLU when asked, the running
      * statistics moved by {@code momentum} with the unbiased variance. {@code gamma}/{@code beta}
      * may be null.
      */
     public static void batchNormTrain(float[] x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
                                       float momentum, float eps, boolean relu, float[] y, float[] mean, float[] invStd,
-                                      int batch, int n) {
-        for (int j = 0; j < n; j++) {
+                                      int batch, int channels, int positions) {
+        int count = batch * positions, stride = channels * positions;
+        for (int j = 0; j < channels; j++) {
             float sum = 0f;
             for (int i = 0; i < batch; i++) {
-                sum += x[i * n + j];
+                for (int s = i * stride + j * positions, end = s + positions; s < end; s++) {
+                    sum += x[s];
+                }
             }
-            float m = batch == 0 ? 0f : sum / batch;
+            float m = count == 0 ? 0f : sum / count;
             float sq = 0f;
             for (int i = 0; i < batch; i++) {
-                float d = x[i * n + j] - m;
-                sq += d * d;
+                for (int s = i * stride + j * positions, end = s + positions; s < end; s++) {
+                    float d = x[s] - m;
+                    sq += d * d;
+                }
             }
-            float var = batch == 0 ? 0f : sq / batch;
+            float var = count == 0 ? 0f : sq / count;
             mean[j] = m;
             invStd[j] = (float) (1 / Math.sqrt(var + eps));
-            if (batch > 0) {
-                // PyTorch keeps the unbiased variance; one sample has none, so its biased one (0) is kept.
-                float unbiased = batch > 1 ? sq / (batch - 1) : var;
+            if (count > 0) {
+                // PyTorch keeps the unbiased variance; one value has none, so its biased one (0) is kept.
+                float unbiased = count > 1 ? sq / (count - 1) : var;
                 runningMean[j] = (1 - momentum) * runningMean[j] + momentum * m;
                 runningVar[j] = (1 - momentum) * runningVar[j] + momentum * unbiased;
             }
-            batchNormColumn(x, gamma, beta, m, invStd[j], relu, y, batch, n, j);
+            batchNormChannel(x, gamma, beta, m, invStd[j], relu, y, batch, channels, positions, j);
         }
     }
 
-    /** BatchNorm1d in eval mode: {@code y = γ (x − running mean) / sqrt(running var + eps) + β}, ReLU when asked. */
+    /** BatchNorm in eval mode: {@code y = γ (x − running mean) / sqrt(running var + eps) + β}, ReLU when asked. */
     public static void batchNormEval(float[] x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
-                                     float eps, boolean relu, float[] y, int batch, int n) {
-        for (int j = 0; j < n; j++) {
+                                     float eps, boolean relu, float[] y, int batch, int channels, int positions) {
+        for (int j = 0; j < channels; j++) {
             float invStd = (float) (1 / Math.sqrt(runningVar[j] + eps));
-            batchNormColumn(x, gamma, beta, runningMean[j], invStd, relu, y, batch, n, j);
+            batchNormChannel(x, gamma, beta, runningMean[j], invStd, relu, y, batch, channels, positions, j);
         }
     }
 
-    /** Column j: {@code y = γ (x − mean)·invStd + β}, ReLU when asked. */
-    private static void batchNormColumn(float[] x, float[] gamma, float[] beta, float mean, float invStd,
-                                        boolean relu, float[] y, int batch, int n, int j) {
+    /** Channel j: {@code y = γ (x − mean)·invStd + β}, ReLU when asked. */
+    private static void batchNormChannel(float[] x, float[] gamma, float[] beta, float mean, float invStd,
+                                         boolean relu, float[] y, int batch, int channels, int positions, int j) {
         float g = gamma == null ? 1f : gamma[j], b = beta == null ? 0f : beta[j];
         for (int i = 0; i < batch; i++) {
-            float v = g * ((x[i * n + j] - mean) * invStd) + b;
-            y[i * n + j] = relu ? Math.max(v, 0f) : v;
+            for (int s = (i * channels + j) * positions, end = s + positions; s < end; s++) {
+                float v = g * ((x[s] - mean) * invStd) + b;
+                y[s] = relu ? Math.max(v, 0f) : v;
+            }
         }
     }
 
     /**
-     * BatchNorm1d backward in training mode, from the batch statistics of the forward:
+     * BatchNorm backward in training mode, from the batch statistics of the forward, per channel
+     * over its {@code batch·positions} values (layout as {@link #batchNormTrain}):
      * {@code x̂ = (x − mean)·invStd}, {@code dβ = Σ dy}, {@code dγ = Σ dy·x̂},
-     * {@code dx = γ·invStd·(dy − Σdy/B − x̂·Σ(dy·x̂)/B)}, then {@code dx ⊙ (gate > 0)} when a gate is given.
+     * {@code dx = γ·invStd·(dy − Σdy/n − x̂·Σ(dy·x̂)/n)}, then {@code dx ⊙ (gate > 0)} when a gate is given.
      * {@code gamma}, {@code gate}, {@code dGamma} and {@code dBeta} may be null.
      */
     public static void batchNormBackward(float[] dy, float[] x, float[] gamma, float[] mean, float[] invStd,
-                                         float[] gate, float[] dx, float[] dGamma, float[] dBeta, int batch, int n) {
-        for (int j = 0; j < n; j++) {
+                                         float[] gate, float[] dx, float[] dGamma, float[] dBeta,
+                                         int batch, int channels, int positions) {
+        int count = batch * positions, stride = channels * positions;
+        for (int j = 0; j < channels; j++) {
             float m = mean[j], inv = invStd[j];
             float sumDy = 0f, sumDyXhat = 0f;
             for (int i = 0; i < batch; i++) {
-                float g = dy[i * n + j];
-                sumDy += g;
-                sumDyXhat += g * (x[i * n + j] - m) * inv;
+                for (int s = i * stride + j * positions, end = s + positions; s < end; s++) {
+                    float g = dy[s];
+                    sumDy += g;
+                    sumDyXhat += g * (x[s] - m) * inv;
+                }
             }
             if (dGamma != null) {
                 dGamma[j] = sumDyXhat;
@@ -246,11 +260,122 @@ public final class ScalarKernels {
                 dBeta[j] = sumDy;
             }
             float scale = (gamma == null ? 1f : gamma[j]) * inv;
-            float meanDy = batch == 0 ? 0f : sumDy / batch, meanDyXhat = batch == 0 ? 0f : sumDyXhat / batch;
+            float meanDy = count == 0 ? 0f : sumDy / count, meanDyXhat = count == 0 ? 0f : sumDyXhat / count;
             for (int i = 0; i < batch; i++) {
-                float xhat = (x[i * n + j] - m) * inv;
-                float v = scale * (dy[i * n + j] - meanDy - xhat * meanDyXhat);
-                dx[i * n + j] = gate == null || gate[i * n + j] > 0f ? v : 0f;
+                for (int s = i * stride + j * positions, end = s + positions; s < end; s++) {
+                    float xhat = (x[s] - m) * inv;
+                    float v = scale * (dy[s] - meanDy - xhat * meanDyXhat);
+                    dx[s] = gate == null || gate[s] > 0f ? v : 0f;
+                }
+            }
+        }
+    }
+
+    /*
+     * 3 × 3 convolutions, stride 1, no padding, over NCHW images x[B × C·H·W] and filters
+     * w[N × C·9] (PyTorch's (N, C, 3, 3)); the output maps are (H − 2) × (W − 2).
+     */
+
+    /** {@code y[b, n, i, j] = Σ_{c,u,v} x[b, c, i+u, j+v] w[n, c, u, v] + bias[n]}, then ReLU when {@code relu}. */
+    public static void conv3x3(float[] x, float[] w, float[] bias, float[] y, int batch, int channels,
+                               int height, int width, int filters, boolean relu) {
+        int oh = height - 2, ow = width - 2, map = height * width;
+        for (int b = 0; b < batch; b++) {
+            int xb = b * channels * map;
+            for (int n = 0; n < filters; n++) {
+                int yo = (b * filters + n) * oh * ow;
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        float sum = bias == null ? 0f : bias[n];
+                        for (int c = 0; c < channels; c++) {
+                            int xo = xb + c * map + i * width + j, wo = (n * channels + c) * 9;
+                            for (int u = 0; u < 3; u++) {
+                                for (int v = 0; v < 3; v++) {
+                                    sum += x[xo + u * width + v] * w[wo + u * 3 + v];
+                                }
+                            }
+                        }
+                        y[yo + i * ow + j] = relu ? Math.max(sum, 0f) : sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code dx[b, c, p, q] = Σ_{n,u,v} dy[b, n, p−u, q−v] w[n, c, u, v]} over the output positions
+     * that exist, then 0 where {@code gate ≤ 0} when a gate is given. Gathered per input element,
+     * so each is written once and nothing needs clearing first.
+     */
+    public static void conv3x3BackwardInput(float[] dy, float[] w, float[] gate, float[] dx, int batch, int channels,
+                                            int height, int width, int filters) {
+        int oh = height - 2, ow = width - 2, map = height * width;
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int p = 0; p < height; p++) {
+                    for (int q = 0; q < width; q++) {
+                        float sum = 0f;
+                        for (int n = 0; n < filters; n++) {
+                            int dyo = (b * filters + n) * oh * ow, wo = (n * channels + c) * 9;
+                            for (int u = Math.max(0, p - oh + 1); u <= Math.min(2, p); u++) {
+                                for (int v = Math.max(0, q - ow + 1); v <= Math.min(2, q); v++) {
+                                    sum += dy[dyo + (p - u) * ow + q - v] * w[wo + u * 3 + v];
+                                }
+                            }
+                        }
+                        int at = (b * channels + c) * map + p * width + q;
+                        dx[at] = gate == null || gate[at] > 0f ? sum : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code w = wScale·w + gScale·dw} with {@code dw[n, c, u, v] = Σ_{b,i,j} dy[b, n, i, j] x[b, c, i+u, j+v]},
+     * and {@code bias} likewise with {@code Σ_{b,i,j} dy[b, n, i, j]} (may be null): the gradient when
+     * wScale = 0 (the old w is then not read, so a NaN in the buffer does not survive), SGD when 1.
+     */
+    public static void conv3x3WeightGrad(float[] dy, float[] x, float[] w, float[] bias, int batch, int channels,
+                                         int height, int width, int filters, float wScale, float gScale) {
+        int oh = height - 2, ow = width - 2, map = height * width;
+        for (int n = 0; n < filters; n++) {
+            for (int c = 0; c < channels; c++) {
+                for (int u = 0; u < 3; u++) {
+                    for (int v = 0; v < 3; v++) {
+                        float sum = 0f;
+                        for (int b = 0; b < batch; b++) {
+                            int dyo = (b * filters + n) * oh * ow, xo = (b * channels + c) * map + u * width + v;
+                            for (int i = 0; i < oh; i++) {
+                                for (int j = 0; j < ow; j++) {
+                                    sum += dy[dyo + i * ow + j] * x[xo + i * width + j];
+                                }
+                            }
+                        }
+                        int at = (n * channels + c) * 9 + u * 3 + v;
+                        w[at] = (wScale == 0f ? 0f : wScale * w[at]) + gScale * sum;
+                    }
+                }
+            }
+            if (bias != null) {
+                float sum = 0f;
+                for (int b = 0; b < batch; b++) {
+                    for (int s = (b * filters + n) * oh * ow, end = s + oh * ow; s < end; s++) {
+                        sum += dy[s];
+                    }
+                }
+                bias[n] = (wScale == 0f ? 0f : wScale * bias[n]) + gScale * sum;
+            }
+        }
+    }
+
+    /** {@code y[b·S + s, c] = x[b, c·S + s]} for {@code x[batch × channels·positions]}. */
+    public static void channelsToRows(float[] x, float[] y, int batch, int channels, int positions) {
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int s = 0; s < positions; s++) {
+                    y[(b * positions + s) * channels + c] = x[(b * channels + c) * positions + s];
+                }
             }
         }
     }

@@ -3,6 +3,7 @@ package org.relukit.simd;
 import static org.relukit.backend.HostTensor.dataOrNull;
 import static org.relukit.backend.HostTensor.of;
 
+import java.util.Arrays;
 import org.relukit.backend.Backend;
 import org.relukit.backend.HostTensor;
 import org.relukit.backend.Tensor;
@@ -10,12 +11,13 @@ import org.relukit.scalar.ScalarBackend;
 
 /**
  * The Vector API backend. The kernels that carry the work (every matrix product, the MSE loss,
- * the element-wise products of the matrix experiment) are {@link SimdKernels}; the cheap rest
- * (copies, normalisations, the SGD update with momentum, BatchNorm, the cross-entropy over a few
+ * the element-wise products of the matrix experiment) are {@link SimdKernels}, and the
+ * convolutions and BatchNorm2d {@link ConvKernels} around the same product; the cheap rest
+ * (copies, normalisations, the SGD update with momentum, BatchNorm1d, the cross-entropy over a few
  * classes) is handed to a scalar reference backend, so it gives the same bits as the scalar
  * backend. Shapes are checked before a call gets here (see {@link Backend}).
  *
- * <p>Not for two threads at once: the transpose and statistics buffers below are per instance.
+ * <p>Not for two threads at once: the transpose, statistics and patch-matrix buffers below are per instance.
  * With {@code threads > 1} a large product also runs on {@link ParallelGemm}'s helper threads
  * (daemons, started with the backend), which the call waits for; they spin for half a millisecond
  * after each product before they park, and {@link #close} stops them.
@@ -207,7 +209,7 @@ public final class SimdBackend implements Backend {
     }
 
     /**
-     * Work arrays of the statistics kernels, kept between calls so they allocate only while growing;
+     * Work arrays of the statistics and conv kernels, kept between calls so they allocate only while growing;
      * with a tensor's slack, since the products read whole vectors at the ends of rows.
      */
     private static final class Scratch {
@@ -240,6 +242,110 @@ public final class SimdBackend implements Backend {
             SimdKernels.gemm(a, aRow, aCol, b, ldb, c, 0, m, n, k, alpha, beta, bias, relu, gate);
         } else {
             parallel.gemm(a, aRow, aCol, b, ldb, c, m, n, k, alpha, beta, bias, relu, gate);
+        }
+    }
+
+    /*
+     * Convolutions, one image at a time: its patch matrix (im2col, C·9 × P for P output positions)
+     * goes into a scratch array, and the work is the blocked product of SimdKernels.gemm, split
+     * across threads as every other product. The scratch arrays grow to the largest layer once and
+     * are kept, so a step allocates nothing.
+     */
+
+    /** {@code y_b[N × P] = w[N × C·9] · cols_b}, then the bias of each filter (row) and the ReLU. */
+    @Override
+    public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
+        int filters = w.rows(), k = w.cols(), positions = (height - 2) * (width - 2);
+        float[] xs = of(x).data, ws = of(w).data, ys = of(y).data, bias = dataOrNull(b);
+        scratch.reset();
+        float[] cols = scratch.take(k * positions), product = scratch.take(filters * positions);
+        for (int i = 0; i < x.rows(); i++) {
+            ConvKernels.im2col(xs, i * x.cols(), k / 9, height, width, cols);
+            gemm(ws, k, 1, cols, positions, product, filters, positions, k, 1f, 0f, null, false, null);
+            ConvKernels.addRowBias(product, filters, positions, bias, relu, ys, i * y.cols());
+        }
+    }
+
+    /** {@code dcols_b[C·9 × P] = wᵀ · dy_b}, added back onto the image (col2im) and gated. */
+    @Override
+    public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
+        int filters = w.rows(), k = w.cols(), positions = (height - 2) * (width - 2);
+        float[] dys = of(dy).data, dxs = of(dx).data, gates = dataOrNull(gate);
+        scratch.reset();
+        float[] dcols = scratch.take(k * positions), dyImage = scratch.take(filters * positions);
+        for (int i = 0; i < dy.rows(); i++) {
+            // The product reads its right operand from index 0, with slack past it: a copy of the image's rows.
+            System.arraycopy(dys, i * dy.cols(), dyImage, 0, dy.cols());
+            gemm(of(w).data, 1, k, dyImage, positions, dcols, k, positions, filters, 1f, 0f, null, false, null);
+            ConvKernels.col2im(dcols, k / 9, height, width, gates, dxs, i * dx.cols());
+        }
+    }
+
+    @Override
+    public void conv3x3WeightGrad(Tensor dy, Tensor x, int height, int width, Tensor dw, Tensor db) {
+        convWeightUpdate(dy, x, height, width, dw, db, 1f, 0f);
+    }
+
+    @Override
+    public void conv3x3SgdFused(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float lr) {
+        convWeightUpdate(dy, x, height, width, w, b, -lr, 1f);
+    }
+
+    /**
+     * {@code w = beta·w + alpha·dw}, {@code b = beta·b + alpha·db}. The gradient is summed transposed,
+     * {@code dwᵀ[C·9 × N] += cols_b · dy_bᵀ} image by image, so both operands are the scratch arrays
+     * (the patch matrix and a transposed copy of the image's dy) and the product's rows are the long
+     * C·9 side; it is applied to w once, at the end.
+     */
+    private void convWeightUpdate(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float alpha, float beta) {
+        int filters = w.rows(), k = w.cols(), positions = (height - 2) * (width - 2), batch = x.rows();
+        int ldt = SimdKernels.paddedStride(filters);
+        float[] dys = of(dy).data, xs = of(x).data;
+        scratch.reset();
+        float[] cols = scratch.take(k * positions), dyT = scratch.take(positions * ldt), dwT = scratch.take(k * filters);
+        if (batch == 0) {
+            Arrays.fill(dwT, 0f);
+        }
+        for (int i = 0; i < batch; i++) {
+            ConvKernels.im2col(xs, i * x.cols(), k / 9, height, width, cols);
+            SimdKernels.transpose(dys, i * dy.cols(), filters, positions, dyT, 0, ldt);
+            gemm(cols, positions, 1, dyT, ldt, dwT, k, filters, positions, 1f, i == 0 ? 0f : 1f, null, false, null);
+        }
+        ConvKernels.addTransposed(dwT, k, filters, of(w).data, alpha, beta);
+        if (b != null) {
+            ConvKernels.channelSums(dys, batch, filters, positions, of(b).data, alpha, beta);
+        }
+    }
+
+    @Override
+    public void batchNorm2dTrain(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                 float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        ConvKernels.batchNormTrain(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
+                of(runningVar).data, momentum, eps, relu, of(y).data, of(batchMean).data, of(batchInvStd).data,
+                x.rows(), channels, x.cols() / channels);
+    }
+
+    @Override
+    public void batchNorm2dEval(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                float eps, boolean relu, Tensor y) {
+        ConvKernels.batchNormEval(of(x).data, dataOrNull(gamma), dataOrNull(beta), of(runningMean).data,
+                of(runningVar).data, eps, relu, of(y).data, x.rows(), channels, x.cols() / channels);
+    }
+
+    @Override
+    public void batchNorm2dBackward(Tensor dy, Tensor x, int channels, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                    Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        ConvKernels.batchNormBackward(of(dy).data, of(x).data, dataOrNull(gamma), of(batchMean).data,
+                of(batchInvStd).data, dataOrNull(gate), of(dx).data, dataOrNull(dGamma), dataOrNull(dBeta),
+                x.rows(), channels, x.cols() / channels);
+    }
+
+    /** Each image's {@code C × S} maps transposed to {@code S × C} rows. */
+    @Override
+    public void channelsToRows(Tensor x, int channels, Tensor y) {
+        int positions = x.cols() / channels;
+        for (int i = 0; i < x.rows(); i++) {
+            SimdKernels.transpose(of(x).data, i * x.cols(), channels, positions, of(y).data, i * x.cols(), channels);
         }
     }
 

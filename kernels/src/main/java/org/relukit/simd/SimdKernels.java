@@ -49,10 +49,15 @@ final class SimdKernels {
      * side so the writes are runs of eight floats rather than single floats a whole row apart.
      */
     static void transpose(float[] w, int n, int k, float[] t, int ldt) {
+        transpose(w, 0, n, k, t, 0, ldt);
+    }
+
+    /** {@link #transpose} of the {@code n × k} matrix at {@code w[wOff]} into {@code t[tOff + p·ldt + j]}. */
+    static void transpose(float[] w, int wOff, int n, int k, float[] t, int tOff, int ldt) {
         int j = 0;
         for (; j + 8 <= n; j += 8) {
-            int r = j * k;
-            for (int p = 0, o = j; p < k; p++, o += ldt) {
+            int r = wOff + j * k;
+            for (int p = 0, o = tOff + j; p < k; p++, o += ldt) {
                 t[o] = w[r + p];
                 t[o + 1] = w[r + k + p];
                 t[o + 2] = w[r + 2 * k + p];
@@ -65,7 +70,7 @@ final class SimdKernels {
         }
         for (; j < n; j++) {
             for (int p = 0; p < k; p++) {
-                t[p * ldt + j] = w[j * k + p];
+                t[tOff + p * ldt + j] = w[wOff + j * k + p];
             }
         }
     }

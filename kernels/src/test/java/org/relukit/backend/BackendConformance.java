@@ -764,6 +764,45 @@ public abstract class BackendConformance {
         }
     }
 
+    /**
+     * For outputs that are sums which may cancel (a 1 × 1 map is a single sum of nine products of
+     * both signs, and may come out near 0): float32 summation errs in proportion to the sum of the
+     * terms' magnitudes, not to the result, so the error is measured against {@code absoluteSums},
+     * the same sums over |terms|. {@code ||out − ref|| ≤ tolerance · ||absoluteSums||}, and every
+     * element within {@code tolerance · max absoluteSums} of its reference.
+     */
+    protected static void assertCloseToSums(String what, Object shape, double[] ref, double[] absoluteSums, float[] out,
+                                            double tolerance) {
+        assertEquals(ref.length, out.length, () -> what + ": output size at " + shape);
+        double diff = 0, norm = 0, scale = 0;
+        for (int i = 0; i < out.length; i++) {
+            if (!Float.isFinite(out[i])) {
+                fail(what + " at " + shape + ": element " + i + " is " + out[i] + " (expected " + ref[i]
+                        + "); NaN means the kernel did not write it");
+            }
+            diff += (out[i] - ref[i]) * (out[i] - ref[i]);
+            norm += absoluteSums[i] * absoluteSums[i];
+            scale = Math.max(scale, absoluteSums[i]);
+        }
+        double error = Math.sqrt(diff / Math.max(norm, Double.MIN_NORMAL));
+        assertTrue(error <= tolerance, () -> String.format("%s at %s: error %.3g of the sums' magnitude (tolerance %.1g)",
+                what, shape, error, tolerance));
+        for (int i = 0; i < out.length; i++) {
+            if (Math.abs(out[i] - ref[i]) > tolerance * scale) {
+                fail(what + " at " + shape + ": element " + i + " is " + out[i] + " vs float64 " + ref[i]
+                        + " (bound " + tolerance * scale + ")");
+            }
+        }
+    }
+
+    private static float[] absolute(float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = Math.abs(x[i]);
+        }
+        return out;
+    }
+
     /** BatchNorm1d's defaults (PyTorch's): eps and the running statistics' momentum. */
     private static final float BN_EPS = 1e-5f, BN_MOMENTUM = 0.1f;
 
@@ -921,6 +960,363 @@ public abstract class BackendConformance {
                 () -> backend.batchNormBackward(y, x, null, v5, v5, null, y, v4, null), "dgamma length");
         assertThrows(IllegalArgumentException.class,
                 () -> backend.batchNormBackward(y45, x, null, v5, v5, null, y, null, null), "dy shape");
+    }
+
+    /**
+     * One 3 × 3 convolution: {@code batch} images of {@code channels × height × width} through
+     * {@code filters} filters, to maps of {@code (height − 2) × (width − 2)}.
+     */
+    public record ConvShape(int batch, int channels, int height, int width, int filters) {
+        int inputCols() {
+            return channels * height * width;
+        }
+
+        int positions() {
+            return (height - 2) * (width - 2);
+        }
+
+        int outputCols() {
+            return filters * positions();
+        }
+
+        @Override
+        public String toString() {
+            return batch + "x" + channels + "x" + height + "x" + width + "->" + filters;
+        }
+    }
+
+    /**
+     * One channel, a 3 × 3 input (a 1 × 1 output), maps of width 3 (one output column), channel and
+     * filter counts that are not multiples of a vector (1, 3, 7, 9, 17) and some that are, non-square
+     * maps, a batch of one and an empty batch; the layers of the gaussian conv nets (teacher 1 → 10 → 15
+     * on 16 × 16 at batch 64; the student's 1 → 50 → 75 → 100 → 125 at batch 2, its products large enough
+     * for a threaded backend to split) and an MNIST-sized first layer; a few random shapes.
+     */
+    protected Stream<ConvShape> convShapes() {
+        RandomTensors random = new RandomTensors(0x5EED_1905_13407L);
+        Stream<ConvShape> fixed = Stream.of(
+                new ConvShape(1, 1, 3, 3, 1), new ConvShape(2, 1, 3, 3, 5), new ConvShape(1, 3, 3, 8, 7),
+                new ConvShape(3, 7, 5, 4, 9), new ConvShape(2, 9, 6, 6, 17), new ConvShape(2, 17, 4, 7, 3),
+                new ConvShape(1, 8, 18, 3, 8), new ConvShape(5, 16, 5, 5, 16), new ConvShape(1, 1, 16, 16, 10),
+                new ConvShape(BATCH, 1, 16, 16, 10), new ConvShape(BATCH, 10, 14, 14, 15),
+                new ConvShape(2, 1, 16, 16, 50), new ConvShape(2, 50, 14, 14, 75), new ConvShape(2, 75, 12, 12, 100),
+                new ConvShape(2, 100, 10, 10, 125), new ConvShape(2, 1, 28, 28, 50));
+        Stream<ConvShape> randomShapes = IntStream.range(0, 4).mapToObj(i -> new ConvShape(random.nextInt(1, 5),
+                random.nextInt(1, 21), random.nextInt(3, 15), random.nextInt(3, 15), random.nextInt(1, 21)));
+        return Stream.of(fixed, randomShapes, Stream.of(new ConvShape(0, 3, 5, 5, 4))).flatMap(s -> s);
+    }
+
+    private Stream<Arguments> convCases() {
+        return convShapes().flatMap(s -> Stream.of(Arguments.of(s, true), Arguments.of(s, false)));
+    }
+
+    /** Filters drawn as PyTorch's default initialisation draws them: U(±1/√fan-in). */
+    private static float[] convWeights(RandomTensors random, ConvShape s) {
+        double bound = 1 / Math.sqrt(s.channels() * 9);
+        return random.uniform(s.filters() * s.channels() * 9, -bound, bound);
+    }
+
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("convCases")
+    void conv3x3Relu(ConvShape s, boolean withBias) {
+        checkConv3x3(s, true, withBias);
+    }
+
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("convCases")
+    void conv3x3Linear(ConvShape s, boolean withBias) {
+        checkConv3x3(s, false, withBias);
+    }
+
+    private void checkConv3x3(ConvShape s, boolean relu, boolean withBias) {
+        RandomTensors random = random("conv3x3" + relu + withBias, s);
+        float[] x = random.gaussian(s.batch() * s.inputCols(), 0, 1);
+        float[] w = convWeights(random, s);
+        float[] b = withBias ? random.signed(s.filters()) : null;
+        Tensor xt = tensor(x, s.batch(), s.inputCols()), wt = tensor(w, s.filters(), s.channels() * 9);
+        Tensor bt = withBias ? tensor(b, 1, s.filters()) : null;
+        Tensor y = poisoned(s.batch(), s.outputCols());
+        backend.conv3x3(xt, s.height(), s.width(), wt, bt, relu, y);
+        double[] ref = Reference.conv3x3(x, w, b, s.batch(), s.channels(), s.height(), s.width(), s.filters(), relu);
+        double[] absoluteSums = Reference.conv3x3(absolute(x), absolute(w), withBias ? absolute(b) : null, s.batch(),
+                s.channels(), s.height(), s.width(), s.filters(), false);
+        assertCloseToSums("y", s, ref, absoluteSums, read(y), sumTolerance(s.channels() * 9 + 1));
+        assertUnchanged(xt, x, "x");
+        assertUnchanged(wt, w, "w");
+        if (withBias) {
+            assertUnchanged(bt, b, "b");
+        }
+    }
+
+    /** {@code dx} from {@code dy} through the filters, gated by a post-ReLU input when asked. */
+    @ParameterizedTest(name = "{0} gated={1}")
+    @MethodSource("convCases")
+    void conv3x3BackwardInput(ConvShape s, boolean gated) {
+        RandomTensors random = random("conv3x3BackwardInput" + gated, s);
+        float[] dy = random.gaussian(s.batch() * s.outputCols(), 0, 1);
+        float[] w = convWeights(random, s);
+        float[] gate = gated ? random.relu(s.batch() * s.inputCols()) : null;
+        Tensor dyt = tensor(dy, s.batch(), s.outputCols()), wt = tensor(w, s.filters(), s.channels() * 9);
+        Tensor gatet = gated ? tensor(gate, s.batch(), s.inputCols()) : null;
+        Tensor dx = poisoned(s.batch(), s.inputCols());
+        backend.conv3x3BackwardInput(dyt, wt, s.height(), s.width(), gatet, dx);
+        assertClose("dx", s, Reference.conv3x3BackwardInput(dy, w, gate, s.batch(), s.channels(), s.height(), s.width(),
+                s.filters()), read(dx), sumTolerance(s.filters() * 9));
+        assertUnchanged(dyt, dy, "dy");
+        assertUnchanged(wt, w, "w");
+        if (gated) {
+            assertUnchanged(gatet, gate, "gate");
+        }
+    }
+
+    /** {@code dw} and {@code db} summed over the batch and every output position; an empty batch gives zeros. */
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("convCases")
+    void conv3x3WeightGrad(ConvShape s, boolean withBias) {
+        RandomTensors random = random("conv3x3WeightGrad" + withBias, s);
+        float[] dy = random.gaussian(s.batch() * s.outputCols(), 0, 1);
+        float[] x = withBias ? random.relu(s.batch() * s.inputCols()) : random.signed(s.batch() * s.inputCols());
+        Tensor dyt = tensor(dy, s.batch(), s.outputCols()), xt = tensor(x, s.batch(), s.inputCols());
+        Tensor dw = poisoned(s.filters(), s.channels() * 9), db = withBias ? poisoned(1, s.filters()) : null;
+        backend.conv3x3WeightGrad(dyt, xt, s.height(), s.width(), dw, db);
+        double tolerance = sumTolerance(Math.max(1, s.batch() * s.positions()));
+        assertClose("dw", s, Reference.conv3x3WeightGrad(dy, x, s.batch(), s.channels(), s.height(), s.width(),
+                s.filters()), read(dw), tolerance);
+        if (withBias) {
+            assertClose("db", s, Reference.channelSums(dy, s.batch(), s.filters(), s.positions()), read(db), tolerance);
+        }
+        assertUnchanged(dyt, dy, "dy");
+        assertUnchanged(xt, x, "x");
+    }
+
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("convCases")
+    void conv3x3SgdFused(ConvShape s, boolean withBias) {
+        RandomTensors random = random("conv3x3SgdFused" + withBias, s);
+        float[] dy = random.gaussian(s.batch() * s.outputCols(), 0, 1);
+        float[] x = random.signed(s.batch() * s.inputCols());
+        float[] w = random.signed(s.filters() * s.channels() * 9);
+        float[] b = withBias ? random.signed(s.filters()) : null;
+        int terms = Math.max(1, s.batch() * s.positions());
+        // The step is about as large as the weights, so an error in it is not hidden by w.
+        float lr = (float) (1 / Math.sqrt(terms));
+        Tensor dyt = tensor(dy, s.batch(), s.outputCols()), xt = tensor(x, s.batch(), s.inputCols());
+        Tensor wt = tensor(w, s.filters(), s.channels() * 9), bt = withBias ? tensor(b, 1, s.filters()) : null;
+        backend.conv3x3SgdFused(dyt, xt, s.height(), s.width(), wt, bt, lr);
+        assertClose("w", s, Reference.step(w, Reference.conv3x3WeightGrad(dy, x, s.batch(), s.channels(), s.height(),
+                s.width(), s.filters()), lr), read(wt), sumTolerance(terms));
+        if (withBias) {
+            assertClose("b", s, Reference.step(b, Reference.channelSums(dy, s.batch(), s.filters(), s.positions()), lr),
+                    read(bt), sumTolerance(terms));
+        }
+        assertUnchanged(dyt, dy, "dy");
+        assertUnchanged(xt, x, "x");
+    }
+
+    /** A batch of feature maps {@code x[batch × channels·positions]} for BatchNorm2d. */
+    public record MapShape(int batch, int channels, int positions) {
+        int cols() {
+            return channels * positions;
+        }
+
+        int size() {
+            return batch * cols();
+        }
+
+        @Override
+        public String toString() {
+            return batch + "x" + channels + "x" + positions;
+        }
+    }
+
+    /**
+     * Single values and single channels, maps of 1, 4, 6, 7, 9 and 25 positions (less than, and not
+     * a multiple of, a vector), channel counts 1, 3, 7, 9, 17; the conv nets' maps (10 channels of
+     * 14 × 14 and 125 of 8 × 8 at batch 64); an empty batch and an empty map.
+     */
+    protected Stream<MapShape> mapShapes() {
+        RandomTensors random = new RandomTensors(0x5EED_1905_13408L);
+        Stream<MapShape> fixed = Stream.of(
+                new MapShape(1, 1, 1), new MapShape(1, 1, 9), new MapShape(1, 3, 4), new MapShape(2, 7, 9),
+                new MapShape(3, 9, 25), new MapShape(4, 17, 6), new MapShape(5, 16, 7), new MapShape(7, 3, 1),
+                new MapShape(1, 5, 196), new MapShape(BATCH, 10, 196), new MapShape(BATCH, 125, 64));
+        Stream<MapShape> randomShapes = IntStream.range(0, 3).mapToObj(i ->
+                new MapShape(random.nextInt(1, 9), random.nextInt(1, 20), random.nextInt(1, 70)));
+        return Stream.of(fixed, randomShapes, Stream.of(new MapShape(0, 3, 4), new MapShape(3, 4, 0)))
+                .flatMap(s -> s);
+    }
+
+    private Stream<Arguments> batchNorm2dCases() {
+        return mapShapes().flatMap(s -> Stream.of(
+                Arguments.of(s, false, false), Arguments.of(s, true, false),
+                Arguments.of(s, false, true), Arguments.of(s, true, true)));
+    }
+
+    /**
+     * As {@link #batchNormBackwardCases}, at least 3 values per channel; γ given or not, the ReLU
+     * gate or not, and the parameter gradients asked for or not, in every combination.
+     */
+    private Stream<Arguments> batchNorm2dBackwardCases() {
+        return mapShapes().filter(s -> s.batch() * s.positions() >= 3).flatMap(s -> Stream.of(
+                Arguments.of(s, false, false, false), Arguments.of(s, false, false, true),
+                Arguments.of(s, false, true, false), Arguments.of(s, false, true, true),
+                Arguments.of(s, true, false, false), Arguments.of(s, true, false, true),
+                Arguments.of(s, true, true, false), Arguments.of(s, true, true, true)));
+    }
+
+    /**
+     * BatchNorm2d in training mode: per channel over the batch and the map's positions; with no
+     * values at all (an empty batch or map) the running statistics stay as they were.
+     */
+    @ParameterizedTest(name = "{0} affine={1} relu={2}")
+    @MethodSource("batchNorm2dCases")
+    void batchNorm2dTrain(MapShape s, boolean affine, boolean relu) {
+        int c = s.channels();
+        RandomTensors random = random("batchNorm2dTrain" + affine + relu, s);
+        float[] x = random.gaussian(s.size(), 1.5, 2);
+        float[] gamma = affine ? random.uniform(c, 0.5, 1.5) : null;
+        float[] beta = affine ? random.signed(c) : null;
+        float[] runningMean = random.signed(c), runningVar = random.uniform(c, 0.5, 2);
+        Tensor xt = tensor(x, s.batch(), s.cols());
+        Tensor gt = affine ? tensor(gamma, 1, c) : null, bt = affine ? tensor(beta, 1, c) : null;
+        Tensor rmt = tensor(runningMean, 1, c), rvt = tensor(runningVar, 1, c);
+        Tensor y = poisoned(s.batch(), s.cols()), mean = poisoned(1, c), invStd = poisoned(1, c);
+        backend.batchNorm2dTrain(xt, c, gt, bt, rmt, rvt, BN_MOMENTUM, BN_EPS, relu, y, mean, invStd);
+        double[][] ref = Reference.batchNorm2dTrain(x, gamma, beta, runningMean, runningVar, BN_MOMENTUM, BN_EPS, relu,
+                s.batch(), c, s.positions());
+        double tolerance = sumTolerance(s.batch() * s.positions());
+        assertClose("y", s, ref[0], read(y), tolerance);
+        assertClose("batch mean", s, ref[1], read(mean), tolerance);
+        assertClose("batch 1/std", s, ref[2], read(invStd), tolerance);
+        assertClose("running mean", s, ref[3], read(rmt), tolerance);
+        assertClose("running var", s, ref[4], read(rvt), tolerance);
+        if (s.batch() * s.positions() == 0) {
+            assertUnchanged(rmt, runningMean, "running mean without values");
+            assertUnchanged(rvt, runningVar, "running var without values");
+        }
+        assertUnchanged(xt, x, "x");
+        if (affine) {
+            assertUnchanged(gt, gamma, "gamma");
+            assertUnchanged(bt, beta, "beta");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} affine={1} relu={2}")
+    @MethodSource("batchNorm2dCases")
+    void batchNorm2dEval(MapShape s, boolean affine, boolean relu) {
+        int c = s.channels();
+        RandomTensors random = random("batchNorm2dEval" + affine + relu, s);
+        float[] x = random.gaussian(s.size(), 1.5, 2);
+        float[] gamma = affine ? random.uniform(c, 0.5, 1.5) : null;
+        float[] beta = affine ? random.signed(c) : null;
+        float[] runningMean = random.gaussian(c, 1.5, 1), runningVar = random.uniform(c, 0.5, 5);
+        Tensor xt = tensor(x, s.batch(), s.cols());
+        Tensor gt = affine ? tensor(gamma, 1, c) : null, bt = affine ? tensor(beta, 1, c) : null;
+        Tensor rmt = tensor(runningMean, 1, c), rvt = tensor(runningVar, 1, c);
+        Tensor y = poisoned(s.batch(), s.cols());
+        backend.batchNorm2dEval(xt, c, gt, bt, rmt, rvt, BN_EPS, relu, y);
+        assertClose("y", s, Reference.batchNorm2dEval(x, gamma, beta, runningMean, runningVar, BN_EPS, relu,
+                s.batch(), c, s.positions()), read(y), sumTolerance(1));
+        assertUnchanged(xt, x, "x");
+        assertUnchanged(rmt, runningMean, "running mean");
+        assertUnchanged(rvt, runningVar, "running var");
+    }
+
+    @ParameterizedTest(name = "{0} affine={1} gated={2} paramGrads={3}")
+    @MethodSource("batchNorm2dBackwardCases")
+    void batchNorm2dBackward(MapShape s, boolean affine, boolean gated, boolean paramGrads) {
+        int c = s.channels();
+        RandomTensors random = random("batchNorm2dBackward" + affine + gated + paramGrads, s);
+        float[] x = random.gaussian(s.size(), 1.5, 2);
+        float[] dy = random.gaussian(s.size(), 0, 1);
+        float[] gamma = affine ? random.uniform(c, 0.5, 1.5) : null;
+        float[] gate = gated ? random.relu(s.size()) : null;
+        double[][] stats = Reference.batchNorm2dTrain(x, null, null, new float[c], new float[c], 1, BN_EPS, false,
+                s.batch(), c, s.positions());
+        float[] mean = narrow(stats[1]), invStd = narrow(stats[2]);
+        Tensor dyt = tensor(dy, s.batch(), s.cols()), xt = tensor(x, s.batch(), s.cols());
+        Tensor gt = affine ? tensor(gamma, 1, c) : null, gatet = gated ? tensor(gate, s.batch(), s.cols()) : null;
+        Tensor meant = tensor(mean, 1, c), invStdt = tensor(invStd, 1, c);
+        Tensor dx = poisoned(s.batch(), s.cols());
+        Tensor dGamma = paramGrads ? poisoned(1, c) : null, dBeta = paramGrads ? poisoned(1, c) : null;
+        backend.batchNorm2dBackward(dyt, xt, c, gt, meant, invStdt, gatet, dx, dGamma, dBeta);
+        double[][] ref = Reference.batchNorm2dBackward(dy, x, gamma, mean, invStd, gate, s.batch(), c, s.positions());
+        double tolerance = sumTolerance(s.batch() * s.positions());
+        assertClose("dx", s, ref[0], read(dx), tolerance);
+        if (paramGrads) {
+            assertClose("dgamma", s, ref[1], read(dGamma), tolerance);
+            assertClose("dbeta", s, ref[2], read(dBeta), tolerance);
+        }
+        assertUnchanged(dyt, dy, "dy");
+        assertUnchanged(xt, x, "x");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mapShapes")
+    void channelsToRows(MapShape s) {
+        float[] x = random("channelsToRows", s).signed(s.size());
+        Tensor xt = tensor(x, s.batch(), s.cols());
+        Tensor y = poisoned(s.batch() * s.positions(), s.channels());
+        backend.channelsToRows(xt, s.channels(), y);
+        assertArrayEquals(Reference.channelsToRows(x, s.batch(), s.channels(), s.positions()), read(y),
+                "y[b·S + s, c] = x[b, c·S + s] at " + s);
+        assertUnchanged(xt, x, "x");
+    }
+
+    @Test
+    void convShapeMismatchesThrow() {
+        RandomTensors random = random("convMismatch", "");
+        // 2 images of 3 channels of 5 x 4, 4 filters: y is 2 x 4·3·2.
+        Tensor x = tensor(random.signed(2 * 60), 2, 60), w = tensor(random.signed(4 * 27), 4, 27);
+        Tensor b4 = tensor(random.signed(4), 1, 4), b3 = tensor(random.signed(3), 1, 3);
+        Tensor y = poisoned(2, 24), dx = poisoned(2, 60);
+        Tensor w26 = tensor(random.signed(4 * 26), 4, 26), w18 = tensor(random.signed(4 * 18), 4, 18);
+        assertThrows(IllegalArgumentException.class, () -> backend.conv3x3(x, 5, 5, w, b4, true, poisoned(2, 36)),
+                "a map size that does not give x's columns");
+        assertThrows(IllegalArgumentException.class, () -> backend.conv3x3(x, 5, 4, w26, b4, true, y), "not C·9 columns");
+        assertThrows(IllegalArgumentException.class, () -> backend.conv3x3(x, 5, 4, w18, b4, true, y), "channels of x vs w");
+        assertThrows(IllegalArgumentException.class, () -> backend.conv3x3(x, 5, 4, w, b3, true, y), "bias length");
+        assertThrows(IllegalArgumentException.class, () -> backend.conv3x3(x, 5, 4, w, b4, true, poisoned(2, 25)), "y cols");
+        assertThrows(IllegalArgumentException.class, () -> backend.conv3x3(x, 5, 4, w, b4, true, poisoned(3, 24)), "y rows");
+        Tensor x2x2 = tensor(random.signed(2 * 12), 2, 12);
+        assertThrows(IllegalArgumentException.class, () -> backend.conv3x3(x2x2, 2, 2, w, b4, true, poisoned(2, 0)),
+                "a map smaller than 3 x 3");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.conv3x3BackwardInput(y, w, 5, 4, poisoned(2, 59), dx), "gate shape");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.conv3x3BackwardInput(poisoned(2, 23), w, 5, 4, null, dx), "dy shape");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.conv3x3WeightGrad(y, x, 5, 4, poisoned(4, 27), b3), "db length");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.conv3x3WeightGrad(y, x, 5, 4, poisoned(3, 27), null), "dw rows vs dy");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.conv3x3SgdFused(y, poisoned(1, 60), 5, 4, w, b4, 0.1f), "batch of x vs dy");
+    }
+
+    @Test
+    void batchNorm2dShapeMismatchesThrow() {
+        RandomTensors random = random("batchNorm2dMismatch", "");
+        // 4 samples of 3 channels of 5 positions.
+        Tensor x = tensor(random.signed(4 * 15), 4, 15), y = poisoned(4, 15), y14 = poisoned(4, 14);
+        Tensor v3 = tensor(random.uniform(3, 0.5, 1), 1, 3), v5 = tensor(random.uniform(5, 0.5, 1), 1, 5);
+        Tensor m3 = poisoned(1, 3), s3 = poisoned(1, 3);
+        assertThrows(IllegalArgumentException.class, () -> backend.batchNorm2dTrain(x, 4, null, null,
+                tensor(random.signed(4), 1, 4), tensor(random.signed(4), 1, 4), BN_MOMENTUM, BN_EPS, false, y,
+                poisoned(1, 4), poisoned(1, 4)), "15 columns are not a whole number per channel for 4 channels");
+        assertThrows(IllegalArgumentException.class, () -> backend.batchNorm2dTrain(x, 3, v5, null, v3, v3,
+                BN_MOMENTUM, BN_EPS, false, y, m3, s3), "gamma length");
+        assertThrows(IllegalArgumentException.class, () -> backend.batchNorm2dTrain(x, 3, null, null, v3, v3,
+                BN_MOMENTUM, BN_EPS, false, y14, m3, s3), "y shape");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNorm2dEval(x, 3, null, v5, v3, v3, BN_EPS, true, y), "beta length");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNorm2dBackward(y, x, 3, null, v3, v3, y14, y, null, null), "gate shape");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.batchNorm2dBackward(y, x, 3, null, v3, v3, null, y, null, v5), "dbeta length");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.channelsToRows(x, 3, poisoned(4 * 5, 4)), "channelsToRows: y columns");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.channelsToRows(x, 3, poisoned(4 * 4, 3)), "channelsToRows: y rows");
     }
 
     private static float[] narrow(double[] x) {

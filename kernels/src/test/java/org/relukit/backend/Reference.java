@@ -399,4 +399,169 @@ public final class Reference {
         }
         return new double[][] {dx, dGamma, dBeta};
     }
+
+    /*
+     * Convolutions: a batch of images x[B × C·H·W] in NCHW order, filters w[N × C·9] as PyTorch's
+     * (N, C, 3, 3); 3 × 3, stride 1, no padding, so an H × W map gives an (H − 2) × (W − 2) one.
+     */
+
+    /** {@code y[b, n, i, j] = Σ_{c,u,v} x[b, c, i+u, j+v] w[n, c, u, v] + b[n]}, ReLU when asked; {@code b} may be null. */
+    public static double[] conv3x3(float[] x, float[] w, float[] b, int batch, int channels, int height, int width,
+                                   int filters, boolean relu) {
+        int oh = height - 2, ow = width - 2;
+        double[] y = new double[batch * filters * oh * ow];
+        for (int s = 0; s < batch; s++) {
+            for (int n = 0; n < filters; n++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double z = b == null ? 0 : b[n];
+                        for (int c = 0; c < channels; c++) {
+                            for (int u = 0; u < 3; u++) {
+                                for (int v = 0; v < 3; v++) {
+                                    z += (double) x[((s * channels + c) * height + i + u) * width + j + v]
+                                            * w[(n * channels + c) * 9 + u * 3 + v];
+                                }
+                            }
+                        }
+                        y[((s * filters + n) * oh + i) * ow + j] = relu ? Math.max(z, 0) : z;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * The input gradient of {@link #conv3x3}, scattered from each output position to the nine
+     * inputs it read: {@code dx[b, c, i+u, j+v] += dy[b, n, i, j] w[n, c, u, v]}, then zero where
+     * {@code gate ≤ 0} when a gate is given.
+     */
+    public static double[] conv3x3BackwardInput(float[] dy, float[] w, float[] gate, int batch, int channels,
+                                                int height, int width, int filters) {
+        int oh = height - 2, ow = width - 2;
+        double[] dx = new double[batch * channels * height * width];
+        for (int s = 0; s < batch; s++) {
+            for (int n = 0; n < filters; n++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double g = dy[((s * filters + n) * oh + i) * ow + j];
+                        for (int c = 0; c < channels; c++) {
+                            for (int u = 0; u < 3; u++) {
+                                for (int v = 0; v < 3; v++) {
+                                    dx[((s * channels + c) * height + i + u) * width + j + v]
+                                            += g * w[(n * channels + c) * 9 + u * 3 + v];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (gate != null) {
+            for (int i = 0; i < dx.length; i++) {
+                if (!(gate[i] > 0)) {
+                    dx[i] = 0;
+                }
+            }
+        }
+        return dx;
+    }
+
+    /** {@code dw[n, c, u, v] = Σ_{b,i,j} dy[b, n, i, j] x[b, c, i+u, j+v]}, as {@code [N × C·9]}. */
+    public static double[] conv3x3WeightGrad(float[] dy, float[] x, int batch, int channels, int height, int width,
+                                             int filters) {
+        int oh = height - 2, ow = width - 2;
+        double[] dw = new double[filters * channels * 9];
+        for (int s = 0; s < batch; s++) {
+            for (int n = 0; n < filters; n++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double g = dy[((s * filters + n) * oh + i) * ow + j];
+                        for (int c = 0; c < channels; c++) {
+                            for (int u = 0; u < 3; u++) {
+                                for (int v = 0; v < 3; v++) {
+                                    dw[(n * channels + c) * 9 + u * 3 + v]
+                                            += g * x[((s * channels + c) * height + i + u) * width + j + v];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dw;
+    }
+
+    /** {@code db[n] = Σ_{b,s} dy[b, n·S + s]}: the bias gradient of a conv layer whose maps have S positions. */
+    public static double[] channelSums(float[] dy, int batch, int channels, int positions) {
+        double[] db = new double[channels];
+        for (int s = 0; s < batch; s++) {
+            for (int c = 0; c < channels; c++) {
+                for (int p = 0; p < positions; p++) {
+                    db[c] += dy[(s * channels + c) * positions + p];
+                }
+            }
+        }
+        return db;
+    }
+
+    /** {@code y[b·S + s, c] = x[b, c·S + s]}: one row per (sample, position), one column per channel. */
+    public static float[] channelsToRows(float[] x, int batch, int channels, int positions) {
+        float[] y = new float[batch * positions * channels];
+        for (int s = 0; s < batch; s++) {
+            for (int c = 0; c < channels; c++) {
+                for (int p = 0; p < positions; p++) {
+                    y[(s * positions + p) * channels + c] = x[(s * channels + c) * positions + p];
+                }
+            }
+        }
+        return y;
+    }
+
+    /** The inverse of {@link #channelsToRows}: {@code x[b, c·S + s] = y[b·S + s, c]}. */
+    public static double[] rowsToChannels(double[] y, int batch, int channels, int positions) {
+        double[] x = new double[y.length];
+        for (int s = 0; s < batch; s++) {
+            for (int c = 0; c < channels; c++) {
+                for (int p = 0; p < positions; p++) {
+                    x[(s * channels + c) * positions + p] = y[(s * positions + p) * channels + c];
+                }
+            }
+        }
+        return x;
+    }
+
+    /**
+     * BatchNorm2d in training mode over {@code x[B × C·S]}: {@link #batchNormTrain} on the
+     * {@code B·S × C} matrix of {@link #channelsToRows}, whose columns are exactly the channels'
+     * B·S values. Returns {y (in x's layout), batch mean, 1/std, running mean, running var}.
+     */
+    public static double[][] batchNorm2dTrain(float[] x, float[] gamma, float[] beta, float[] runningMean,
+                                              float[] runningVar, double momentum, double eps, boolean relu,
+                                              int batch, int channels, int positions) {
+        double[][] rows = batchNormTrain(channelsToRows(x, batch, channels, positions), gamma, beta, runningMean,
+                runningVar, momentum, eps, relu, batch * positions, channels);
+        rows[0] = rowsToChannels(rows[0], batch, channels, positions);
+        return rows;
+    }
+
+    /** BatchNorm2d in eval mode: {@link #batchNormEval} per channel, through {@link #channelsToRows}. */
+    public static double[] batchNorm2dEval(float[] x, float[] gamma, float[] beta, float[] runningMean,
+                                           float[] runningVar, double eps, boolean relu,
+                                           int batch, int channels, int positions) {
+        double[] rows = batchNormEval(channelsToRows(x, batch, channels, positions), gamma, beta, runningMean,
+                runningVar, eps, relu, batch * positions, channels);
+        return rowsToChannels(rows, batch, channels, positions);
+    }
+
+    /** BatchNorm2d backward: {@link #batchNormBackward} per channel, through {@link #channelsToRows}. Returns {dx, dGamma, dBeta}. */
+    public static double[][] batchNorm2dBackward(float[] dy, float[] x, float[] gamma, float[] mean, float[] invStd,
+                                                 float[] gate, int batch, int channels, int positions) {
+        double[][] rows = batchNormBackward(channelsToRows(dy, batch, channels, positions),
+                channelsToRows(x, batch, channels, positions), gamma, mean, invStd,
+                gate == null ? null : channelsToRows(gate, batch, channels, positions),
+                batch * positions, channels);
+        rows[0] = rowsToChannels(rows[0], batch, channels, positions);
+        return rows;
+    }
 }

@@ -33,8 +33,9 @@ import org.relukit.backend.Tensor;
 
 /**
  * The kernels of {@link Backend} as OpenCL C ({@code gemm.cl}, {@code elementwise.cl},
- * {@code columns.cl}, {@code batchnorm.cl}, {@code cross_entropy.cl}) on one device. Every product
- * goes through the one tiled GEMM with a fused epilogue; a kernel call only enqueues on an in-order
+ * {@code columns.cl}, {@code batchnorm.cl}, {@code conv.cl}, {@code cross_entropy.cl}) on one
+ * device. Every product of two matrices goes through the one tiled GEMM with a fused epilogue, the
+ * 3 × 3 convolutions through direct kernels; a kernel call only enqueues on an in-order
  * queue, and only {@link #upload}, {@link #download}, {@link #finish} and the losses wait for the
  * device. Not thread-safe: one training loop drives one backend.
  */
@@ -63,6 +64,13 @@ public final class OpenClBackend implements Backend {
     private Kernel batchNormTrain;
     private Kernel batchNormEval;
     private Kernel batchNormBackward;
+    private Kernel convForward;
+    private Kernel convBackwardInput;
+    private Kernel convWeightGrad;
+    private Kernel batchNorm2dTrain;
+    private Kernel batchNorm2dEval;
+    private Kernel batchNorm2dBackward;
+    private Kernel channelsToRows;
 
     private final float[] lossPartialsHost = new float[MAX_LOSS_GROUPS];
     private final Pointer lossPartialsPointer = Pointer.to(lossPartialsHost);
@@ -104,6 +112,13 @@ public final class OpenClBackend implements Backend {
             batchNormTrain = program.kernel("batch_norm_train");
             batchNormEval = program.kernel("batch_norm_eval");
             batchNormBackward = program.kernel("batch_norm_backward");
+            convForward = program.kernel("conv3x3_forward");
+            convBackwardInput = program.kernel("conv3x3_backward_input");
+            convWeightGrad = program.kernel("conv3x3_weight_grad");
+            batchNorm2dTrain = program.kernel("batch_norm_2d_train");
+            batchNorm2dEval = program.kernel("batch_norm_2d_eval");
+            batchNorm2dBackward = program.kernel("batch_norm_2d_backward");
+            channelsToRows = program.kernel("channels_to_rows");
             memory.scratch(DeviceMemory.LOSS_PARTIALS, MAX_LOSS_GROUPS);
         } catch (RuntimeException e) {
             close();
@@ -361,6 +376,76 @@ public final class OpenClBackend implements Backend {
                 .arg(flag(gamma)).arg(mem(batchMean)).arg(mem(batchInvStd)).arg(optional(gate)).arg(flag(gate))
                 .arg(mem(dx)).arg(optional(dGamma)).arg(flag(dGamma)).arg(optional(dBeta)).arg(flag(dBeta));
         launcher.columns(batchNormBackward, x.cols());
+    }
+
+    // The conv layers: direct convolutions in conv.cl; a weight tensor w[N × C·9] gives C = w.cols() / 9.
+
+    @Override
+    public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
+        convForward.args().arg(y.size()).arg(w.cols() / 9).arg(w.rows()).arg(height).arg(width).arg(mem(x)).arg(mem(w))
+                .arg(optional(b)).arg(flag(b)).arg(relu ? 1 : 0).arg(mem(y));
+        launcher.elementwise(convForward, y.size());
+    }
+
+    @Override
+    public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
+        convBackwardInput.args().arg(dx.size()).arg(w.cols() / 9).arg(w.rows()).arg(height).arg(width).arg(mem(dy))
+                .arg(mem(w)).arg(optional(gate)).arg(flag(gate)).arg(mem(dx));
+        launcher.elementwise(convBackwardInput, dx.size());
+    }
+
+    @Override
+    public void conv3x3WeightGrad(Tensor dy, Tensor x, int height, int width, Tensor dw, Tensor db) {
+        convWeightGrad(dy, x, height, width, dw, db, 1f, 0f);
+    }
+
+    @Override
+    public void conv3x3SgdFused(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float lr) {
+        convWeightGrad(dy, x, height, width, w, b, -lr, 1f);
+    }
+
+    /**
+     * {@code w = alpha · dw + beta · w}, and the same for the bias: the gradient (1, 0) or its SGD
+     * step (−lr, 1); one work-group per (filter, channel).
+     */
+    private void convWeightGrad(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float alpha, float beta) {
+        int channels = w.cols() / 9;
+        convWeightGrad.args().arg(x.rows()).arg(channels).arg(w.rows()).arg(height).arg(width).arg(mem(dy)).arg(mem(x))
+                .arg(mem(w)).arg(optional(b)).arg(flag(b)).arg(alpha).arg(beta);
+        launcher.groups(convWeightGrad, w.rows() * channels);
+    }
+
+    @Override
+    public void batchNorm2dTrain(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                 float momentum, float eps, boolean relu, Tensor y, Tensor batchMean, Tensor batchInvStd) {
+        batchNorm2dTrain.args().arg(x.rows()).arg(channels).arg(x.cols() / channels).arg(mem(x)).arg(optional(gamma))
+                .arg(flag(gamma)).arg(optional(beta)).arg(flag(beta)).arg(mem(runningMean)).arg(mem(runningVar))
+                .arg(momentum).arg(eps).arg(relu ? 1 : 0).arg(mem(y)).arg(mem(batchMean)).arg(mem(batchInvStd));
+        launcher.groups(batchNorm2dTrain, channels);
+    }
+
+    @Override
+    public void batchNorm2dEval(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                float eps, boolean relu, Tensor y) {
+        batchNorm2dEval.args().arg(x.size()).arg(channels).arg(x.cols() / channels).arg(mem(x)).arg(optional(gamma))
+                .arg(flag(gamma)).arg(optional(beta)).arg(flag(beta)).arg(mem(runningMean)).arg(mem(runningVar)).arg(eps)
+                .arg(relu ? 1 : 0).arg(mem(y));
+        launcher.elementwise(batchNorm2dEval, x.size());
+    }
+
+    @Override
+    public void batchNorm2dBackward(Tensor dy, Tensor x, int channels, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                    Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
+        batchNorm2dBackward.args().arg(x.rows()).arg(channels).arg(x.cols() / channels).arg(mem(dy)).arg(mem(x))
+                .arg(optional(gamma)).arg(flag(gamma)).arg(mem(batchMean)).arg(mem(batchInvStd)).arg(optional(gate))
+                .arg(flag(gate)).arg(mem(dx)).arg(optional(dGamma)).arg(flag(dGamma)).arg(optional(dBeta)).arg(flag(dBeta));
+        launcher.groups(batchNorm2dBackward, channels);
+    }
+
+    @Override
+    public void channelsToRows(Tensor x, int channels, Tensor y) {
+        channelsToRows.args().arg(y.size()).arg(channels).arg(x.cols() / channels).arg(mem(x)).arg(mem(y));
+        launcher.elementwise(channelsToRows, y.size());
     }
 
     /** 1 for a present tensor, 0 for an absent one (which the kernel gets as the placeholder). */

@@ -32,7 +32,7 @@ import org.relukit.backend.BackendUnavailableException;
  */
 final class OpenClProgram implements AutoCloseable {
     /** In this order: a later file uses helpers of an earlier one. */
-    private static final String[] SOURCES = {"gemm.cl", "elementwise.cl", "columns.cl", "batchnorm.cl", "cross_entropy.cl"};
+    private static final String[] SOURCES = {"gemm.cl", "elementwise.cl", "columns.cl", "batchnorm.cl", "conv.cl", "cross_entropy.cl"};
 
     private cl_program program;
     private final List<Kernel> kernels = new ArrayList<>();

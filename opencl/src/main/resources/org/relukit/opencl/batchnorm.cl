@@ -9,10 +9,32 @@ inline float relu_keep_nan(const float v)
     return v < 0.0f ? 0.0f : v;
 }
 
+// From the n values of feature j (a column, or a channel of BatchNorm2d), their mean m and Σ of
+// squared deviations: returns 1/sqrt(var + eps) with the biased variance; the one work-item that
+// is the writer keeps m and it for the backward and moves the running statistics by momentum, with
+// the unbiased variance (the biased one, 0, for one value; untouched for none).
+inline float keep_batch_statistics(const int n, const float m, const float sqTotal, const float momentum,
+                                   const float eps, const int j, const bool writer,
+                                   global float* runningMean, global float* runningVar,
+                                   global float* mean, global float* invStd)
+{
+    const float var = n == 0 ? 0.0f : sqTotal / n;
+    const float inv = 1.0f / sqrt(var + eps);
+    if (writer) {
+        mean[j] = m;
+        invStd[j] = inv;
+        if (n > 0) {
+            const float unbiased = n > 1 ? sqTotal / (n - 1) : var;
+            runningMean[j] = (1.0f - momentum) * runningMean[j] + momentum * m;
+            runningVar[j] = (1.0f - momentum) * runningVar[j] + momentum * unbiased;
+        }
+    }
+    return inv;
+}
+
 // Training mode: the batch mean and biased variance of each column (two passes, so a large mean
 // does not cancel the variance away), y = γ (x − mean)/sqrt(var + eps) + β and ReLU when asked;
-// keeps mean and 1/sqrt(var + eps) for the backward and moves the running statistics by momentum,
-// with the unbiased variance (the biased one, 0, for one row; untouched for none).
+// the statistics kept and moved as keep_batch_statistics says.
 kernel void batch_norm_train(const int rows, const int cols, const global float* x,
                              const global float* gamma, const int hasGamma,
                              const global float* beta, const int hasBeta,
@@ -27,17 +49,8 @@ kernel void batch_norm_train(const int rows, const int cols, const global float*
     if (j >= cols) {
         return;
     }
-    const float var = rows == 0 ? 0.0f : sqTotal / rows;
-    const float inv = 1.0f / sqrt(var + eps);
-    if (get_local_id(1) == 0) {
-        mean[j] = m;
-        invStd[j] = inv;
-        if (rows > 0) {
-            const float unbiased = rows > 1 ? sqTotal / (rows - 1) : var;
-            runningMean[j] = (1.0f - momentum) * runningMean[j] + momentum * m;
-            runningVar[j] = (1.0f - momentum) * runningVar[j] + momentum * unbiased;
-        }
-    }
+    const float inv = keep_batch_statistics(rows, m, sqTotal, momentum, eps, j, get_local_id(1) == 0,
+                                            runningMean, runningVar, mean, invStd);
     const float g = hasGamma ? gamma[j] : 1.0f;
     const float b = hasBeta ? beta[j] : 0.0f;
     for (int i = get_local_id(1); i < rows; i += COL_Y) {

@@ -20,8 +20,8 @@ import org.relukit.backend.Tensor;
  * argument or {@code Pointer} would cost at least 16. It counts allocations, not time.
  *
  * <p>It drives the parts the backend's methods glue together (argument setting, the launch shapes,
- * the GEMM with split-K and its epilogues, the loss read-back) rather than the methods themselves,
- * because their shape checks build their messages eagerly and so allocate on every call.
+ * the GEMM with split-K and its epilogues, the loss read-back), and the conv methods of the bare
+ * backend, which glue nothing but one launch each.
  */
 class OpenClLaunchAllocationTest {
     private static final int WARM_UP_ROUNDS = 300;
@@ -79,6 +79,24 @@ class OpenClLaunchAllocationTest {
         private final DeviceBuffer runningMean;
         private final DeviceBuffer runningVar;
         private final Tensor wTensor;
+        private final Tensor image;
+        private final Tensor filters;
+        private final Tensor filterBias;
+        private final Tensor featureMap;
+        private final Tensor featureGrad;
+        private final Tensor imageGrad;
+        private final Tensor filterGrad;
+        private final Tensor channelGamma;
+        private final Tensor channelBeta;
+        private final Tensor channelRunningMean;
+        private final Tensor channelRunningVar;
+        private final Tensor channelMean;
+        private final Tensor channelInvStd;
+        private final Tensor channelRows;
+        private final Tensor normalised;
+        private final Tensor normalisedGrad;
+        private final Tensor channelGammaGrad;
+        private final Tensor channelBetaGrad;
 
         Launches(OpenClBackend backend) {
             this.backend = backend;
@@ -111,6 +129,25 @@ class OpenClLaunchAllocationTest {
             invStd = buffer(random.signed(30), 1, 30);
             runningMean = buffer(random.signed(30), 1, 30);
             runningVar = buffer(random.uniform(30, 0.5, 2), 1, 30);
+            // A batch of 4 two-channel 6 x 5 images through 3 filters: 3 maps of 4 x 3.
+            image = tensor(random.signed(4 * 2 * 30), 4, 2 * 30);
+            filters = tensor(random.signed(3 * 2 * 9), 3, 2 * 9);
+            filterBias = tensor(random.signed(3), 1, 3);
+            featureMap = tensor(random.signed(4 * 3 * 12), 4, 3 * 12);
+            featureGrad = tensor(random.signed(4 * 3 * 12), 4, 3 * 12);
+            imageGrad = tensor(random.signed(4 * 2 * 30), 4, 2 * 30);
+            filterGrad = tensor(random.signed(3 * 2 * 9), 3, 2 * 9);
+            channelGamma = tensor(random.uniform(3, 0.5, 2), 1, 3);
+            channelBeta = tensor(random.signed(3), 1, 3);
+            channelRunningMean = tensor(random.signed(3), 1, 3);
+            channelRunningVar = tensor(random.uniform(3, 0.5, 2), 1, 3);
+            channelMean = tensor(random.signed(3), 1, 3);
+            channelInvStd = tensor(random.uniform(3, 0.5, 2), 1, 3);
+            channelRows = tensor(random.signed(4 * 12 * 3), 4 * 12, 3);
+            normalised = tensor(random.signed(4 * 3 * 12), 4, 3 * 12);
+            normalisedGrad = tensor(random.signed(4 * 3 * 12), 4, 3 * 12);
+            channelGammaGrad = tensor(random.signed(3), 1, 3);
+            channelBetaGrad = tensor(random.signed(3), 1, 3);
         }
 
         /** Returns the number of kernels launched. */
@@ -130,7 +167,19 @@ class OpenClLaunchAllocationTest {
             crossEntropy.args().arg(64).arg(30).arg(y).arg(yt).arg(dy).arg(backend.lossPartials());
             launcher.groups(crossEntropy, 64);
             backend.sumLossPartials(64);
-            return 10;
+            // The conv methods straight on the backend, past the shape checks of CheckedBackend.
+            backend.conv3x3(image, 6, 5, filters, filterBias, true, featureMap);
+            backend.conv3x3BackwardInput(featureGrad, filters, 6, 5, image, imageGrad);
+            backend.conv3x3WeightGrad(featureGrad, image, 6, 5, filterGrad, null);
+            backend.conv3x3SgdFused(featureGrad, image, 6, 5, filters, filterBias, 1e-6f);
+            backend.batchNorm2dTrain(featureMap, 3, channelGamma, channelBeta, channelRunningMean, channelRunningVar,
+                    0.1f, 1e-5f, true, normalised, channelMean, channelInvStd);
+            backend.batchNorm2dEval(featureMap, 3, channelGamma, channelBeta, channelRunningMean, channelRunningVar,
+                    1e-5f, false, normalised);
+            backend.batchNorm2dBackward(featureGrad, featureMap, 3, channelGamma, channelMean, channelInvStd, normalised,
+                    normalisedGrad, channelGammaGrad, channelBetaGrad);
+            backend.channelsToRows(featureMap, 3, channelRows);
+            return 18;
         }
 
         private DeviceBuffer buffer(float[] data, int rows, int cols) {

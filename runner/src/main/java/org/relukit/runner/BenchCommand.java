@@ -41,15 +41,29 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--steps", defaultValue = "1000", description = "Steps per timed block; as many again warm up (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Steps per timed block; as many again warm up (default: 1000, or 20 with --use_cnn).")
+    Integer steps;
+
+    @Option(names = {"--use_cnn", "--use-cnn"},
+            description = "Time the convolutional step instead: recon --use_cnn's default nets on 1 x 16 x 16 gaussian inputs"
+                    + " (default: ${DEFAULT-VALUE}).")
+    boolean useCnn;
+
+    @Option(names = "--ks", converter = Converters.Widths.class, paramLabel = "WIDTHS",
+            description = "Teacher hidden widths (channels with --use_cnn), lowest first (default: recon's, [10, 15, 20, 25]).")
+    List<Integer> ks;
+
+    @Option(names = {"--node_multi", "--node-multi"}, paramLabel = "N",
+            description = "Student width multiplier (default: recon's, 10).")
+    Integer nodeMulti;
 
     @Option(names = "--json", description = "Print one JSON object with the machine and JVM description and every block's rate, instead of text (default: off).")
     boolean json;
 
     /** What --json prints: enough to tell two machines' or two JVMs' numbers apart. */
     record Result(String relukit, String commit, String cpu, int cores, String os, String jdk, String vm,
-                  String backend, String backendDescription, int threads, int batch, List<Integer> teacherWidths,
+                  String backend, String backendDescription, int threads, int batch, boolean useCnn, List<Integer> teacherWidths,
                   List<Integer> studentWidths, int stepsPerBlock, double[] stepsPerSecond, double medianStepsPerSecond) {}
 
     @Override
@@ -57,19 +71,30 @@ final class BenchCommand implements Callable<Integer> {
         if (batch < 1 || batch > 1 << 20) {
             throw new IllegalArgumentException("--batch must be between 1 and 1048576, got " + batch);
         }
+        if (steps == null) {
+            steps = useCnn ? 20 : 1000;
+        }
         if (steps < 1) {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
         PrintWriter out = spec.commandLine().getOut();
-        ReconConfig.Builder shapes = ReconConfig.builder();
-        SplittableRandom rng = new SplittableRandom(shapes.seed);
-        var teacherLayers = TeacherStudent.teacher(shapes.build(), rng);
-        var studentLayers = TeacherStudent.student(shapes.build(), teacherLayers, rng);
+        ReconConfig.Builder builder = ReconConfig.builder();
+        builder.useCnn = useCnn;
+        if (ks != null) {
+            builder.ks = ks;
+        }
+        if (nodeMulti != null) {
+            builder.nodeMulti = nodeMulti;
+        }
+        ReconConfig shapes = builder.build();
+        SplittableRandom rng = new SplittableRandom(shapes.seed());
+        var teacherLayers = TeacherStudent.teacher(shapes, rng);
+        var studentLayers = TeacherStudent.student(shapes, teacherLayers, rng);
         try (Backend kernels = backend.open(spec.commandLine().getErr());
-             Network teacher = new Network(kernels, teacherLayers);
-             Network student = new Network(kernels, studentLayers);
+             Network teacher = new Network(kernels, teacherLayers, List.of(), false, shapes.convInput());
+             Network student = new Network(kernels, studentLayers, List.of(), false, shapes.convInput());
              TrainingStep step = TrainingStep.plainSgd(kernels, teacher, student, batch)) {
-            kernels.upload(Initialisation.gaussian(rng, batch * shapes.dataD, shapes.dataStd), step.input());
+            kernels.upload(Initialisation.gaussian(rng, batch * shapes.inputSize(), shapes.dataStd()), step.input());
             // A small rate keeps the student finite however long the bench runs on one batch.
             float lr = 1e-4f;
             for (int i = 0; i < steps; i++) {
@@ -83,7 +108,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 rates[b] = steps / ((System.nanoTime() - start) / 1e9);
                 if (!json) {
-                    out.printf("block %d: %.1f steps/s%n", b + 1, rates[b]);
+                    out.printf("block %d: " + rateFormat(rates[b]) + " steps/s%n", b + 1, rates[b]);
                 }
             }
             double[] sorted = rates.clone();
@@ -96,13 +121,18 @@ final class BenchCommand implements Callable<Integer> {
                         System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                         Runtime.version() + " (" + System.getProperty("java.vendor") + ")",
                         System.getProperty("java.vm.name"), kernels.name(), kernels.description(), backend.threads,
-                        batch, widths(teacherLayers), widths(studentLayers), steps, rates, median);
+                        batch, useCnn, widths(teacherLayers), widths(studentLayers), steps, rates, median);
                 out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(result));
             } else {
-                out.printf("steps_per_s=%.1f%n", median);
+                out.printf("steps_per_s=" + rateFormat(median) + "%n", median);
             }
         }
         return 0;
+    }
+
+    /** One decimal, or three for the slow conv steps, so that a rate below 1 step/s still reads. */
+    private static String rateFormat(double rate) {
+        return rate < 10 ? "%.3f" : "%.1f";
     }
 
     /** A network's widths, input first, output last. */

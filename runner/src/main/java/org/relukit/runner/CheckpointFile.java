@@ -255,9 +255,11 @@ final class CheckpointFile {
                             + (layer.bias() == null ? "null" : "present") + " but not in the layer below; a network has"
                             + " biases everywhere or nowhere");
                 }
-                if (!layers.isEmpty() && layers.getLast().n() != layer.k()) {
+                // A fan-in reads every node below (fully connected), 3 x 3 positions of every channel below (a
+                // conv filter) or every position of every channel below (the output of a conv net): whole multiples.
+                if (!layers.isEmpty() && layer.k() % layers.getLast().n() != 0) {
                     throw new IllegalArgumentException(where + ": field " + field + "[" + layers.size() + "].k is "
-                            + layer.k() + " but the layer below has " + layers.getLast().n() + " nodes");
+                            + layer.k() + " but the layer below has " + layers.getLast().n() + " nodes, not a divisor of it");
                 }
                 layers.add(layer);
             }

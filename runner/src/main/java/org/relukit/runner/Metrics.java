@@ -20,7 +20,7 @@ final class Metrics {
     static ReconRecord of(Evaluation e) {
         List<WeightDrift> w = e.weightDrift();
         RelationStats r = e.relations();
-        return new ReconRecord(e.trial(), e.epoch(), null, null, e.split(), e.loss(), e.bestCorrMin(), e.bestCorrMean(),
+        return new ReconRecord(e.trial(), e.epoch(), null, null, e.split(), e.loss(), e.accuracy(), e.bestCorrMin(), e.bestCorrMean(),
                 e.bestCorrMax(),
                 drift(w, WeightDrift::norm), drift(w, WeightDrift::rms), drift(w, WeightDrift::driftRms),
                 drift(w, WeightDrift::driftRel), drift(w, WeightDrift::colDriftRelMin),

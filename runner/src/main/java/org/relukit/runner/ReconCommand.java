@@ -1,6 +1,7 @@
 package org.relukit.runner;
 
 import org.relukit.recon.Checkpoint;
+import org.relukit.recon.ImageInputs;
 import org.relukit.stats.Evaluation;
 import org.relukit.nn.LrSchedule;
 import org.relukit.recon.ReconConfig;
@@ -65,8 +66,9 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = {"--node_multi", "--node-multi"}, defaultValue = "10", description = "Student width multiplier (default: ${DEFAULT-VALUE}).")
     int nodeMulti;
 
-    @Option(names = {"--d_output", "--d-output"}, defaultValue = "100", description = "Output width (default: ${DEFAULT-VALUE}).")
-    int dOutput;
+    @Option(names = {"--d_output", "--d-output"}, paramLabel = "N",
+            description = "Output width (default: 100, or 10 for --dataset mnist and cifar10).")
+    Integer dOutput;
 
     @Option(names = "--lr", defaultValue = "0.05", converter = Converters.Lr.class,
             description = "Learning rate, or a schedule like {0: 0.05, 20: 0.01} (default: ${DEFAULT-VALUE}).")
@@ -128,7 +130,8 @@ final class ReconCommand implements Callable<Integer> {
     @Option(names = "--bn", description = "BatchNorm1d in every hidden layer of the student, after the ReLU unless --bn_before_relu (default: ${DEFAULT-VALUE}).")
     boolean bn;
 
-    @Option(names = {"--bn_affine", "--bn-affine"}, description = "The student's BatchNorm has trained scale and shift (γ, β); needs --bn (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--bn_affine", "--bn-affine"}, description = "The student's BatchNorm has trained scale and shift (γ, β); needs --bn. With --use_cnn its"
+                    + " BatchNorm2d always has them, as the original's (default: ${DEFAULT-VALUE}).")
     boolean bnAffine;
 
     @Option(names = {"--bn_before_relu", "--bn-before-relu"},
@@ -162,13 +165,25 @@ final class ReconCommand implements Callable<Integer> {
             description = "Add summaries of the H and β matrices, student-teacher and student-student, to every metrics record (default: ${DEFAULT-VALUE}).")
     boolean statsH;
 
-    @Option(names = "--dataset", defaultValue = "gaussian", description = "Input distribution; only gaussian (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--use_cnn", "--use-cnn"},
+            description = "Convolutional teacher and student: every hidden layer a 3x3 convolution (stride 1, no padding) with"
+                    + " --ks channels, then one linear output layer; gaussian inputs are then 1 x 16 x 16 and --data_d is not"
+                    + " used (default: ${DEFAULT-VALUE}).")
+    boolean useCnn;
+
+    @Option(names = "--dataset", defaultValue = "gaussian",
+            description = "Inputs: gaussian, mnist or cifar10 (the standard files in --data_dir; the teacher still gives the"
+                    + " targets, the real labels give the student's accuracy) (default: ${DEFAULT-VALUE}).")
     String dataset;
 
-    @Option(names = {"--train_size", "--train-size"}, defaultValue = "100000", description = "Training samples (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--data_dir", "--data-dir"}, paramLabel = "DIR",
+            description = "Directory holding the MNIST or CIFAR-10 files of --dataset (default: none).")
+    Path dataDir;
+
+    @Option(names = {"--train_size", "--train-size"}, defaultValue = "100000", description = "Gaussian training samples; mnist and cifar10 train on their standard training set (default: ${DEFAULT-VALUE}).")
     int trainSize;
 
-    @Option(names = {"--eval_size", "--eval-size"}, defaultValue = "1024", description = "Evaluation samples (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--eval_size", "--eval-size"}, defaultValue = "1024", description = "Gaussian evaluation samples; mnist and cifar10 evaluate on their standard test set (default: ${DEFAULT-VALUE}).")
     int evalSize;
 
     @Option(names = {"--load_teacher", "--load-teacher"}, paramLabel = "FILE",
@@ -200,9 +215,6 @@ final class ReconCommand implements Callable<Integer> {
     boolean quiet;
 
     ReconConfig config() {
-        if (!dataset.equals("gaussian")) {
-            throw new IllegalArgumentException("--dataset " + dataset + " is not built in: use --dataset gaussian");
-        }
         ReconConfig.Builder c = ReconConfig.builder();
         c.dataD = dataD;
         c.dataStd = dataStd;
@@ -236,10 +248,27 @@ final class ReconCommand implements Callable<Integer> {
         c.statsH = statsH;
         c.trainSize = trainSize;
         c.evalSize = evalSize;
+        c.useCnn = useCnn;
+        c.dataset = dataset;
+        c.dataDir = dataDir == null ? null : dataDir.toString();
+        if (!dataset.equals("gaussian")) {
+            // The standard sets' sizes until the files say otherwise: every flag is checked before any file is read.
+            c.trainSize = dataset.equals("mnist") ? 60_000 : 50_000;
+            c.evalSize = 10_000;
+        }
         ReconConfig config = c.build();
+        if (!dataset.equals("gaussian")) {
+            images = ImageInputs.read(dataset, dataDir);
+            c.trainSize = images.train().size();
+            c.evalSize = images.eval().size();
+            config = c.build();
+        }
         MemoryEstimate.checkRecon(config);
         return config;
     }
+
+    /** The images of --dataset mnist|cifar10, read by {@link #config()}; null for gaussian inputs. */
+    private ImageInputs images;
 
     /** The teacher of {@code --load_teacher}, checked against the widths of {@code config}; null to draw one. */
     List<Layer> loadedTeacher(ReconConfig config) {
@@ -354,7 +383,7 @@ final class ReconCommand implements Callable<Integer> {
             stderr.println("recon: --perturb, --same_dir and --same_sign start the student from the teacher: --node_multi "
                     + config.nodeMulti() + " is taken as 1, as the original does");
         }
-        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher);
+        ReconExperiment experiment = new ReconExperiment(kernels.all(), config, teacher, images);
         Progress progress = Progress.onStderr(stderr, quiet);
         long start = System.nanoTime();
         int steps = config.stepsPerEpoch();
@@ -393,8 +422,9 @@ final class ReconCommand implements Callable<Integer> {
                         if (jsonOutput) {
                             stdout.println(Json.LINES.toJson(record));
                         } else {
-                            stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%n", e.trial(), e.epoch(), e.split(),
+                            stdout.printf("trial %d epoch %3d %-5s loss %.6g  %s%s%s%n", e.trial(), e.epoch(), e.split(),
                                     e.loss(), e.corrsSummary(),
+                                    e.accuracy() != null ? String.format("  accuracy %.2f%%", 100 * e.accuracy()) : "",
                                     e.stepsPerSecond() > 0 ? String.format("  (%.0f steps/s)", e.stepsPerSecond()) : "");
                         }
                     }
@@ -455,7 +485,6 @@ final class ReconCommand implements Callable<Integer> {
 
     private JsonObject configJson(ReconConfig c, Backend kernels) {
         JsonObject json = RunFiles.describeRun("recon", kernels, backend.threads, c);
-        json.addProperty("dataset", dataset);
         json.addProperty("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
         RunFiles.addArgs(json, originalArgs != null ? originalArgs
                 : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));

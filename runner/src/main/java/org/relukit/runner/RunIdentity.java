@@ -1,7 +1,6 @@
 package org.relukit.runner;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.relukit.nn.Layer;
@@ -31,7 +30,7 @@ record RunIdentity(List<String> args, long seed, List<Integer> teacherWidths, Li
         List<Layer> teacher = loadedTeacher != null ? loadedTeacher
                 : TeacherStudent.teacher(config, new SplittableRandom(config.seed()).split());
         return new RunIdentity(args, config.seed(), Checkpoint.widths(teacher),
-                Arrays.stream(TeacherStudent.widths(config.dataD(), config.studentKs(), config.dOutput())).boxed().toList(),
+                TeacherStudent.widths(config, config.studentKs()),
                 CheckpointFile.sha256(teacher), loadTeacherSha256);
     }
 

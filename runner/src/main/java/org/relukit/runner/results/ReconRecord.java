@@ -8,14 +8,15 @@ import com.google.gson.annotations.SerializedName;
  * the line.
  *
  * <p>Two kinds of line share it. An evaluation: {@code trial}, {@code epoch} (-1 before training),
- * {@code split}, {@code loss} and, per hidden layer (lowest first), the min/mean/max over teacher
+ * {@code split}, {@code loss}, for {@code --dataset mnist|cifar10} the student's {@code accuracy} on
+ * the real labels of the whole split (a fraction), and, per hidden layer (lowest first), the min/mean/max over teacher
  * nodes of their best correlation with a student node; with {@code --stats_w} the {@code w_*}
  * arrays (one entry per student layer, the output layer last); with {@code --stats_H} the
  * relation-matrix summaries. Nothing timed is in it, so that the same run gives the same bytes
  * on any machine and with any {@code --jobs}. A divergence: {@code trial}, {@code epoch}, {@code step} and
  * {@code exit} ("nan" or "inf").
  */
-public record ReconRecord(int trial, int epoch, Integer step, String exit, String split, Float loss,
+public record ReconRecord(int trial, int epoch, Integer step, String exit, String split, Float loss, Double accuracy,
                           float[] bestCorrMin, float[] bestCorrMean, float[] bestCorrMax,
                           double[] wNorm, double[] wRms, double[] wDriftRms, double[] wDriftRel,
                           double[] wDriftRelColMin, double[] wDriftRelColMean, double[] wDriftRelColMax,
@@ -28,7 +29,7 @@ public record ReconRecord(int trial, int epoch, Integer step, String exit, Strin
                                   double[] offdiagMeanAbs) {}
 
     public static ReconRecord diverged(int trial, int epoch, int step, float loss) {
-        return new ReconRecord(trial, epoch, step, Float.isNaN(loss) ? "nan" : "inf", null, null, null, null, null,
+        return new ReconRecord(trial, epoch, step, Float.isNaN(loss) ? "nan" : "inf", null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null);
     }
 
