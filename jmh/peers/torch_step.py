@@ -13,9 +13,9 @@ layer a 3x3 convolution (stride 1, no padding, bias) then ReLU, the last feature
 channel-major into one linear output layer, on 1 x 16 x 16 inputs (--input changes that). The
 teacher has --ks channels, the student --ks x --node_multi; the defaults are recon's
 (ks 10,15,20,25, node_multi 10, d_output 100). That net costs about 30 GFLOP a step at batch 64,
-so give a small --steps:
+so --steps defaults to 20 there, as in bench:
 
-    python3 jmh/peers/torch_step.py --use_cnn --batch 64 --threads 1 --steps 5
+    python3 jmh/peers/torch_step.py --use_cnn --batch 64 --threads 1
 
 Debian: `apt-get install python3-torch`. The thread count must be set before torch is imported:
 torch.set_num_threads alone leaves OpenBLAS's and OpenMP's own pools at every core, so this script
@@ -33,7 +33,7 @@ BLOCKS = 5
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
-    parser.add_argument("--steps", type=int, default=1000, help="steps per timed block (default 1000)")
+    parser.add_argument("--steps", type=int, help="steps per timed block (default 1000, or 20 with --use_cnn, as bench)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
     parser.add_argument("--use_cnn", action="store_true", help="time the convolutional networks instead")
     parser.add_argument("--ks", default="10,15,20,25",
@@ -42,6 +42,8 @@ def parse_args():
     parser.add_argument("--d_output", type=int, default=100, help="output nodes (default 100)")
     parser.add_argument("--input", default="1,16,16", help="conv input channels,height,width (default 1,16,16)")
     args = parser.parse_args()
+    if args.steps is None:
+        args.steps = 20 if args.use_cnn else 1000
     if args.batch < 1 or args.steps < 1 or args.threads < 1:
         parser.error("--batch, --steps and --threads must be at least 1")
     try:
