@@ -168,13 +168,7 @@ final class CheckedBackend implements Backend {
         if (!(runningMean != null && runningVar != null && batchMean != null && batchInvStd != null)) {
             throw Shapes.mismatch("batchNormTrain: the running and batch statistics are required");
         }
-        Shapes.batchNorm("batchNormTrain", x, y, null);
-        Shapes.perColumn("batchNormTrain", x, gamma);
-        Shapes.perColumn("batchNormTrain", x, beta);
-        Shapes.perColumn("batchNormTrain", x, runningMean);
-        Shapes.perColumn("batchNormTrain", x, runningVar);
-        Shapes.perColumn("batchNormTrain", x, batchMean);
-        Shapes.perColumn("batchNormTrain", x, batchInvStd);
+        Shapes.batchNorm("batchNormTrain", x, x.cols(), y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
         backend.batchNormTrain(x, gamma, beta, runningMean, runningVar, momentum, eps, relu, y, batchMean, batchInvStd);
     }
 
@@ -184,11 +178,7 @@ final class CheckedBackend implements Backend {
         if (!(runningMean != null && runningVar != null)) {
             throw Shapes.mismatch("batchNormEval: the running statistics are required");
         }
-        Shapes.batchNorm("batchNormEval", x, y, null);
-        Shapes.perColumn("batchNormEval", x, gamma);
-        Shapes.perColumn("batchNormEval", x, beta);
-        Shapes.perColumn("batchNormEval", x, runningMean);
-        Shapes.perColumn("batchNormEval", x, runningVar);
+        Shapes.batchNorm("batchNormEval", x, x.cols(), y, null, gamma, beta, runningMean, runningVar, null, null);
         backend.batchNormEval(x, gamma, beta, runningMean, runningVar, eps, relu, y);
     }
 
@@ -198,12 +188,7 @@ final class CheckedBackend implements Backend {
         if (!(batchMean != null && batchInvStd != null)) {
             throw Shapes.mismatch("batchNormBackward: the batch statistics are required");
         }
-        Shapes.batchNorm("batchNormBackward", x, dy, gate);
-        Shapes.perColumn("batchNormBackward", x, gamma);
-        Shapes.perColumn("batchNormBackward", x, batchMean);
-        Shapes.perColumn("batchNormBackward", x, batchInvStd);
-        Shapes.perColumn("batchNormBackward", x, dGamma);
-        Shapes.perColumn("batchNormBackward", x, dBeta);
+        Shapes.batchNorm("batchNormBackward", x, x.cols(), dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta, null);
         Shapes.same(x, dx, "batchNormBackward");
         backend.batchNormBackward(dy, x, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);
     }
@@ -241,7 +226,7 @@ final class CheckedBackend implements Backend {
         if (runningMean == null || runningVar == null || batchMean == null || batchInvStd == null) {
             throw Shapes.mismatch("batchNorm2dTrain: the running and batch statistics are required");
         }
-        Shapes.batchNorm2d("batchNorm2dTrain", x, channels, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
+        Shapes.batchNorm("batchNorm2dTrain", x, channels, y, null, gamma, beta, runningMean, runningVar, batchMean, batchInvStd);
         backend.batchNorm2dTrain(x, channels, gamma, beta, runningMean, runningVar, momentum, eps, relu, y, batchMean, batchInvStd);
     }
 
@@ -251,7 +236,7 @@ final class CheckedBackend implements Backend {
         if (runningMean == null || runningVar == null) {
             throw Shapes.mismatch("batchNorm2dEval: the running statistics are required");
         }
-        Shapes.batchNorm2d("batchNorm2dEval", x, channels, y, null, gamma, beta, runningMean, runningVar);
+        Shapes.batchNorm("batchNorm2dEval", x, channels, y, null, gamma, beta, runningMean, runningVar, null, null);
         backend.batchNorm2dEval(x, channels, gamma, beta, runningMean, runningVar, eps, relu, y);
     }
 
@@ -261,7 +246,7 @@ final class CheckedBackend implements Backend {
         if (batchMean == null || batchInvStd == null) {
             throw Shapes.mismatch("batchNorm2dBackward: the batch statistics are required");
         }
-        Shapes.batchNorm2d("batchNorm2dBackward", x, channels, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta);
+        Shapes.batchNorm("batchNorm2dBackward", x, channels, dy, gate, gamma, batchMean, batchInvStd, dGamma, dBeta, null);
         Shapes.same(x, dx, "batchNorm2dBackward");
         backend.batchNorm2dBackward(dy, x, channels, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);
     }

@@ -107,22 +107,33 @@ public final class Shapes {
     }
 
     /**
-     * BatchNorm1d: {@code y} (and {@code gate}, if not null) shaped like {@code x[B×N]}. Each
-     * statistic and parameter is checked apart with {@link #perColumn}: a varargs array of them
-     * was allocated on every call, 225–352 bytes a {@code --bn} step, which C2 did not remove.
+     * BatchNorm over {@code channels} channels of {@code x[B × C·S]} (BatchNorm1d: one channel per
+     * column, S = 1): {@code y} and {@code gate} (if not null) shaped like {@code x}, and each of the
+     * six statistics and parameters (null where absent) of C entries. Fixed arity, not varargs: a
+     * varargs array was allocated on every call, 225–352 bytes a {@code --bn} step, which C2 did not
+     * remove.
      */
-    public static void batchNorm(String what, Tensor x, Tensor y, Tensor gate) {
+    public static void batchNorm(String what, Tensor x, int channels, Tensor y, Tensor gate,
+                                 Tensor v1, Tensor v2, Tensor v3, Tensor v4, Tensor v5, Tensor v6) {
+        if (!(channels == x.cols() || (channels > 0 && x.cols() % channels == 0))) {
+            throw mismatch(what + ": x must have a whole number of columns per channel for " + channels + " channels", x);
+        }
         same(x, y, what);
         // Not same(x, gate, what + " gate"): that would build the name on every call.
         if (gate != null && !(gate.rows() == x.rows() && gate.cols() == x.cols())) {
             throw mismatch(what + " gate: tensors must have the same shape", x, gate);
         }
+        perChannel(what, channels, v1);
+        perChannel(what, channels, v2);
+        perChannel(what, channels, v3);
+        perChannel(what, channels, v4);
+        perChannel(what, channels, v5);
+        perChannel(what, channels, v6);
     }
 
-    /** {@code v} (may be null) has one entry per column of {@code x}: a BatchNorm statistic or parameter. */
-    public static void perColumn(String what, Tensor x, Tensor v) {
-        if (v != null && !(v.size() == x.cols())) {
-            throw mismatch(what + ": every statistic and parameter must have one entry per column of x", x, v);
+    private static void perChannel(String what, int channels, Tensor v) {
+        if (v != null && !(v.size() == channels)) {
+            throw mismatch(what + ": every statistic and parameter must have one entry per channel (" + channels + ")", v);
         }
     }
 
@@ -144,24 +155,6 @@ public final class Shapes {
         if (b != null) {
             if (!(b.size() == w.rows())) {
                 throw mismatch(what + ": bias must have one entry per filter", w, b);
-            }
-        }
-    }
-
-    /** BatchNorm2d: {@code y} (and {@code gate}) shaped like {@code x[B × C·S]}, every vector (non-null) of C entries. */
-    public static void batchNorm2d(String what, Tensor x, int channels, Tensor y, Tensor gate, Tensor... vectors) {
-        if (!(channels > 0 && x.cols() % channels == 0)) {
-            throw mismatch(what + ": x must have a whole number of columns per channel for " + channels + " channels", x);
-        }
-        same(x, y, what);
-        if (gate != null) {
-            same(x, gate, what + " gate");
-        }
-        for (Tensor v : vectors) {
-            if (v != null) {
-                if (!(v.size() == channels)) {
-                    throw mismatch(what + ": every statistic and parameter must have one entry per channel (" + channels + ")", v);
-                }
             }
         }
     }
