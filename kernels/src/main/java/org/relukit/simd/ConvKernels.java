@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * product scattered back onto the image (col2im); BatchNorm2d over NCHW maps, whose channel runs
  * are contiguous. Images are rows of {@code x[B × C·H·W]}; a patch matrix is
  * {@code cols[C·9 × P]}, row {@code c·9 + u·3 + v} holding {@code x[c, i+u, j+v]} at column
- * {@code i·ow + j} for the {@code P = oh·ow} output positions.
+ * {@code i·ow + j} for the {@code P = oh·ow} output positions; several images' patch matrices lie
+ * side by side in one wider array, so one product serves them all.
  */
 final class ConvKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -20,21 +21,27 @@ final class ConvKernels {
     private ConvKernels() {}
 
     /**
-     * The patch matrix of the image at {@code x[xOff]} into {@code cols}. Runs of a map row are
-     * copied whole vectors at a time: a run's overshoot lands where the next run (or the array's
-     * slack) is written next, and its loads stay within the image tensor's slack.
+     * The rows of channels {@code [firstChannel, firstChannel + channels)} of the patch matrices of
+     * {@code images} consecutive images, the first at {@code x[xOff]}, side by side in
+     * {@code cols[channels·9 × ld]}: image g's columns are {@code [g·P, (g+1)·P)} of every row.
+     * Runs of a map row are copied whole vectors at a time: a run's overshoot lands where the next
+     * run (or the array's slack) is written next, since the writes go in address order (row, then
+     * image, then map row), and its loads stay within the image tensor's slack.
      */
-    static void im2col(float[] x, int xOff, int channels, int height, int width, float[] cols) {
+    static void im2col(float[] x, int xOff, int imageStride, int images, int firstChannel, int channels,
+                       int height, int width, float[] cols, int ld) {
         int oh = height - 2, ow = width - 2, positions = oh * ow, map = height * width;
         int row = 0;
-        for (int c = 0; c < channels; c++) {
+        for (int c = firstChannel; c < firstChannel + channels; c++) {
             for (int u = 0; u < 3; u++) {
-                for (int v = 0; v < 3; v++, row += positions) {
-                    int from = xOff + c * map + u * width + v;
-                    for (int i = 0; i < oh; i++) {
-                        int src = from + i * width, dst = row + i * ow;
-                        for (int q = 0; q < ow; q += V) {
-                            FloatVector.fromArray(S, x, src + q).intoArray(cols, dst + q);
+                for (int v = 0; v < 3; v++, row += ld) {
+                    for (int g = 0; g < images; g++) {
+                        int from = xOff + g * imageStride + c * map + u * width + v, to = row + g * positions;
+                        for (int i = 0; i < oh; i++) {
+                            int src = from + i * width, dst = to + i * ow;
+                            for (int q = 0; q < ow; q += V) {
+                                FloatVector.fromArray(S, x, src + q).intoArray(cols, dst + q);
+                            }
                         }
                     }
                 }
@@ -43,17 +50,19 @@ final class ConvKernels {
     }
 
     /**
-     * The input gradient of one image from its patch-matrix gradient {@code dcols[C·9 × P]}:
-     * clears the image at {@code dx[dxOff]}, adds every patch entry back where it was read from,
-     * then zeroes where {@code gate ≤ 0} when a gate (shaped like dx) is given.
+     * The input gradient of {@code channels} maps of one image, the first at {@code dx[dxOff]}, from
+     * its columns {@code [colOff, colOff + P)} of their patch-matrix gradient {@code dcols[channels·9 × ld]}:
+     * clears the maps, adds every patch entry back where it was read from, then zeroes where
+     * {@code gate ≤ 0} when a gate (shaped like dx) is given.
      */
-    static void col2im(float[] dcols, int channels, int height, int width, float[] gate, float[] dx, int dxOff) {
-        int oh = height - 2, ow = width - 2, positions = oh * ow, map = height * width;
+    static void col2im(float[] dcols, int ld, int colOff, int channels, int height, int width, float[] gate,
+                       float[] dx, int dxOff) {
+        int oh = height - 2, ow = width - 2, map = height * width;
         Arrays.fill(dx, dxOff, dxOff + channels * map, 0f);
-        int row = 0;
+        int row = colOff;
         for (int c = 0; c < channels; c++) {
             for (int u = 0; u < 3; u++) {
-                for (int v = 0; v < 3; v++, row += positions) {
+                for (int v = 0; v < 3; v++, row += ld) {
                     int to = dxOff + c * map + u * width + v;
                     for (int i = 0; i < oh; i++) {
                         addRun(dcols, row + i * ow, dx, to + i * width, ow);
@@ -64,6 +73,30 @@ final class ConvKernels {
         if (gate != null) {
             applyGate(dx, gate, dxOff, channels * map);
         }
+    }
+
+    /**
+     * The {@code maps[N × P]} of {@code images} consecutive images, the first at {@code y[yOff]},
+     * side by side in {@code out[N × ld]}, as {@link #im2col} lays out their patches.
+     */
+    static void sideBySide(float[] y, int yOff, int imageStride, int images, int filters, int positions,
+                           float[] out, int ld) {
+        for (int g = 0; g < images; g++) {
+            for (int n = 0; n < filters; n++) {
+                System.arraycopy(y, yOff + g * imageStride + n * positions, out, n * ld + g * positions, positions);
+            }
+        }
+    }
+
+    /**
+     * Columns {@code [from, from + count)} of the row-major {@code w[rows × k]} into {@code out[rows × count]},
+     * returned: a block of filters' weights for a product, which reads its operands from index 0.
+     */
+    static float[] columnBlock(float[] w, int rows, int k, int from, int count, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(w, r * k + from, out, r * count, count);
+        }
+        return out;
     }
 
     /** {@code dst[to + q] += src[from + q]} for q < length; the last partial vector's store is masked. */
@@ -91,14 +124,15 @@ final class ConvKernels {
     }
 
     /**
-     * {@code y[yOff + r·cols + q] = src[r·cols + q] + bias[r]} (bias may be null), then ReLU when
-     * asked: a conv output from its product, with one bias per filter (per row, where the product's
-     * own epilogue adds one per column).
+     * {@code y[yOff + r·cols + q] = src[r·ld + srcOff + q] + bias[r]} (bias may be null), then ReLU
+     * when asked: one image's conv output from its columns of a product, with one bias per filter
+     * (per row, where the product's own epilogue adds one per column).
      */
-    static void addRowBias(float[] src, int rows, int cols, float[] bias, boolean relu, float[] y, int yOff) {
+    static void addRowBias(float[] src, int ld, int srcOff, int rows, int cols, float[] bias, boolean relu,
+                           float[] y, int yOff) {
         for (int r = 0; r < rows; r++) {
             float b = bias == null ? 0f : bias[r];
-            int from = r * cols, to = yOff + r * cols, q = 0;
+            int from = r * ld + srcOff, to = yOff + r * cols, q = 0;
             for (; q + V <= cols; q += V) {
                 FloatVector v = FloatVector.fromArray(S, src, from + q).add(b);
                 (relu ? v.max(0f) : v).intoArray(y, to + q);

@@ -246,38 +246,86 @@ public final class SimdBackend implements Backend {
     }
 
     /*
-     * Convolutions, one image at a time: its patch matrix (im2col, C·9 × P for P output positions)
-     * goes into a scratch array, and the work is the blocked product of SimdKernels.gemm, split
-     * across threads as every other product. The scratch arrays grow to the largest layer once and
-     * are kept, so a step allocates nothing.
+     * Convolutions, a group of images at a time: their patch matrices (im2col, C·9 × P each for P
+     * output positions) side by side in a scratch array, so the blocked product of SimdKernels.gemm
+     * runs over the group's G·P columns (one image alone is a narrow product, P = 196 down to 64,
+     * whose part-filled edge tiles and per-call costs dominate), split across threads as every other
+     * product. The forward and the input gradient also go a block of channels at a time, so the
+     * product's sum over the block (at most ≈ 256 terms) keeps its panel of the right operand in L1.
+     * The scratch arrays grow to the largest layer once and are kept, so a step allocates nothing.
      */
 
-    /** {@code y_b[N × P] = w[N × C·9] · cols_b}, then the bias of each filter (row) and the ReLU. */
+    /**
+     * Columns a conv product aims at. The group size and the channel blocks depend on the shapes only
+     * (never on the thread count), so every sum runs in the same order however many threads there are.
+     */
+    private static final int GROUP_COLUMNS = 512;
+    /** Terms of a sum over patch rows per product: the panel of 3 vectors × this many rows fits L1. */
+    private static final int BLOCK_TERMS = 256;
+
+    /** Images per conv product: enough for {@link #GROUP_COLUMNS} columns, at most the batch. */
+    private static int imagesPerProduct(int positions, int batch) {
+        return Math.max(1, Math.min(batch, Math.ceilDiv(GROUP_COLUMNS, Math.max(1, positions))));
+    }
+
+    /** Input channels per block of a product's sum: 9 patch rows each. */
+    private static int channelsPerBlock(int channels) {
+        return Math.max(1, Math.min(channels, BLOCK_TERMS / 9));
+    }
+
+    /**
+     * {@code y_g[N × G·P] = Σ_blocks w_block · cols_g,block} over blocks of input channels, then each
+     * image's columns with its filters' biases and the ReLU.
+     */
     @Override
     public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
-        int filters = w.rows(), k = w.cols(), positions = (height - 2) * (width - 2);
+        int filters = w.rows(), k = w.cols(), channels = k / 9, positions = (height - 2) * (width - 2);
+        int batch = x.rows(), group = imagesPerProduct(positions, batch), block = channelsPerBlock(channels);
+        int ld = SimdKernels.paddedStride(group * positions);
         float[] xs = of(x).data, ws = of(w).data, ys = of(y).data, bias = dataOrNull(b);
         scratch.reset();
-        float[] cols = scratch.take(k * positions), product = scratch.take(filters * positions);
-        for (int i = 0; i < x.rows(); i++) {
-            ConvKernels.im2col(xs, i * x.cols(), k / 9, height, width, cols);
-            gemm(ws, k, 1, cols, positions, product, filters, positions, k, 1f, 0f, null, false, null);
-            ConvKernels.addRowBias(product, filters, positions, bias, relu, ys, i * y.cols());
+        float[] cols = scratch.take(9 * block * ld), wBlock = scratch.take(filters * 9 * block);
+        float[] product = scratch.take(filters * group * positions);
+        for (int i = 0; i < batch; i += group) {
+            int images = Math.min(group, batch - i), columns = images * positions;
+            for (int c0 = 0; c0 < channels; c0 += block) {
+                int count = Math.min(block, channels - c0), terms = 9 * count;
+                ConvKernels.im2col(xs, i * x.cols(), x.cols(), images, c0, count, height, width, cols, ld);
+                float[] filterBlock = terms == k ? ws : ConvKernels.columnBlock(ws, filters, k, 9 * c0, terms, wBlock);
+                gemm(filterBlock, terms, 1, cols, ld, product, filters, columns, terms, 1f, c0 == 0 ? 0f : 1f, null, false, null);
+            }
+            for (int g = 0; g < images; g++) {
+                ConvKernels.addRowBias(product, columns, g * positions, filters, positions, bias, relu, ys,
+                        (i + g) * y.cols());
+            }
         }
     }
 
-    /** {@code dcols_b[C·9 × P] = wᵀ · dy_b}, added back onto the image (col2im) and gated. */
+    /**
+     * {@code dcols_g,block[9·C_block × G·P] = w_blockᵀ · dy_g} (the group's maps side by side), added
+     * back onto each image's channels of the block (col2im) and gated.
+     */
     @Override
     public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
-        int filters = w.rows(), k = w.cols(), positions = (height - 2) * (width - 2);
-        float[] dys = of(dy).data, dxs = of(dx).data, gates = dataOrNull(gate);
+        int filters = w.rows(), k = w.cols(), channels = k / 9, positions = (height - 2) * (width - 2);
+        int batch = dy.rows(), group = imagesPerProduct(positions, batch), block = channelsPerBlock(channels);
+        int ld = SimdKernels.paddedStride(group * positions), map = height * width;
+        float[] dys = of(dy).data, ws = of(w).data, dxs = of(dx).data, gates = dataOrNull(gate);
         scratch.reset();
-        float[] dcols = scratch.take(k * positions), dyImage = scratch.take(filters * positions);
-        for (int i = 0; i < dy.rows(); i++) {
-            // The product reads its right operand from index 0, with slack past it: a copy of the image's rows.
-            System.arraycopy(dys, i * dy.cols(), dyImage, 0, dy.cols());
-            gemm(of(w).data, 1, k, dyImage, positions, dcols, k, positions, filters, 1f, 0f, null, false, null);
-            ConvKernels.col2im(dcols, k / 9, height, width, gates, dxs, i * dx.cols());
+        float[] dyGroup = scratch.take(filters * ld), wBlock = scratch.take(filters * 9 * block);
+        float[] dcols = scratch.take(9 * block * group * positions);
+        for (int i = 0; i < batch; i += group) {
+            int images = Math.min(group, batch - i), columns = images * positions;
+            ConvKernels.sideBySide(dys, i * dy.cols(), dy.cols(), images, filters, positions, dyGroup, ld);
+            for (int c0 = 0; c0 < channels; c0 += block) {
+                int count = Math.min(block, channels - c0), terms = 9 * count;
+                float[] filterBlock = terms == k ? ws : ConvKernels.columnBlock(ws, filters, k, 9 * c0, terms, wBlock);
+                gemm(filterBlock, 1, terms, dyGroup, ld, dcols, terms, columns, filters, 1f, 0f, null, false, null);
+                for (int g = 0; g < images; g++) {
+                    ConvKernels.col2im(dcols, columns, g * positions, count, height, width, gates, dxs,
+                            (i + g) * dx.cols() + c0 * map);
+                }
+            }
         }
     }
 
@@ -295,7 +343,8 @@ public final class SimdBackend implements Backend {
      * {@code w = beta·w + alpha·dw}, {@code b = beta·b + alpha·db}. The gradient is summed transposed,
      * {@code dwᵀ[C·9 × N] += cols_b · dy_bᵀ} image by image, so both operands are the scratch arrays
      * (the patch matrix and a transposed copy of the image's dy) and the product's rows are the long
-     * C·9 side; it is applied to w once, at the end.
+     * C·9 side; it is applied to w once, at the end. Here a product per image is already a sum over
+     * P ≤ 196 terms, and groups of images measured no faster (jmh/PERFORMANCE.md, entry 18).
      */
     private void convWeightUpdate(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float alpha, float beta) {
         int filters = w.rows(), k = w.cols(), positions = (height - 2) * (width - 2), batch = x.rows();
@@ -307,7 +356,7 @@ public final class SimdBackend implements Backend {
             Arrays.fill(dwT, 0f);
         }
         for (int i = 0; i < batch; i++) {
-            ConvKernels.im2col(xs, i * x.cols(), k / 9, height, width, cols);
+            ConvKernels.im2col(xs, i * x.cols(), x.cols(), 1, 0, k / 9, height, width, cols, positions);
             SimdKernels.transpose(dys, i * dy.cols(), filters, positions, dyT, 0, ldt);
             gemm(cols, positions, 1, dyT, ldt, dwT, k, filters, positions, 1f, i == 0 ? 0f : 1f, null, false, null);
         }
