@@ -17,9 +17,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code recon --dataset mnist} end to end on tiny files in the standard IDX format: accuracy in every record. */
+/**
+ * {@code recon --dataset mnist} and {@code --dataset cifar10} end to end on tiny files in the standard
+ * formats (IDX; CIFAR-10's binary records): accuracy in every record.
+ */
 class ReconImageCommandTest {
     private static final int TRAIN = 70, TEST = 30;
+    /** The five training files of CIFAR-10's binary distribution, in the order they are read. */
+    private static final int CIFAR_TRAIN_FILES = 5;
 
     @ParameterizedTest(name = "use_cnn={0}")
     @ValueSource(booleans = {true, false})
@@ -34,11 +39,30 @@ class ReconImageCommandTest {
         if (useCnn) {
             args.add("--use_cnn");
         }
+        assertEveryRecordHasAccuracy(args, out);
+    }
+
+    @Test
+    void cifar10ConvRunWritesTheStudentsAccuracy(@TempDir Path tmp) throws IOException {
+        Path data = Files.createDirectory(tmp.resolve("cifar-10-batches-bin")), out = tmp.resolve("run");
+        SplittableRandom rng = new SplittableRandom(10);
+        for (int i = 1; i <= CIFAR_TRAIN_FILES; i++) {
+            writeCifar10(data.resolve("data_batch_" + i + ".bin"), TRAIN / CIFAR_TRAIN_FILES, rng);
+        }
+        writeCifar10(data.resolve("test_batch.bin"), TEST, rng);
+        List<String> args = List.of("recon", "--use_cnn", "--dataset", "cifar10", "--data_dir", data.toString(),
+                "--ks", "[3, 4]", "--node_multi", "2", "--num_epoch", "2", "--num_trial", "1", "--batchsize", "16",
+                "--eval_batchsize", "10", "--lr", "0.01", "--backend", "scalar", "--quiet", "--out", out.toString());
+        assertEveryRecordHasAccuracy(args, out);
+    }
+
+    /** Runs recon; its config has the ten classes and the splits' sizes, and every metrics line an accuracy. */
+    private static void assertEveryRecordHasAccuracy(List<String> args, Path out) throws IOException {
         CommandLineTest.Result r = CommandLineTest.run(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("accuracy "), r.out());
         JsonObject config = JsonParser.parseString(Files.readString(out.resolve(RunFiles.CONFIG))).getAsJsonObject();
-        assertEquals(10, config.get("d_output").getAsInt(), "MNIST's ten classes");
+        assertEquals(10, config.get("d_output").getAsInt(), "the ten classes of MNIST and CIFAR-10");
         assertEquals(TRAIN, config.get("train_size").getAsInt(), "the training set's own size");
         assertEquals(TEST, config.get("eval_size").getAsInt());
         List<String> lines = Files.readAllLines(out.resolve(RunFiles.METRICS));
@@ -66,6 +90,21 @@ class ReconImageCommandTest {
         r = CommandLineTest.run("recon", "--dataset", "cifar10", "--data_dir", tmp.toString(), "--quiet");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("data_batch_1.bin"), r.err());
+    }
+
+    /**
+     * {@code count} CIFAR-10 binary records: per image the label byte, then the 32 × 32 red bytes row
+     * by row, then the green, then the blue (3,073 bytes).
+     */
+    private static void writeCifar10(Path file, int count, SplittableRandom rng) throws IOException {
+        byte[] records = new byte[count * (1 + 3 * 32 * 32)];
+        for (int i = 0, at = 0; i < count; i++) {
+            records[at++] = (byte) rng.nextInt(10);
+            for (int p = 0; p < 3 * 32 * 32; p++) {
+                records[at++] = (byte) rng.nextInt(256);
+            }
+        }
+        Files.write(file, records);
     }
 
     /** The IDX files of one split: big-endian magic and sizes, then a byte per pixel or label. */
