@@ -1,6 +1,8 @@
 package org.relukit.simd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -52,5 +54,56 @@ class SimdThreadedBackendTest extends BackendConformance {
         Tensor c = poisoned(256, 256);
         backend.matmul(a, false, a, true, c, 1f, 0f);
         assertEquals(before + 1, simd.bandsOnHelpers(), "a 256x256x256 product on 2 threads should give one band to the helper");
+    }
+
+    /**
+     * The conv kernels give the same bits on one thread and on two, where their products are split:
+     * the groups of images and blocks of channels are chosen from the shapes alone. 5 images of 40
+     * channels of 16 × 16 through 64 filters: groups of 3 and 2 images, blocks of 28 and 12 channels,
+     * so some products are split (the first block's) and some stay on the calling thread.
+     */
+    @Test
+    void convKernelsGiveTheSameBitsOnOneAndTwoThreads() {
+        int batch = 5, channels = 40, side = 16, filters = 64, positions = (side - 2) * (side - 2);
+        RandomTensors random = random("conv threads", "");
+        float[] x = random.gaussian(batch * channels * side * side, 0, 1), gate = random.gaussian(x.length, 0, 1);
+        float[] w = random.signed(filters * channels * 9), b = random.signed(filters);
+        float[] dy = random.gaussian(batch * filters * positions, 0, 1);
+        long before = simd.bandsOnHelpers();
+        float[][] two = convResults(backend, x, gate, w, b, dy, batch, channels, side, filters);
+        assertTrue(simd.bandsOnHelpers() > before, "the first block's products should be split across the 2 threads");
+        try (SimdBackend one = new SimdBackend(1)) {
+            float[][] single = convResults(one, x, gate, w, b, dy, batch, channels, side, filters);
+            String[] names = {"y", "dx", "w", "b"};
+            for (int i = 0; i < names.length; i++) {
+                assertArrayEquals(single[i], two[i], names[i] + " differs between 1 and 2 threads");
+            }
+        }
+    }
+
+    /** The forward's y, the gated dx, and w and b after a fused SGD step, on the given backend. */
+    private static float[][] convResults(Backend on, float[] x, float[] gate, float[] w, float[] b, float[] dy,
+                                         int batch, int channels, int side, int filters) {
+        int positions = (side - 2) * (side - 2);
+        Tensor xt = upload(on, x, batch, channels * side * side), gatet = upload(on, gate, batch, channels * side * side);
+        Tensor wt = upload(on, w, filters, channels * 9), bt = upload(on, b, 1, filters);
+        Tensor dyt = upload(on, dy, batch, filters * positions);
+        Tensor y = on.allocate(batch, filters * positions), dx = on.allocate(batch, channels * side * side);
+        on.conv3x3(xt, side, side, wt, bt, true, y);
+        on.conv3x3BackwardInput(dyt, wt, side, side, gatet, dx);
+        on.conv3x3SgdFused(dyt, xt, side, side, wt, bt, 0.01f);
+        return new float[][] {download(on, y), download(on, dx), download(on, wt), download(on, bt)};
+    }
+
+    private static Tensor upload(Backend on, float[] data, int rows, int cols) {
+        Tensor t = on.allocate(rows, cols);
+        on.upload(data, t);
+        return t;
+    }
+
+    private static float[] download(Backend on, Tensor t) {
+        float[] out = new float[t.size()];
+        on.download(t, out);
+        return out;
     }
 }
