@@ -112,13 +112,13 @@ class SimdBackendTest extends BackendConformance {
         }
     }
 
-    private static Tensor upload(Backend be, float[] data, int rows, int cols) {
+    static Tensor upload(Backend be, float[] data, int rows, int cols) {
         Tensor t = be.allocate(rows, cols);
         be.upload(data, t);
         return t;
     }
 
-    private static float[] download(Backend be, Tensor t) {
+    static float[] download(Backend be, Tensor t) {
         float[] out = new float[t.size()];
         be.download(t, out);
         return out;

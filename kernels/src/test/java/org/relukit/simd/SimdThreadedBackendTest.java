@@ -3,6 +3,8 @@ package org.relukit.simd;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.relukit.simd.SimdBackendTest.download;
+import static org.relukit.simd.SimdBackendTest.upload;
 
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -93,17 +95,5 @@ class SimdThreadedBackendTest extends BackendConformance {
         on.conv3x3BackwardInput(dyt, wt, side, side, gatet, dx);
         on.conv3x3SgdFused(dyt, xt, side, side, wt, bt, 0.01f);
         return new float[][] {download(on, y), download(on, dx), download(on, wt), download(on, bt)};
-    }
-
-    private static Tensor upload(Backend on, float[] data, int rows, int cols) {
-        Tensor t = on.allocate(rows, cols);
-        on.upload(data, t);
-        return t;
-    }
-
-    private static float[] download(Backend on, Tensor t) {
-        float[] out = new float[t.size()];
-        on.download(t, out);
-        return out;
     }
 }
