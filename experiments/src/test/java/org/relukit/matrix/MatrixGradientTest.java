@@ -125,13 +125,9 @@ class MatrixGradientTest {
         Problem p = randomProblem(11, BATCH);
         MatrixReference ref = new MatrixReference(p.student(), p.teacher(), p.xMatrix());
         assertTrue(ref.smallestMargin() > 1e-4, "the batch sits on a gate flip; pick another seed");
-        try (Backend backend = Backends.open(name);
-             FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
-             FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixGradient gradient = new MatrixGradient(backend, student, teacher, BATCH);
-             Tensor x = backend.allocate(BATCH, p.inputs())) {
-            backend.upload(p.x(), x);
-            gradient.forward(x);
+        try (Forwarded f = Forwarded.on(name, p)) {
+            Backend backend = f.backend();
+            MatrixGradient gradient = f.gradient();
             float loss = gradient.loss();
             gradient.computeTerms();
             assertEquals(ref.loss(), loss, 1e-5 * ref.loss(), "loss");
@@ -149,7 +145,7 @@ class MatrixGradientTest {
                 assertClose(dropLast(download(backend, gradient.betaStar(k))), ref.betaStar[k], PRODUCT_TOLERANCE,
                         name + " β*_" + k);
             }
-            List<double[][]> deltaW = batchedGradient(backend, gradient, student);
+            List<double[][]> deltaW = batchedGradient(backend, gradient, f.student());
             for (int k = 0; k < 3; k++) {
                 double[][] folded = deltaW.get(k);
                 for (double[] row : folded) {
@@ -294,18 +290,36 @@ class MatrixGradientTest {
         compareBatchedWithPerSample(name, randomProblem(15, BATCH), 1);
     }
 
-    private static void compareBatchedWithPerSample(String name, Problem p, int topLayers) {
-        double[][][] mean = perSampleMean(p, BATCH);
-        try (Backend backend = Backends.open(name);
-             FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
-             FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixGradient gradient = new MatrixGradient(backend, student, teacher, BATCH);
-             Tensor x = backend.allocate(BATCH, p.inputs())) {
+    /** A problem's nets and batch on a backend, after the matrix gradient's forward pass. */
+    private record Forwarded(Backend backend, FoldedNetwork teacher, FoldedNetwork student, MatrixGradient gradient,
+                             Tensor x) implements AutoCloseable {
+        static Forwarded on(String name, Problem p) {
+            Backend backend = Backends.open(name);
+            FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
+            FoldedNetwork student = new FoldedNetwork(backend, p.student());
+            MatrixGradient gradient = new MatrixGradient(backend, student, teacher, BATCH);
+            Tensor x = backend.allocate(BATCH, p.inputs());
             backend.upload(p.x(), x);
             gradient.forward(x);
-            gradient.computeTerms();
-            List<double[][]> batched = batchedGradient(backend, gradient, student);
-            List<double[][]> perSample = perSampleGradient(backend, p, student, teacher, x, BATCH);
+            return new Forwarded(backend, teacher, student, gradient, x);
+        }
+
+        @Override
+        public void close() {
+            x.close();
+            gradient.close();
+            student.close();
+            teacher.close();
+            backend.close();
+        }
+    }
+
+    private static void compareBatchedWithPerSample(String name, Problem p, int topLayers) {
+        double[][][] mean = perSampleMean(p, BATCH);
+        try (Forwarded f = Forwarded.on(name, p)) {
+            f.gradient().computeTerms();
+            List<double[][]> batched = batchedGradient(f.backend(), f.gradient(), f.student());
+            List<double[][]> perSample = perSampleGradient(f.backend(), p, f.student(), f.teacher(), f.x(), BATCH);
             for (int k = 3 - topLayers; k < 3; k++) {
                 assertClose(seedLayout(perSample.get(k)), mean[k], GRADIENT_TOLERANCE, name + " per-sample ΔW_" + k);
                 assertClose(seedLayout(batched.get(k)), seedLayout(perSample.get(k)), GRADIENT_TOLERANCE,
