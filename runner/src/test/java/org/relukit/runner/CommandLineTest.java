@@ -11,7 +11,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +27,25 @@ class CommandLineTest {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(exit, out.toString(), err.toString());
+    }
+
+    /**
+     * Runs relukit {@code args} in a JVM of its own, its output to {@code log}, and sends it SIGTERM once
+     * {@code out}'s metrics.jsonl holds {@code lines} lines (or after 2 minutes); returns its exit code.
+     */
+    static int stopAfterMetricsLines(String[] args, Path out, int lines, Path log) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Path metrics = out.resolve(RunFiles.METRICS);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= lines) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        process.destroy();
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
+        return process.exitValue();
     }
 
     /** Every command's user mistakes, in one table: exit 2, one line that names the problem, no stack trace. */
