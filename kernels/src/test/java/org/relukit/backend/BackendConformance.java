@@ -179,6 +179,15 @@ public abstract class BackendConformance {
         return matrixShapes().filter(s -> s.size() > 0);
     }
 
+    /** Every product shape, with and without the bias (or the gate). */
+    private Stream<Arguments> productCases() {
+        return productShapes().flatMap(s -> Stream.of(Arguments.of(s, true), Arguments.of(s, false)));
+    }
+
+    private Stream<Arguments> matrixCases() {
+        return matrixShapes().flatMap(s -> Stream.of(Arguments.of(s, true), Arguments.of(s, false)));
+    }
+
     private Stream<Arguments> matmulCases() {
         return productShapes().flatMap(s -> Stream.of(
                 Arguments.of(s, false, false), Arguments.of(s, false, true),
@@ -261,28 +270,16 @@ public abstract class BackendConformance {
         assertThrows(IllegalArgumentException.class, () -> backend.copyRows(src, 0, narrower, 0, 1), "column mismatch");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void reluMatmul(ProductShape s) {
-        checkLayer(s, true, true);
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("productCases")
+    void reluMatmul(ProductShape s, boolean withBias) {
+        checkLayer(s, true, withBias);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void reluMatmulWithoutBias(ProductShape s) {
-        checkLayer(s, true, false);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void linear(ProductShape s) {
-        checkLayer(s, false, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void linearWithoutBias(ProductShape s) {
-        checkLayer(s, false, false);
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("productCases")
+    void linear(ProductShape s, boolean withBias) {
+        checkLayer(s, false, withBias);
     }
 
     /** {@code out[B×N] = (relu)(x[B×K] w[N×K]ᵀ + b)} with B = m, N = n, K = k. */
@@ -405,20 +402,10 @@ public abstract class BackendConformance {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void backwardInput(ProductShape s) {
-        checkBackwardInput(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void backwardInputUngated(ProductShape s) {
-        checkBackwardInput(s, false);
-    }
-
     /** {@code dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0)} with B = m, K = n, N = k. */
-    private void checkBackwardInput(ProductShape s, boolean gated) {
+    @ParameterizedTest(name = "{0} gated={1}")
+    @MethodSource("productCases")
+    void backwardInput(ProductShape s, boolean gated) {
         int batch = s.m(), k = s.n(), n = s.k();
         RandomTensors random = random("backwardInput" + gated, s);
         float[] dz = random.gaussian(batch * n, 0, 1);
@@ -435,20 +422,10 @@ public abstract class BackendConformance {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void weightGrad(ProductShape s) {
-        checkWeightGrad(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void weightGradWithoutBias(ProductShape s) {
-        checkWeightGrad(s, false);
-    }
-
     /** {@code dw[N×K] = dz[B×N]ᵀ x[B×K]}, {@code db = Σ_rows dz}, with N = m, K = n, B = k. */
-    private void checkWeightGrad(ProductShape s, boolean withBias) {
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("productCases")
+    void weightGrad(ProductShape s, boolean withBias) {
         int n = s.m(), k = s.n(), batch = s.k();
         RandomTensors random = random("weightGrad" + withBias, s);
         float[] dz = random.gaussian(batch * n, 0, 1);
@@ -465,20 +442,10 @@ public abstract class BackendConformance {
         assertUnchanged(xt, x, "x");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void sgdFused(ProductShape s) {
-        checkSgdFused(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void sgdFusedWithoutBias(ProductShape s) {
-        checkSgdFused(s, false);
-    }
-
     /** {@code w −= lr dzᵀ x}, {@code b −= lr Σ dz}, with w [N×K], N = m, K = n, B = k. */
-    private void checkSgdFused(ProductShape s, boolean withBias) {
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("productCases")
+    void sgdFused(ProductShape s, boolean withBias) {
         int n = s.m(), k = s.n(), batch = s.k();
         RandomTensors random = random("sgdFused" + withBias, s);
         float[] dz = random.gaussian(batch * n, 0, 1);
@@ -517,19 +484,9 @@ public abstract class BackendConformance {
         assertUnchanged(gt, grad, "grad");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("matrixShapes")
-    void normalizeRows(MatrixShape s) {
-        checkNormalizeRows(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("matrixShapes")
-    void normalizeRowsWithoutBias(MatrixShape s) {
-        checkNormalizeRows(s, false);
-    }
-
-    private void checkNormalizeRows(MatrixShape s, boolean withBias) {
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("matrixCases")
+    void normalizeRows(MatrixShape s, boolean withBias) {
         RandomTensors random = random("normalizeRows" + withBias, s);
         float[] w = random.signed(s.size());
         float[] b = withBias ? random.signed(s.rows()) : null;

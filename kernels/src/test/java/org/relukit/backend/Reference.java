@@ -191,16 +191,11 @@ public final class Reference {
     }
 
     private static double[] centred(float[] x, int rows, int cols) {
-        double[] mean = new double[cols];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                mean[j] += x[i * cols + j];
-            }
-        }
+        double[] sums = columnSums(x, rows, cols);
         double[] out = new double[rows * cols];
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
-                out[i * cols + j] = x[i * cols + j] - mean[j] / rows;
+                out[i * cols + j] = x[i * cols + j] - sums[j] / rows;
             }
         }
         return out;
