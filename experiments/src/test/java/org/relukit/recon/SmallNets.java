@@ -14,16 +14,17 @@ public record SmallNets(ReconConfig config, List<Layer> teacher, List<Layer> stu
     public static ReconConfig.Builder dense(int dataD, List<Integer> ks, int dOutput) {
         ReconConfig.Builder config = ReconConfig.builder();
         config.dataD = dataD;
-        config.ks = ks;
-        config.nodeMulti = 2;
-        config.dOutput = dOutput;
-        return config;
+        return widths(config, ks, dOutput);
     }
 
     /** Convolutional ({@code --use_cnn}): 1 × 16 × 16 inputs, {@code ks} channels, a student twice as wide. */
     public static ReconConfig.Builder conv(List<Integer> ks, int dOutput) {
         ReconConfig.Builder config = ReconConfig.builder();
         config.useCnn = true;
+        return widths(config, ks, dOutput);
+    }
+
+    private static ReconConfig.Builder widths(ReconConfig.Builder config, List<Integer> ks, int dOutput) {
         config.ks = ks;
         config.nodeMulti = 2;
         config.dOutput = dOutput;

@@ -39,9 +39,7 @@ public final class Shapes {
     public static void layer(Tensor x, Tensor w, Tensor b, Tensor out) {
         require(x.cols() == w.cols(), "layer: x and w must have the same number of columns", x, w);
         require(out.rows() == x.rows() && out.cols() == w.rows(), "layer: output must be B x N", x, w, out);
-        if (b != null) {
-            require(b.size() == w.rows(), "layer: bias must have one entry per row of w", w, b);
-        }
+        require(b == null || b.size() == w.rows(), "layer: bias must have one entry per row of w", w, b);
     }
 
     /** {@code a} and {@code b} have the same rows and columns. */
@@ -64,9 +62,7 @@ public final class Shapes {
     public static void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
         require(dz.rows() == x.rows(), "weightGrad: dz and x must have the same batch size", dz, x);
         require(dw.rows() == dz.cols() && dw.cols() == x.cols(), "weightGrad: dw must be N x K", dz, x, dw);
-        if (db != null) {
-            require(db.size() == dz.cols(), "weightGrad: db must have one entry per column of dz", dz, db);
-        }
+        require(db == null || db.size() == dz.cols(), "weightGrad: db must have one entry per column of dz", dz, db);
     }
 
     /** Teacher t[B×Kt] and student s[B×Ks] activations over the same samples → c[Kt×Ks]. */
