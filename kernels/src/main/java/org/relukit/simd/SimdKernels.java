@@ -38,7 +38,7 @@ final class SimdKernels {
      * once over a row chunk after all its tiles. Per tile measured faster on the AVX-512 VM (entry
      * 11 of jmh/PERFORMANCE.md); on the AVX2 EPYC the per-tile gate reads were cache misses that
      * no prefetcher foresaw, a quarter of the input gradient's time at batch 1024, and per chunk
-     * the step ran 1.8× faster there (entry 18). It goes with the tile height, which tells the two
+     * the step ran 1.8× faster there (entry 19). It goes with the tile height, which tells the two
      * machines apart; the bits are the same either way.
      */
     private static final boolean FINISH_EACH_TILE = EIGHT_ROW_TILES;
