@@ -47,11 +47,7 @@ class Cifar10Test {
         write(dir, "test_batch.bin", cifarRecords(TEST_LABELS, planes));
         ImageSet set = Cifar10.read(dir, false);
 
-        assertEquals(5, set.size());
-        assertEquals(3, set.channels());
-        assertEquals(32, set.height());
-        assertEquals(32, set.width());
-        assertArrayEquals(TEST_LABELS, set.labels());
+        StandardFiles.assertImages(set, 3, 32, TEST_LABELS);
         float[] pixels = set.pixels();
         // By hand: R 200 → (200/255 − 0.4914) / 0.2023 = (0.784314 − 0.4914) / 0.2023 = 1.447918;
         // G 100 → (0.392157 − 0.4822) / 0.1994 = −0.451570; B 50 → (0.196078 − 0.4465) / 0.2010 = −1.245878;

@@ -54,11 +54,7 @@ class MnistTest {
         writeTrain(gz);
         ImageSet set = Mnist.read(dir, true);
 
-        assertEquals(3, set.size());
-        assertEquals(1, set.channels());
-        assertEquals(28, set.height());
-        assertEquals(28, set.width());
-        assertArrayEquals(TRAIN_LABELS, set.labels());
+        StandardFiles.assertImages(set, 1, 28, TRAIN_LABELS);
         float[] pixels = set.pixels();
         // By hand: 255 → (1 − 0.5) / 0.5 = 1; 0 → −1; 1 → (1/255 − 0.5) / 0.5 = −0.992157; 128 → 0.003922.
         assertEquals(1f, pixels[0]);

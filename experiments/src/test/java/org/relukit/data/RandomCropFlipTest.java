@@ -84,15 +84,19 @@ class RandomCropFlipTest {
         }
     }
 
+    /** CIFAR-10's training crop of the first image of {@code set}, its window at row dy and column dx of the padded image. */
+    private static float[] cifarCrop(ImageSet set, int dy, int dx, boolean flip) {
+        float[] out = new float[LENGTH];
+        Cifar10.trainingAugmentation().cropFlip(set.pixels(), 0, 3, 32, 32, dy, dx, flip, out, 0);
+        return out;
+    }
+
     @Test
     void theCentredCropReproducesTheImageAndItsFlipMirrorsIt() {
         ImageSet set = randomSet(1, 3, 32, 32, 3);
-        RandomCropFlip augmentation = Cifar10.trainingAugmentation();
-        float[] out = new float[LENGTH];
-        augmentation.cropFlip(set.pixels(), 0, 3, 32, 32, 4, 4, false, out, 0);
-        assertArrayEquals(set.pixels(), out);
+        assertArrayEquals(set.pixels(), cifarCrop(set, 4, 4, false));
 
-        augmentation.cropFlip(set.pixels(), 0, 3, 32, 32, 4, 4, true, out, 0);
+        float[] out = cifarCrop(set, 4, 4, true);
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < 32; y++) {
                 for (int x = 0; x < 32; x++) {
@@ -105,10 +109,8 @@ class RandomCropFlipTest {
     @Test
     void thePaddingHoldsTheNormalisedZeroOfEachChannel() {
         ImageSet set = randomSet(1, 3, 32, 32, 5);
-        RandomCropFlip augmentation = Cifar10.trainingAugmentation();
-        float[] out = new float[LENGTH];
         // Window at the top-left corner of the 40 × 40 padded image: 4 rows and 4 columns of padding, then the image.
-        augmentation.cropFlip(set.pixels(), 0, 3, 32, 32, 0, 0, false, out, 0);
+        float[] out = cifarCrop(set, 0, 0, false);
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < 32; y++) {
                 for (int x = 0; x < 32; x++) {
@@ -122,7 +124,7 @@ class RandomCropFlipTest {
             }
         }
         // Bottom-right corner, mirrored: the padding is now in the last 4 rows and the first 4 columns.
-        augmentation.cropFlip(set.pixels(), 0, 3, 32, 32, 8, 8, true, out, 0);
+        out = cifarCrop(set, 8, 8, true);
         assertEquals(BLACK[1], out[(32 + 28) * 32 + 10], 1e-6f);
         assertEquals(BLACK[2], out[(64 + 5) * 32 + 3], 1e-6f);
         // Output (y, x) is padded (y + 8, 31 − x + 8), image (y + 4, 35 − x): (5, 4) shows (9, 31).

@@ -1,5 +1,8 @@
 package org.relukit.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -9,9 +12,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
-/** Writes small files in the exact byte layouts of the MNIST and CIFAR-10 distributions, byte by byte. */
+/** Writes small files in the exact byte layouts of the MNIST and CIFAR-10 distributions, byte by byte, and checks what was read back. */
 final class StandardFiles {
     private StandardFiles() {
+    }
+
+    /** {@code set} holds one square {@code channels × side × side} image per label, with those labels. */
+    static void assertImages(ImageSet set, int channels, int side, int[] labels) {
+        assertEquals(labels.length, set.size());
+        assertEquals(channels, set.channels());
+        assertEquals(side, set.height());
+        assertEquals(side, set.width());
+        assertArrayEquals(labels, set.labels());
     }
 
     /** An IDX3 image file: magic 0x00000803, count, rows, columns (big-endian ints), then the pixel bytes row by row. */

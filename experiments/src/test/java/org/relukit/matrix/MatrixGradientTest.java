@@ -125,13 +125,8 @@ class MatrixGradientTest {
         Problem p = randomProblem(11, BATCH);
         MatrixReference ref = new MatrixReference(p.student(), p.teacher(), p.xMatrix());
         assertTrue(ref.smallestMargin() > 1e-4, "the batch sits on a gate flip; pick another seed");
-        try (Backend backend = Backends.open(name);
-             FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
-             FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixGradient gradient = new MatrixGradient(backend, student, teacher, BATCH);
-             Tensor x = backend.allocate(BATCH, p.inputs())) {
-            backend.upload(p.x(), x);
-            gradient.forward(x);
+        try (OnBackend on = OnBackend.open(name, p, BATCH); MatrixGradient gradient = on.forwardGradient()) {
+            Backend backend = on.backend();
             float loss = gradient.loss();
             gradient.computeTerms();
             assertEquals(ref.loss(), loss, 1e-5 * ref.loss(), "loss");
@@ -149,7 +144,7 @@ class MatrixGradientTest {
                 assertClose(dropLast(download(backend, gradient.betaStar(k))), ref.betaStar[k], PRODUCT_TOLERANCE,
                         name + " β*_" + k);
             }
-            List<double[][]> deltaW = batchedGradient(backend, gradient, student);
+            List<double[][]> deltaW = batchedGradient(backend, gradient, on.student());
             for (int k = 0; k < 3; k++) {
                 double[][] folded = deltaW.get(k);
                 for (double[] row : folded) {
@@ -169,17 +164,12 @@ class MatrixGradientTest {
         float lr = 0.3f;
         List<FoldedLayer> after;
         List<double[][]> raw = new ArrayList<>();
-        try (Backend backend = Backends.open(name);
-             FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
-             FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixStep step = new MatrixStep(backend, student, teacher, BATCH, lr, false, false);
-             Tensor x = backend.allocate(BATCH, p.inputs())) {
-            backend.upload(p.x(), x);
-            float loss = step.run(x, true);
+        try (OnBackend on = OnBackend.open(name, p, BATCH); MatrixStep step = on.step(lr, false, false)) {
+            float loss = step.run(on.x(), true);
             assertEquals(ref.loss(), loss, 1e-5 * ref.loss(), "the loss is taken before the update");
-            after = student.download();
+            after = on.student().download();
             for (int k = 0; k < 3; k++) {
-                raw.add(download(backend, student.weights(k)));
+                raw.add(download(on.backend(), on.student().weights(k)));
             }
         }
         for (int k = 0; k < 3; k++) {
@@ -218,14 +208,9 @@ class MatrixGradientTest {
         float lr = 0.2f;
         List<FoldedLayer> after;
         float loss;
-        try (Backend backend = Backends.open(name);
-             FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
-             FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixStep step = new MatrixStep(backend, student, teacher, batch, lr, true, meanOfSamples);
-             Tensor x = backend.allocate(batch, p.inputs())) {
-            backend.upload(p.x(), x);
-            loss = step.run(x, true);
-            after = student.download();
+        try (OnBackend on = OnBackend.open(name, p, batch); MatrixStep step = on.step(lr, true, meanOfSamples)) {
+            loss = step.run(on.x(), true);
+            after = on.student().download();
         }
         assertEquals(lossSum, loss, 1e-5 * lossSum, "the sum of the per-sample losses, before the update");
         double stepScale = meanOfSamples ? lr : lr * batch;
@@ -294,18 +279,44 @@ class MatrixGradientTest {
         compareBatchedWithPerSample(name, randomProblem(15, BATCH), 1);
     }
 
+    /** A problem's teacher, student and batch on a backend; closes them in the reverse order. */
+    private record OnBackend(Backend backend, FoldedNetwork teacher, FoldedNetwork student, Tensor x)
+            implements AutoCloseable {
+        static OnBackend open(String name, Problem p, int batch) {
+            Backend backend = Backends.open(name);
+            FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
+            FoldedNetwork student = new FoldedNetwork(backend, p.student());
+            Tensor x = backend.allocate(batch, p.inputs());
+            backend.upload(p.x(), x);
+            return new OnBackend(backend, teacher, student, x);
+        }
+
+        /** The matrix gradient of the batch, its forward pass done. */
+        MatrixGradient forwardGradient() {
+            MatrixGradient gradient = new MatrixGradient(backend, student, teacher, x.rows());
+            gradient.forward(x);
+            return gradient;
+        }
+
+        MatrixStep step(float lr, boolean accurateGrad, boolean accurateGradMean) {
+            return new MatrixStep(backend, student, teacher, x.rows(), lr, accurateGrad, accurateGradMean);
+        }
+
+        @Override
+        public void close() {
+            x.close();
+            student.close();
+            teacher.close();
+            backend.close();
+        }
+    }
+
     private static void compareBatchedWithPerSample(String name, Problem p, int topLayers) {
         double[][][] mean = perSampleMean(p, BATCH);
-        try (Backend backend = Backends.open(name);
-             FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
-             FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             MatrixGradient gradient = new MatrixGradient(backend, student, teacher, BATCH);
-             Tensor x = backend.allocate(BATCH, p.inputs())) {
-            backend.upload(p.x(), x);
-            gradient.forward(x);
+        try (OnBackend on = OnBackend.open(name, p, BATCH); MatrixGradient gradient = on.forwardGradient()) {
             gradient.computeTerms();
-            List<double[][]> batched = batchedGradient(backend, gradient, student);
-            List<double[][]> perSample = perSampleGradient(backend, p, student, teacher, x, BATCH);
+            List<double[][]> batched = batchedGradient(on.backend(), gradient, on.student());
+            List<double[][]> perSample = perSampleGradient(on.backend(), p, on.student(), on.teacher(), on.x(), BATCH);
             for (int k = 3 - topLayers; k < 3; k++) {
                 assertClose(seedLayout(perSample.get(k)), mean[k], GRADIENT_TOLERANCE, name + " per-sample ΔW_" + k);
                 assertClose(seedLayout(batched.get(k)), seedLayout(perSample.get(k)), GRADIENT_TOLERANCE,
@@ -346,12 +357,8 @@ class MatrixGradientTest {
         Problem p = new Problem(withoutUpperBiases(random.student()), withoutUpperBiases(random.teacher()),
                 random.x(), random.inputs());
         double[][][] backprop = minusBackpropGradient(p);
-        try (Backend backend = Backends.open(name);
-             FoldedNetwork teacher = new FoldedNetwork(backend, p.teacher());
-             FoldedNetwork student = new FoldedNetwork(backend, p.student());
-             Tensor x = backend.allocate(batch, p.inputs())) {
-            backend.upload(p.x(), x);
-            List<double[][]> perSample = perSampleGradient(backend, p, student, teacher, x, batch);
+        try (OnBackend on = OnBackend.open(name, p, batch)) {
+            List<double[][]> perSample = perSampleGradient(on.backend(), p, on.student(), on.teacher(), on.x(), batch);
             for (int k = 0; k < 3; k++) {
                 assertClose(seedLayout(perSample.get(k)), backprop[k], GRADIENT_TOLERANCE, name + " ΔW_" + k);
             }

@@ -21,6 +21,21 @@ class MatrixInitTest {
         return c;
     }
 
+    /** {@link #config()} without noise on the student's init, so that what it takes from the teacher shows exactly. */
+    private static MatrixConfig.Builder exactStart() {
+        MatrixConfig.Builder c = config();
+        c.initStd = 0;
+        return c;
+    }
+
+    /** A teacher drawn with seed {@code seed}, and the student {@code c} starts from it with seed {@code seed + 1}. */
+    private record Drawn(List<FoldedLayer> teacher, List<FoldedLayer> student) {
+        static Drawn of(MatrixConfig.Builder c, long seed) {
+            List<FoldedLayer> teacher = MatrixInit.teacher(c.build(), new SplittableRandom(seed));
+            return new Drawn(teacher, MatrixInit.student(c.build(), teacher, new SplittableRandom(seed + 1)));
+        }
+    }
+
     private static void assertUnitColumns(FoldedLayer layer, String what) {
         for (int j = 0; j < layer.outputs(); j++) {
             double sq = 0;
@@ -77,8 +92,7 @@ class MatrixInitTest {
         MatrixConfig.Builder c = config();
         c.ks = List.of(10, 20, 15, 30);
         c.nodeMulti = 3;
-        List<FoldedLayer> teacher = MatrixInit.teacher(c.build(), new SplittableRandom(4));
-        List<FoldedLayer> student = MatrixInit.student(c.build(), teacher, new SplittableRandom(5));
+        List<FoldedLayer> student = Drawn.of(c, 4).student();
         assertEquals(List.of(10, 60, 45, 30), c.build().studentWidths());
         for (int k = 0; k < 3; k++) {
             assertEquals(c.build().studentWidths().get(k), student.get(k).inputs());
@@ -89,11 +103,10 @@ class MatrixInitTest {
 
     @Test
     void perturbPutsTheTeacherIntoTheFirstColumnsAndBiasRow() {
-        MatrixConfig.Builder c = config();
+        MatrixConfig.Builder c = exactStart();
         c.perturb = true;
-        c.initStd = 0;
-        List<FoldedLayer> teacher = MatrixInit.teacher(c.build(), new SplittableRandom(6));
-        List<FoldedLayer> student = MatrixInit.student(c.build(), teacher, new SplittableRandom(7));
+        Drawn drawn = Drawn.of(c, 6);
+        List<FoldedLayer> teacher = drawn.teacher(), student = drawn.student();
         for (int k = 0; k < 2; k++) {
             FoldedLayer t = teacher.get(k), s = student.get(k);
             for (int j = 0; j < s.outputs(); j++) {
@@ -116,12 +129,10 @@ class MatrixInitTest {
 
     @Test
     void initNegTeacherPointsTheExtraNodesAwayFromATeacherNode() {
-        MatrixConfig.Builder c = config();
+        MatrixConfig.Builder c = exactStart();
         c.initNegTeacher = true;
-        c.initStd = 0;
-        List<FoldedLayer> teacher = MatrixInit.teacher(c.build(), new SplittableRandom(8));
-        FoldedLayer s = MatrixInit.student(c.build(), teacher, new SplittableRandom(9)).getFirst();
-        FoldedLayer t = teacher.getFirst();
+        Drawn drawn = Drawn.of(c, 8);
+        FoldedLayer t = drawn.teacher().getFirst(), s = drawn.student().getFirst();
         for (int j = t.outputs(); j < s.outputs(); j++) {
             boolean found = false;
             for (int kk = 0; kk < t.outputs() && !found; kk++) {

@@ -1,7 +1,7 @@
 package org.relukit.nn;
 
 import org.relukit.recon.ReconConfig;
-import org.relukit.recon.TeacherStudent;
+import org.relukit.recon.SmallNets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,15 +24,10 @@ class TrainingStepGradientTest {
     @ParameterizedTest
     @ValueSource(strings = {"scalar", "simd"})
     void stepMovesEveryParameterByMinusItsGradient(String name) {
-        ReconConfig.Builder config = ReconConfig.builder();
-        config.dataD = 3;
-        config.ks = List.of(4, 5);
-        config.nodeMulti = 2;
-        config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(7);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
-        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
-        float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);
+        SmallNets nets = SmallNets.draw(SmallNets.dense(3, List.of(4, 5), 3), rng);
+        List<Layer> teacherLayers = nets.teacher(), studentLayers = nets.student();
+        float[] x = Initialisation.gaussian(rng, BATCH * nets.config().dataD(), 1.0);
 
         List<Layer> after;
         try (Backend backend = Backends.open(name);
@@ -111,17 +106,12 @@ class TrainingStepGradientTest {
     @CsvSource({"scalar, false, true", "scalar, true, true", "scalar, false, false", "scalar, true, false",
             "simd, false, true", "simd, true, true"})
     void stepThroughBatchNormMovesEveryParameterByMinusItsGradient(String name, boolean beforeRelu, boolean affine) {
-        ReconConfig.Builder config = ReconConfig.builder();
-        config.dataD = 3;
-        config.ks = List.of(4, 5);
-        config.nodeMulti = 2;
-        config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(11);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
-        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
+        SmallNets nets = SmallNets.draw(SmallNets.dense(3, List.of(4, 5), 3), rng);
+        List<Layer> teacherLayers = nets.teacher(), studentLayers = nets.student();
         List<BatchNormLayer> teacherNorms = randomNorms(teacherLayers, true, rng);
         List<BatchNormLayer> studentNorms = randomNorms(studentLayers, affine, rng);
-        float[] x = Initialisation.gaussian(rng, BATCH * config.dataD, 1.0);
+        float[] x = Initialisation.gaussian(rng, BATCH * nets.config().dataD(), 1.0);
         // Small enough that no ReLU kink of this batch lies within ±eps of a parameter (1e-3 would cross some).
         int checked = checkStep(name, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu, null, x, 1e-4);
         assertTrue(checked > 100, "checked " + checked + " parameters");
@@ -136,16 +126,11 @@ class TrainingStepGradientTest {
     @ParameterizedTest(name = "{0} bn={1}")
     @CsvSource({"scalar, none", "scalar, after", "scalar, before", "simd, none", "simd, after", "simd, before"})
     void convStepMovesEveryParameterByMinusItsGradient(String name, String bn) {
-        ReconConfig.Builder builder = ReconConfig.builder();
-        builder.useCnn = true;
-        builder.ks = List.of(2, 3);
-        builder.nodeMulti = 2;
-        builder.dOutput = 3;
-        ReconConfig config = builder.build();
         boolean withNorm = !bn.equals("none"), beforeRelu = bn.equals("before");
         SplittableRandom rng = new SplittableRandom(13);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
-        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        SmallNets nets = SmallNets.draw(SmallNets.conv(List.of(2, 3), 3), rng);
+        ReconConfig config = nets.config();
+        List<Layer> teacherLayers = nets.teacher(), studentLayers = nets.student();
         List<BatchNormLayer> teacherNorms = withNorm ? randomNorms(teacherLayers, true, rng) : List.of();
         List<BatchNormLayer> studentNorms = withNorm ? randomNorms(studentLayers, true, rng) : List.of();
         float[] x = Initialisation.gaussian(rng, BATCH * config.convInput().size(), 1.0);

@@ -69,13 +69,8 @@ class OriginalSemanticsTest {
     @ParameterizedTest
     @ValueSource(strings = {"perturb", "same_dir", "same_sign"})
     void startingFromTheTeacherForcesNodeMultiToOne(String option) {
-        ReconConfig.Builder config = small();
+        ReconConfig.Builder config = fromTheTeacher(option);
         config.nodeMulti = 10;
-        switch (option) {
-            case "perturb" -> config.perturb = 0.1;
-            case "same_dir" -> config.sameDir = true;
-            default -> config.sameSign = true;
-        }
         assertEquals(config.ks, config.build().studentKs());
         List<Layer> teacher = TeacherStudent.teacher(config.build(), new SplittableRandom(1));
         List<Layer> student = TeacherStudent.student(config.build(), teacher, new SplittableRandom(2));
@@ -83,6 +78,18 @@ class OriginalSemanticsTest {
             assertEquals(teacher.get(l).n(), student.get(l).n(), option + ": width of layer " + l);
             assertEquals(teacher.get(l).k(), student.get(l).k(), option + ": fan-in of layer " + l);
         }
+    }
+
+    /** {@link #small()} with a student that starts from the teacher: option perturb, same_dir or same_sign. */
+    private static ReconConfig.Builder fromTheTeacher(String option) {
+        ReconConfig.Builder config = small();
+        switch (option) {
+            case "perturb" -> config.perturb = 0.1;
+            case "same_dir" -> config.sameDir = true;
+            case "same_sign" -> config.sameSign = true;
+            default -> throw new IllegalArgumentException(option);
+        }
+        return config;
     }
 
     /** A teacher, the student {@code config} starts from it, and the default draw that student began as. */
@@ -106,9 +113,7 @@ class OriginalSemanticsTest {
 
     @Test
     void sameDirScalesEachTeacherLayerAndBiasByTheRatioOfFrobeniusNorms() {
-        ReconConfig.Builder config = small();
-        config.sameDir = true;
-        Start start = Start.of(config);
+        Start start = Start.of(fromTheTeacher("same_dir"));
         List<Layer> teacher = start.teacher(), student = start.student(), fresh = start.fresh();
         for (int l = 0; l < teacher.size(); l++) {
             Layer t = teacher.get(l), s = student.get(l);
@@ -126,9 +131,7 @@ class OriginalSemanticsTest {
 
     @Test
     void sameSignFlipsOpposedWeightsAndBiasesAndLeavesThoseFacingAZero() {
-        ReconConfig.Builder config = small();
-        config.sameSign = true;
-        Start start = Start.of(config);
+        Start start = Start.of(fromTheTeacher("same_sign"));
         List<Layer> teacher = start.teacher(), student = start.student(), fresh = start.fresh();
         int zeros = 0;
         for (int l = 0; l < teacher.size(); l++) {

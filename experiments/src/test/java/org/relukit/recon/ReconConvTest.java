@@ -28,16 +28,10 @@ class ReconConvTest {
     /** Each conv layer's correlation matrix is Pearson's per channel, over every sample and position. */
     @Test
     void convCorrelationsArePerChannelOverSamplesAndPositions() {
-        ReconConfig.Builder builder = ReconConfig.builder();
-        builder.useCnn = true;
-        builder.ks = List.of(3, 4);
-        builder.nodeMulti = 2;
-        builder.dOutput = 5;
-        ReconConfig config = builder.build();
-        ImageShape image = config.convInput();
         SplittableRandom rng = new SplittableRandom(21);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config, rng);
-        List<Layer> studentLayers = TeacherStudent.student(config, teacherLayers, rng);
+        SmallNets nets = SmallNets.draw(SmallNets.conv(List.of(3, 4), 5), rng);
+        ImageShape image = nets.config().convInput();
+        List<Layer> teacherLayers = nets.teacher(), studentLayers = nets.student();
         int samples = 6;
         float[] x = Initialisation.gaussian(rng, samples * image.size(), 10);
         Float64Network teacher64 = new Float64Network(teacherLayers, List.of(), false, image);
@@ -108,39 +102,15 @@ class ReconConvTest {
     void accuracyIsTheStudentsArgmaxAgainstTheLabels() {
         SplittableRandom rng = new SplittableRandom(8);
         ImageInputs images = new ImageInputs("mnist", mnistLike(rng, 90), mnistLike(rng, 40));
-        ReconConfig.Builder builder = ReconConfig.builder();
-        builder.useCnn = true;
-        builder.dataset = "mnist";
-        builder.dataDir = "unused: the images are given";
-        builder.ks = List.of(2);
-        builder.nodeMulti = 2;
-        builder.numEpoch = 1;
-        builder.numTrial = 1;
-        builder.batchsize = 16;
-        builder.evalBatchsize = 8;
+        ReconConfig.Builder builder = imageRun(images, List.of(2), 1, 16, 8);
         builder.lr = org.relukit.nn.LrSchedule.constant(0.01);
-        builder.trainSize = 90;
-        builder.evalSize = 40;
         ReconConfig config = builder.build();
-        List<Checkpoint> checkpoints = new ArrayList<>();
-        List<Evaluation> evaluations = new ArrayList<>();
-        try (Backend backend = Backends.open("scalar")) {
-            new ReconExperiment(List.of(backend), config, null, images).run(new ReconListener() {
-                @Override
-                public void onEvaluation(Evaluation evaluation) {
-                    evaluations.add(evaluation);
-                }
-
-                @Override
-                public void onCheckpoint(Checkpoint checkpoint) {
-                    checkpoints.add(checkpoint);
-                }
-            });
-        }
+        Run run = run(config, images);
+        List<Evaluation> evaluations = run.evaluations();
         Evaluation last = evaluations.getLast();
         assertEquals("eval", last.split());
         assertNotNull(last.accuracy());
-        Float64Network student = new Float64Network(checkpoints.getLast().student(), List.of(), false, config.convInput());
+        Float64Network student = new Float64Network(run.checkpoints().getLast().student(), List.of(), false, config.convInput());
         double[] y = student.forward(images.eval().pixels(), 40, false);
         int correct = 0;
         for (int i = 0; i < 40; i++) {
@@ -168,20 +138,9 @@ class ReconConvTest {
         ImageInputs images = new ImageInputs("cifar10", train, test);
         // The same images under a dataset the original does not augment.
         ImageInputs unaugmented = new ImageInputs("mnist", train, test);
-        ReconConfig.Builder builder = ReconConfig.builder();
-        builder.useCnn = true;
-        builder.dataset = "cifar10";
-        builder.dataDir = "unused: the images are given";
-        builder.ks = List.of(2, 2);
-        builder.nodeMulti = 2;
-        builder.numEpoch = 2;
-        builder.numTrial = 1;
-        builder.batchsize = 10;
-        builder.evalBatchsize = 5;
-        builder.trainSize = 50;
-        builder.evalSize = 20;
-        ReconConfig config = builder.build();
-        List<Evaluation> first = run(config, images), second = run(config, images), plain = run(config, unaugmented);
+        ReconConfig config = imageRun(images, List.of(2, 2), 2, 10, 5).build();
+        List<Evaluation> first = run(config, images).evaluations(), second = run(config, images).evaluations(),
+                plain = run(config, unaugmented).evaluations();
         assertEquals(6, first.size());
         for (int i = 0; i < first.size(); i++) {
             assertEquals(first.get(i).loss(), second.get(i).loss(), "evaluation " + i);
@@ -191,17 +150,42 @@ class ReconConvTest {
         assertTrue(first.getLast().loss() != plain.getLast().loss(), "the crops and flips reach the training batches");
     }
 
-    private static List<Evaluation> run(ReconConfig config, ImageInputs images) {
-        List<Evaluation> evaluations = new ArrayList<>();
+    /** One trial of a conv student with node_multi 2 on {@code images}, all of them used. */
+    private static ReconConfig.Builder imageRun(ImageInputs images, List<Integer> ks, int numEpoch, int batchsize,
+                                                int evalBatchsize) {
+        ReconConfig.Builder builder = ReconConfig.builder();
+        builder.useCnn = true;
+        builder.dataset = images.dataset();
+        builder.dataDir = "unused: the images are given";
+        builder.ks = ks;
+        builder.nodeMulti = 2;
+        builder.numEpoch = numEpoch;
+        builder.numTrial = 1;
+        builder.batchsize = batchsize;
+        builder.evalBatchsize = evalBatchsize;
+        builder.trainSize = images.train().size();
+        builder.evalSize = images.eval().size();
+        return builder;
+    }
+
+    private record Run(List<Evaluation> evaluations, List<Checkpoint> checkpoints) {}
+
+    private static Run run(ReconConfig config, ImageInputs images) {
+        Run run = new Run(new ArrayList<>(), new ArrayList<>());
         try (Backend backend = Backends.open("scalar")) {
             new ReconExperiment(List.of(backend), config, null, images).run(new ReconListener() {
                 @Override
                 public void onEvaluation(Evaluation evaluation) {
-                    evaluations.add(evaluation);
+                    run.evaluations().add(evaluation);
+                }
+
+                @Override
+                public void onCheckpoint(Checkpoint checkpoint) {
+                    run.checkpoints().add(checkpoint);
                 }
             });
         }
-        return evaluations;
+        return run;
     }
 
     private static ImageSet imagesLike(SplittableRandom rng, int channels, int side, int count) {

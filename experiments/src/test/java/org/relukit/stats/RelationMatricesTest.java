@@ -6,7 +6,7 @@ import org.relukit.nn.Initialisation;
 import org.relukit.nn.Layer;
 import org.relukit.nn.Network;
 import org.relukit.recon.ReconConfig;
-import org.relukit.recon.TeacherStudent;
+import org.relukit.recon.SmallNets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,15 +31,12 @@ class RelationMatricesTest {
     @ParameterizedTest(name = "{0} bn={1}")
     @CsvSource({"scalar, false", "simd, false", "scalar, true"})
     void matricesMatchThePerSampleDefinition(String name, boolean bn) {
-        ReconConfig.Builder config = ReconConfig.builder();
-        config.dataD = 3;
-        config.ks = List.of(4, 5, 3);
-        config.nodeMulti = 2;
-        config.dOutput = 4;
-        config.dataStd = 1;
+        ReconConfig.Builder builder = SmallNets.dense(3, List.of(4, 5, 3), 4);
+        builder.dataStd = 1;
         SplittableRandom rng = new SplittableRandom(5);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
-        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
+        SmallNets nets = SmallNets.draw(builder, rng);
+        ReconConfig config = nets.config();
+        List<Layer> teacherLayers = nets.teacher(), studentLayers = nets.student();
         List<BatchNormLayer> norms = new ArrayList<>();
         for (int l = 0; bn && l + 1 < studentLayers.size(); l++) {
             int n = studentLayers.get(l).n();
@@ -47,7 +44,7 @@ class RelationMatricesTest {
                     Initialisation.uniform(rng, n, -0.5f, 0.5f), Initialisation.uniform(rng, n, -0.2f, 0.2f),
                     Initialisation.uniform(rng, n, 0.1f, 0.5f)));
         }
-        float[] x = Initialisation.gaussian(rng, SAMPLES * config.dataD, 1.0);
+        float[] x = Initialisation.gaussian(rng, SAMPLES * config.dataD(), 1.0);
         Float64Network teacher64 = new Float64Network(teacherLayers);
         Float64Network student64 = new Float64Network(studentLayers, norms, false);
         teacher64.forward(x, SAMPLES, false);
@@ -56,7 +53,7 @@ class RelationMatricesTest {
         try (Backend backend = Backends.open(name);
              Network teacher = new Network(backend, teacherLayers);
              Network student = new Network(backend, studentLayers, norms, false);
-             Tensor data = backend.allocate(SAMPLES, config.dataD);
+             Tensor data = backend.allocate(SAMPLES, config.dataD());
              Evaluator evaluator = new Evaluator(backend, teacher, student, SAMPLES, null, true)) {
             backend.upload(x, data);
             Evaluation e = evaluator.evaluate(data, 0, -1, "eval", 0);

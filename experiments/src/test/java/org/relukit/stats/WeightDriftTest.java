@@ -4,7 +4,7 @@ import org.relukit.nn.Initialisation;
 import org.relukit.nn.Layer;
 import org.relukit.nn.Network;
 import org.relukit.recon.ReconConfig;
-import org.relukit.recon.TeacherStudent;
+import org.relukit.recon.SmallNets;
 import org.relukit.nn.TrainingStep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -36,19 +36,15 @@ class WeightDriftTest {
 
     @Test
     void evaluatorReportsTheDriftOfEveryLayerAfterAStep() {
-        ReconConfig.Builder config = ReconConfig.builder();
-        config.dataD = 3;
-        config.ks = List.of(4, 5);
-        config.nodeMulti = 2;
-        config.dOutput = 3;
         SplittableRandom rng = new SplittableRandom(3);
-        List<Layer> teacherLayers = TeacherStudent.teacher(config.build(), rng);
-        List<Layer> studentLayers = TeacherStudent.student(config.build(), teacherLayers, rng);
-        float[] x = Initialisation.gaussian(rng, 8 * config.dataD, 1.0);
+        SmallNets nets = SmallNets.draw(SmallNets.dense(3, List.of(4, 5), 3), rng);
+        ReconConfig config = nets.config();
+        List<Layer> teacherLayers = nets.teacher(), studentLayers = nets.student();
+        float[] x = Initialisation.gaussian(rng, 8 * config.dataD(), 1.0);
         try (Backend backend = Backends.open("scalar");
              Network teacher = new Network(backend, teacherLayers);
              Network student = new Network(backend, studentLayers);
-             Tensor data = backend.allocate(8, config.dataD);
+             Tensor data = backend.allocate(8, config.dataD());
              Evaluator evaluator = new Evaluator(backend, teacher, student, 8, studentLayers, false);
              TrainingStep step = TrainingStep.plainSgd(backend, teacher, student, 8)) {
             backend.upload(x, data);

@@ -2,19 +2,10 @@ package org.relukit.jmh;
 
 import dev.ludovic.netlib.blas.BLAS;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.relukit.nn.Initialisation;
 
 /**
@@ -28,12 +19,6 @@ import org.relukit.nn.Initialisation;
  * <p>BLAS is column-major: a row-major {@code r × c} array is the column-major {@code c × r}
  * transpose with leading dimension c, and each call computes the row-major product above.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
 public class ConvGemmBaselines extends ConvLayerShapes {
     @Param({"naive", "VectorBLAS", "JNIBLAS"})
     public String impl;

@@ -3,19 +3,10 @@ package org.relukit.jmh;
 import org.relukit.nn.Initialisation;
 import dev.ludovic.netlib.blas.BLAS;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The bare products of a layer, on the shapes {@link KernelBench} runs, by the baselines: a naive
@@ -26,12 +17,6 @@ import org.openjdk.jmh.annotations.Warmup;
  * transpose with leading dimension c; each call below computes the same row-major product as the
  * kernel, not its transpose.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
 public class GemmBaselines extends LayerShapes {
     @Param({"naive", "VectorBLAS", "JNIBLAS"})
     public String impl;

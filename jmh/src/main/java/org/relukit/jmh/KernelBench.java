@@ -2,20 +2,11 @@ package org.relukit.jmh;
 
 import org.relukit.nn.Initialisation;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.relukit.backend.Backend;
 import org.relukit.backend.HostTensor;
 import org.relukit.backend.Tensor;
@@ -29,12 +20,6 @@ import org.relukit.backend.Tensor;
  * <p>A device backend's kernels may return before the device is done, and {@link Backend} has no
  * barrier: its timings include reading the output back, which waits for it.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
 public class KernelBench extends LayerShapes {
     /** Small enough that the weights stay O(1) however many updates a run makes. */
     private static final float LR = 1e-6f;

@@ -6,20 +6,11 @@ import org.relukit.recon.ReconConfig;
 import org.relukit.recon.TeacherStudent;
 import org.relukit.nn.TrainingStep;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.relukit.backend.Backend;
 
 /**
@@ -27,13 +18,7 @@ import org.relukit.backend.Backend;
  * teacher and student forward, MSE, backward and plain SGD on one batch. The {@code gflops} column
  * counts the products only (two forwards, dX below the first layer, dW everywhere).
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
-public class TrainingStepBench {
+public class TrainingStepBench extends BenchmarkSettings {
     /** As relukit bench: small enough that the student stays finite however long it trains on one batch. */
     private static final float LR = 1e-4f;
 

@@ -46,6 +46,26 @@ class GemmBaselinesTest {
         }
     }
 
+    /** {@code out} within 1e-5 of the float64 {@code ref}, in relative error. */
+    static void assertProduct(String what, float[] out, double[] ref) {
+        double error = relativeError(out, ref);
+        assertTrue(error < 1e-5, () -> what + ": relative error " + error);
+    }
+
+    /** {@code a[rows × inner] · b[inner × cols]}, each read through its strides, in float64. */
+    static double[] product(float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow, int bCol,
+                            int rows, int cols, int inner) {
+        double[] c = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0; q < cols; q++) {
+                for (int t = 0; t < inner; t++) {
+                    c[r * cols + q] += (double) a[aOff + r * aRow + t * aCol] * b[bOff + t * bRow + q * bCol];
+                }
+            }
+        }
+        return c;
+    }
+
     static double relativeError(float[] out, double[] ref) {
         double diff = 0, norm = 0;
         for (int i = 0; i < ref.length; i++) {
@@ -58,38 +78,17 @@ class GemmBaselinesTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
-    void forwardIsXTimesWTransposed(String impl, String shape) {
+    void forwardIsXTimesWTransposedAndBackwardInputIsDzTimesW(String impl, String shape) {
         GemmBaselines bench = open(impl, shape);
         LayerShape s = LayerShape.parse(shape);
         Arrays.fill(bench.y, Float.NaN);
-        float[] y = bench.forward(new Gflops());
-        double[] ref = new double[s.batch() * s.nodes()];
-        for (int i = 0; i < s.batch(); i++) {
-            for (int j = 0; j < s.nodes(); j++) {
-                for (int k = 0; k < s.fanIn(); k++) {
-                    ref[i * s.nodes() + j] += (double) bench.x[i * s.fanIn() + k] * bench.w[j * s.fanIn() + k];
-                }
-            }
-        }
-        assertTrue(relativeError(y, ref) < 1e-5, () -> impl + " forward: relative error " + relativeError(y, ref));
-    }
-
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
-    void backwardInputIsDzTimesW(String impl, String shape) {
-        GemmBaselines bench = open(impl, shape);
-        LayerShape s = LayerShape.parse(shape);
         Arrays.fill(bench.dx, Float.NaN);
-        float[] dx = bench.backwardInput(new Gflops());
-        double[] ref = new double[s.batch() * s.fanIn()];
-        for (int i = 0; i < s.batch(); i++) {
-            for (int k = 0; k < s.fanIn(); k++) {
-                for (int j = 0; j < s.nodes(); j++) {
-                    ref[i * s.fanIn() + k] += (double) bench.dz[i * s.nodes() + j] * bench.w[j * s.fanIn() + k];
-                }
-            }
-        }
-        assertTrue(relativeError(dx, ref) < 1e-5, () -> impl + " backwardInput: relative error " + relativeError(dx, ref));
+        // y[i, j] = Σ_k x[i, k]·w[j, k]
+        assertProduct(impl + " forward", bench.forward(new Gflops()), product(bench.x, 0, s.fanIn(), 1, bench.w, 0, 1,
+                s.fanIn(), s.batch(), s.nodes(), s.fanIn()));
+        // dx[i, k] = Σ_j dz[i, j]·w[j, k]
+        assertProduct(impl + " backwardInput", bench.backwardInput(new Gflops()), product(bench.dz, 0, s.nodes(), 1,
+                bench.w, 0, s.fanIn(), 1, s.batch(), s.fanIn(), s.nodes()));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -101,17 +100,12 @@ class GemmBaselinesTest {
         bench.lr = 0.5f;
         float[] before = bench.w.clone();
         float[] after = bench.weightGrad(new Gflops());
-        double[] ref = new double[s.nodes() * s.fanIn()];
-        for (int j = 0; j < s.nodes(); j++) {
-            for (int k = 0; k < s.fanIn(); k++) {
-                double sum = 0;
-                for (int i = 0; i < s.batch(); i++) {
-                    sum += (double) bench.dz[i * s.nodes() + j] * bench.x[i * s.fanIn() + k];
-                }
-                ref[j * s.fanIn() + k] = before[j * s.fanIn() + k] - 0.5 * sum;
-            }
+        // w[j, k] −= 0.5 Σ_i dz[i, j]·x[i, k]
+        double[] ref = product(bench.dz, 0, 1, s.nodes(), bench.x, 0, s.fanIn(), 1, s.nodes(), s.fanIn(), s.batch());
+        for (int q = 0; q < ref.length; q++) {
+            ref[q] = before[q] - 0.5 * ref[q];
         }
-        assertTrue(relativeError(after, ref) < 1e-5, () -> impl + " weightGrad: relative error " + relativeError(after, ref));
+        assertProduct(impl + " weightGrad", after, ref);
     }
 
     @Test

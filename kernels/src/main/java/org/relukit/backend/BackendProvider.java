@@ -12,8 +12,11 @@ public interface BackendProvider {
     /**
      * Null when the backend can run here; otherwise one sentence that says why not and how to
      * fix it, e.g. {@code "the JVM lacks jdk.incubator.vector: pass --add-modules jdk.incubator.vector"}.
+     * A backend that runs on every JVM keeps this default.
      */
-    String unavailableReason();
+    default String unavailableReason() {
+        return null;
+    }
 
     Backend create(BackendOptions options);
 }

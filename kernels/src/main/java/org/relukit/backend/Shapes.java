@@ -22,19 +22,24 @@ public final class Shapes {
         return new IllegalArgumentException(what + " (shapes: " + shapes + ")");
     }
 
+    /** Throws {@link #mismatch} unless {@code rule} holds; {@code what} is a constant, so a check that passes builds nothing. */
+    private static void require(boolean rule, String what, Tensor a, Tensor b) {
+        if (!rule) {
+            throw mismatch(what, a, b);
+        }
+    }
+
+    private static void require(boolean rule, String what, Tensor a, Tensor b, Tensor c) {
+        if (!rule) {
+            throw mismatch(what, a, b, c);
+        }
+    }
+
     /** x[B×K] · w[N×K]ᵀ + b[1×N] → out[B×N]. */
     public static void layer(Tensor x, Tensor w, Tensor b, Tensor out) {
-        if (!(x.cols() == w.cols())) {
-            throw mismatch("layer: x and w must have the same number of columns", x, w);
-        }
-        if (!(out.rows() == x.rows() && out.cols() == w.rows())) {
-            throw mismatch("layer: output must be B x N", x, w, out);
-        }
-        if (b != null) {
-            if (!(b.size() == w.rows())) {
-                throw mismatch("layer: bias must have one entry per row of w", w, b);
-            }
-        }
+        require(x.cols() == w.cols(), "layer: x and w must have the same number of columns", x, w);
+        require(out.rows() == x.rows() && out.cols() == w.rows(), "layer: output must be B x N", x, w, out);
+        require(b == null || b.size() == w.rows(), "layer: bias must have one entry per row of w", w, b);
     }
 
     /** {@code a} and {@code b} have the same rows and columns. */
@@ -46,12 +51,8 @@ public final class Shapes {
 
     /** dz[B×N] · w[N×K] → dx[B×K], gated by {@code h} (may be null) of dx's shape. */
     public static void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
-        if (!(dz.cols() == w.rows())) {
-            throw mismatch("backwardInput: dz must have one column per row of w", dz, w);
-        }
-        if (!(dx.rows() == dz.rows() && dx.cols() == w.cols())) {
-            throw mismatch("backwardInput: dx must be B x K", dz, w, dx);
-        }
+        require(dz.cols() == w.rows(), "backwardInput: dz must have one column per row of w", dz, w);
+        require(dx.rows() == dz.rows() && dx.cols() == w.cols(), "backwardInput: dx must be B x K", dz, w, dx);
         if (h != null) {
             same(h, dx, "backwardInput gate");
         }
@@ -59,27 +60,15 @@ public final class Shapes {
 
     /** dz[B×N]ᵀ · x[B×K] → dw[N×K], and db (may be null) of N entries. */
     public static void weightGrad(Tensor dz, Tensor x, Tensor dw, Tensor db) {
-        if (!(dz.rows() == x.rows())) {
-            throw mismatch("weightGrad: dz and x must have the same batch size", dz, x);
-        }
-        if (!(dw.rows() == dz.cols() && dw.cols() == x.cols())) {
-            throw mismatch("weightGrad: dw must be N x K", dz, x, dw);
-        }
-        if (db != null) {
-            if (!(db.size() == dz.cols())) {
-                throw mismatch("weightGrad: db must have one entry per column of dz", dz, db);
-            }
-        }
+        require(dz.rows() == x.rows(), "weightGrad: dz and x must have the same batch size", dz, x);
+        require(dw.rows() == dz.cols() && dw.cols() == x.cols(), "weightGrad: dw must be N x K", dz, x, dw);
+        require(db == null || db.size() == dz.cols(), "weightGrad: db must have one entry per column of dz", dz, db);
     }
 
     /** Teacher t[B×Kt] and student s[B×Ks] activations over the same samples → c[Kt×Ks]. */
     public static void correlation(Tensor t, Tensor s, Tensor c) {
-        if (!(t.rows() == s.rows())) {
-            throw mismatch("correlation: t and s must have the same number of samples", t, s);
-        }
-        if (!(c.rows() == t.cols() && c.cols() == s.cols())) {
-            throw mismatch("correlation: c must be Kt x Ks", t, s, c);
-        }
+        require(t.rows() == s.rows(), "correlation: t and s must have the same number of samples", t, s);
+        require(c.rows() == t.cols() && c.cols() == s.cols(), "correlation: c must be Kt x Ks", t, s, c);
     }
 
     /** op(a)[M×K] · op(b)[K×N] → c[M×N], where op transposes when its flag is set. */
@@ -88,19 +77,13 @@ public final class Shapes {
         int ka = ta ? a.rows() : a.cols();
         int kb = tb ? b.cols() : b.rows();
         int n = tb ? b.rows() : b.cols();
-        if (!(ka == kb)) {
-            throw mismatch("matmul: inner dimensions differ", a, b);
-        }
-        if (!(c.rows() == m && c.cols() == n)) {
-            throw mismatch("matmul: c has the wrong shape", a, b, c);
-        }
+        require(ka == kb, "matmul: inner dimensions differ", a, b);
+        require(c.rows() == m && c.cols() == n, "matmul: c has the wrong shape", a, b, c);
     }
 
     /** {@code count} whole rows from {@code srcRow} of src to {@code dstRow} of dst, both in range. */
     public static void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
-        if (!(src.cols() == dst.cols())) {
-            throw mismatch("copyRows: tensors must have the same number of columns", src, dst);
-        }
+        require(src.cols() == dst.cols(), "copyRows: tensors must have the same number of columns", src, dst);
         if (!(count >= 0 && srcRow >= 0 && dstRow >= 0 && srcRow + count <= src.rows() && dstRow + count <= dst.rows())) {
             throw mismatch("copyRows: rows " + srcRow + "+" + count + " -> " + dstRow + " out of range", src, dst);
         }
@@ -164,8 +147,7 @@ public final class Shapes {
         if (!(channels > 0 && x.cols() % channels == 0)) {
             throw mismatch("channelsToRows: x must have a whole number of columns per channel for " + channels + " channels", x);
         }
-        if (!(y.cols() == channels && (long) y.rows() == (long) x.rows() * (x.cols() / channels))) {
-            throw mismatch("channelsToRows: y must be B*S x C", x, y);
-        }
+        require(y.cols() == channels && (long) y.rows() == (long) x.rows() * (x.cols() / channels),
+                "channelsToRows: y must be B*S x C", x, y);
     }
 }

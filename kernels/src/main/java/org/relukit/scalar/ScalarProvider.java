@@ -11,11 +11,6 @@ public final class ScalarProvider implements BackendProvider {
         return "scalar";
     }
 
-    @Override
-    public String unavailableReason() {
-        return null;
-    }
-
     /** The reference runs on one thread whatever is asked: its job is to be obviously right. */
     @Override
     public Backend create(BackendOptions options) {

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * its weights transposed first ({@link #transpose}). The last partial vector of a row is loaded
  * whole (the arrays have slack) and stored under a mask. Scaling and accumulating into c happen in
  * registers before the single store, which is what fuses the SGD update into the weight gradient;
- * bias, ReLU and gate are applied to the tile just stored, while it is in L1.
+ * bias, ReLU and gate are applied to the tile just stored, or to the row chunk once its tiles are
+ * stored ({@link #FINISH_EACH_TILE}).
  */
 final class SimdKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -32,6 +33,15 @@ final class SimdKernels {
      * a sum's order, so the results are the same bits either way.
      */
     private static final boolean EIGHT_ROW_TILES = SimdSpecies.EIGHT_ROW_TILES;
+    /**
+     * Where the epilogue (bias, ReLU, gate) runs: on each tile just stored, while it is in L1, or
+     * once over a row chunk after all its tiles. Per tile measured faster on the AVX-512 VM (entry
+     * 11 of jmh/PERFORMANCE.md); on the AVX2 EPYC the per-tile gate reads were cache misses that
+     * no prefetcher foresaw, a quarter of the input gradient's time at batch 1024, and per chunk
+     * the step ran 1.8× faster there (entry 19). It goes with the tile height, which tells the two
+     * machines apart; the bits are the same either way.
+     */
+    private static final boolean FINISH_EACH_TILE = EIGHT_ROW_TILES;
 
     private SimdKernels() {}
 
@@ -84,8 +94,8 @@ final class SimdKernels {
      * <p>Rows go in chunks whose slice of {@code a} fits in L2; within a chunk, columns go in blocks
      * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
      * {@code b} stays in cache, and the columns left over one vector at a time. Each register tile
-     * is scaled and accumulated in registers, stored once, and finished (bias, ReLU, gate) while it
-     * is still in L1.
+     * is scaled and accumulated in registers and stored once; bias, ReLU and gate follow per tile or
+     * per chunk ({@link #FINISH_EACH_TILE}).
      */
     static void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo, int n,
                      int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
@@ -102,24 +112,25 @@ final class SimdKernels {
     private static void rowChunk(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo,
                                  int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         boolean finish = bias != null || relu || gate != null;
+        boolean finishTiles = finish && FINISH_EACH_TILE;
         int j = 0;
         for (; j + 3 * V <= n; j += 3 * V) {
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
                 tile8x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
+                if (finishTiles) {
                     finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i + 4 <= rowTo; i += 4) {
                 tile4x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
+                if (finishTiles) {
                     finish(c, i, 4, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
                 tile1x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
+                if (finishTiles) {
                     finish(c, i, 1, j, 3 * V, n, bias, relu, gate);
                 }
             }
@@ -127,24 +138,27 @@ final class SimdKernels {
         for (; j < n; j += V) {
             int cols = Math.min(V, n - j);
             int i = rowFrom;
-            for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
+            for (; i + 8 <= rowTo; i += 8) {
                 tile8x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
+                if (finishTiles) {
                     finish(c, i, 8, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i + 4 <= rowTo; i += 4) {
                 tile4x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
+                if (finishTiles) {
                     finish(c, i, 4, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
                 tile1x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
-                if (finish) {
+                if (finishTiles) {
                     finish(c, i, 1, j, cols, n, bias, relu, gate);
                 }
             }
+        }
+        if (finish && !FINISH_EACH_TILE) {
+            finish(c, rowFrom, rowTo - rowFrom, 0, n, n, bias, relu, gate);
         }
     }
 
@@ -493,10 +507,10 @@ final class SimdKernels {
     }
 
     /**
-     * The rest of the epilogue on a just-stored tile ({@code rows × cols} at (i, j)): bias, ReLU,
-     * gate. A method of its own over the array, not the registers: a call that took vectors would
-     * box them, and inlined into every tile it would exceed what C2 is willing to inline. Loads are
-     * whole vectors (the arrays have slack); only a partial vector's store is masked.
+     * The rest of the epilogue on {@code rows × cols} of c at (i, j): bias, ReLU, gate. A method of
+     * its own over the array, not the registers: a call that took vectors would box them, and
+     * inlined into every tile it would exceed what C2 is willing to inline. Loads are whole vectors
+     * (the arrays have slack); only a partial vector's store is masked.
      */
     private static void finish(float[] c, int i, int rows, int j, int cols, int n,
                                float[] bias, boolean relu, float[] gate) {

@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>{@code -Drelukit.simd.bits=128|256|512} forces a width, so tests run every code path on one
  * machine; by default it is the widest the CPU has. {@code -Drelukit.simd.rows=8|4} forces the
- * height of the matrix product's register tiles, for the same reason; by default 8 where the CPU's
- * preferred width is 512 bits (AVX-512: 32 vector registers hold the 8-row tile's 24
- * accumulators) and 4 below it (AVX2's 16 registers would spill them).
+ * height of the matrix product's register tiles (and with it where their epilogue runs), for the
+ * same reason; by default 8 where the CPU's preferred width is 512 bits (AVX-512: 32 vector
+ * registers hold the 8-row tile's 24 accumulators) and 4 below it (AVX2's 16 registers would
+ * spill them).
  */
 final class SimdSpecies {
     static final String BITS_PROPERTY = "relukit.simd.bits";

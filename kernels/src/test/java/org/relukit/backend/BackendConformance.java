@@ -179,6 +179,20 @@ public abstract class BackendConformance {
         return matrixShapes().filter(s -> s.size() > 0);
     }
 
+    /** Every product shape with and without the ReLU, each with and without the bias. */
+    private Stream<Arguments> layerCases() {
+        return productCases().flatMap(c -> Stream.of(true, false).map(relu -> Arguments.of(c.get()[0], relu, c.get()[1])));
+    }
+
+    /** Every product shape, with and without the bias (or the gate). */
+    private Stream<Arguments> productCases() {
+        return productShapes().flatMap(s -> Stream.of(Arguments.of(s, true), Arguments.of(s, false)));
+    }
+
+    private Stream<Arguments> matrixCases() {
+        return matrixShapes().flatMap(s -> Stream.of(Arguments.of(s, true), Arguments.of(s, false)));
+    }
+
     private Stream<Arguments> matmulCases() {
         return productShapes().flatMap(s -> Stream.of(
                 Arguments.of(s, false, false), Arguments.of(s, false, true),
@@ -261,32 +275,10 @@ public abstract class BackendConformance {
         assertThrows(IllegalArgumentException.class, () -> backend.copyRows(src, 0, narrower, 0, 1), "column mismatch");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void reluMatmul(ProductShape s) {
-        checkLayer(s, true, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void reluMatmulWithoutBias(ProductShape s) {
-        checkLayer(s, true, false);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void linear(ProductShape s) {
-        checkLayer(s, false, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void linearWithoutBias(ProductShape s) {
-        checkLayer(s, false, false);
-    }
-
-    /** {@code out[B×N] = (relu)(x[B×K] w[N×K]ᵀ + b)} with B = m, N = n, K = k. */
-    private void checkLayer(ProductShape s, boolean relu, boolean withBias) {
+    /** {@code out[B×N] = (relu)(x[B×K] w[N×K]ᵀ + b)} with B = m, N = n, K = k: reluMatmul, or linear without the ReLU. */
+    @ParameterizedTest(name = "{0} relu={1} bias={2}")
+    @MethodSource("layerCases")
+    void layer(ProductShape s, boolean relu, boolean withBias) {
         int batch = s.m(), n = s.n(), k = s.k();
         RandomTensors random = random("layer" + relu + withBias, s);
         float[] x = random.gaussian(batch * k, 0, 1);
@@ -302,9 +294,7 @@ public abstract class BackendConformance {
         assertClose(relu ? "h" : "y", s, Reference.layer(x, w, b, batch, n, k, relu), read(out), sumTolerance(k + 1));
         assertUnchanged(xt, x, "x");
         assertUnchanged(wt, w, "w");
-        if (withBias) {
-            assertUnchanged(bt, b, "b");
-        }
+        assertUnchanged(bt, b, "b");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -405,20 +395,10 @@ public abstract class BackendConformance {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void backwardInput(ProductShape s) {
-        checkBackwardInput(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void backwardInputUngated(ProductShape s) {
-        checkBackwardInput(s, false);
-    }
-
     /** {@code dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0)} with B = m, K = n, N = k. */
-    private void checkBackwardInput(ProductShape s, boolean gated) {
+    @ParameterizedTest(name = "{0} gated={1}")
+    @MethodSource("productCases")
+    void backwardInput(ProductShape s, boolean gated) {
         int batch = s.m(), k = s.n(), n = s.k();
         RandomTensors random = random("backwardInput" + gated, s);
         float[] dz = random.gaussian(batch * n, 0, 1);
@@ -430,25 +410,13 @@ public abstract class BackendConformance {
         assertClose("dx", s, Reference.backwardInput(dz, w, h, batch, n, k), read(dx), sumTolerance(n));
         assertUnchanged(dzt, dz, "dz");
         assertUnchanged(wt, w, "w");
-        if (gated) {
-            assertUnchanged(ht, h, "h");
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void weightGrad(ProductShape s) {
-        checkWeightGrad(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void weightGradWithoutBias(ProductShape s) {
-        checkWeightGrad(s, false);
+        assertUnchanged(ht, h, "h");
     }
 
     /** {@code dw[N×K] = dz[B×N]ᵀ x[B×K]}, {@code db = Σ_rows dz}, with N = m, K = n, B = k. */
-    private void checkWeightGrad(ProductShape s, boolean withBias) {
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("productCases")
+    void weightGrad(ProductShape s, boolean withBias) {
         int n = s.m(), k = s.n(), batch = s.k();
         RandomTensors random = random("weightGrad" + withBias, s);
         float[] dz = random.gaussian(batch * n, 0, 1);
@@ -465,20 +433,10 @@ public abstract class BackendConformance {
         assertUnchanged(xt, x, "x");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void sgdFused(ProductShape s) {
-        checkSgdFused(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("productShapes")
-    void sgdFusedWithoutBias(ProductShape s) {
-        checkSgdFused(s, false);
-    }
-
     /** {@code w −= lr dzᵀ x}, {@code b −= lr Σ dz}, with w [N×K], N = m, K = n, B = k. */
-    private void checkSgdFused(ProductShape s, boolean withBias) {
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("productCases")
+    void sgdFused(ProductShape s, boolean withBias) {
         int n = s.m(), k = s.n(), batch = s.k();
         RandomTensors random = random("sgdFused" + withBias, s);
         float[] dz = random.gaussian(batch * n, 0, 1);
@@ -517,19 +475,9 @@ public abstract class BackendConformance {
         assertUnchanged(gt, grad, "grad");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("matrixShapes")
-    void normalizeRows(MatrixShape s) {
-        checkNormalizeRows(s, true);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("matrixShapes")
-    void normalizeRowsWithoutBias(MatrixShape s) {
-        checkNormalizeRows(s, false);
-    }
-
-    private void checkNormalizeRows(MatrixShape s, boolean withBias) {
+    @ParameterizedTest(name = "{0} bias={1}")
+    @MethodSource("matrixCases")
+    void normalizeRows(MatrixShape s, boolean withBias) {
         RandomTensors random = random("normalizeRows" + withBias, s);
         float[] w = random.signed(s.size());
         float[] b = withBias ? random.signed(s.rows()) : null;
@@ -729,8 +677,11 @@ public abstract class BackendConformance {
         return out;
     }
 
+    /** An input read back as it was given; an absent (null) optional input has nothing to check. */
     protected void assertUnchanged(Tensor t, float[] before, String name) {
-        assertArrayEquals(before, read(t), () -> name + " is an input and must not change");
+        if (t != null) {
+            assertArrayEquals(before, read(t), () -> name + " is an input and must not change");
+        }
     }
 
     /**
@@ -856,10 +807,8 @@ public abstract class BackendConformance {
         assertClose("running mean", s, ref[3], read(rmt), tolerance);
         assertClose("running var", s, ref[4], read(rvt), tolerance);
         assertUnchanged(xt, x, "x");
-        if (affine) {
-            assertUnchanged(gt, gamma, "gamma");
-            assertUnchanged(bt, beta, "beta");
-        }
+        assertUnchanged(gt, gamma, "gamma");
+        assertUnchanged(bt, beta, "beta");
     }
 
     @ParameterizedTest(name = "{0} affine={1} relu={2}")
@@ -1010,25 +959,19 @@ public abstract class BackendConformance {
         return convShapes().flatMap(s -> Stream.of(Arguments.of(s, true), Arguments.of(s, false)));
     }
 
+    private Stream<Arguments> convLayerCases() {
+        return convCases().flatMap(c -> Stream.of(true, false).map(relu -> Arguments.of(c.get()[0], relu, c.get()[1])));
+    }
+
     /** Filters drawn as PyTorch's default initialisation draws them: U(±1/√fan-in). */
     private static float[] convWeights(RandomTensors random, ConvShape s) {
         double bound = 1 / Math.sqrt(s.channels() * 9);
         return random.uniform(s.filters() * s.channels() * 9, -bound, bound);
     }
 
-    @ParameterizedTest(name = "{0} bias={1}")
-    @MethodSource("convCases")
-    void conv3x3Relu(ConvShape s, boolean withBias) {
-        checkConv3x3(s, true, withBias);
-    }
-
-    @ParameterizedTest(name = "{0} bias={1}")
-    @MethodSource("convCases")
-    void conv3x3Linear(ConvShape s, boolean withBias) {
-        checkConv3x3(s, false, withBias);
-    }
-
-    private void checkConv3x3(ConvShape s, boolean relu, boolean withBias) {
+    @ParameterizedTest(name = "{0} relu={1} bias={2}")
+    @MethodSource("convLayerCases")
+    void conv3x3(ConvShape s, boolean relu, boolean withBias) {
         RandomTensors random = random("conv3x3" + relu + withBias, s);
         float[] x = random.gaussian(s.batch() * s.inputCols(), 0, 1);
         float[] w = convWeights(random, s);
@@ -1043,9 +986,7 @@ public abstract class BackendConformance {
         assertCloseToSums("y", s, ref, absoluteSums, read(y), sumTolerance(s.channels() * 9 + 1));
         assertUnchanged(xt, x, "x");
         assertUnchanged(wt, w, "w");
-        if (withBias) {
-            assertUnchanged(bt, b, "b");
-        }
+        assertUnchanged(bt, b, "b");
     }
 
     /** {@code dx} from {@code dy} through the filters, gated by a post-ReLU input when asked. */
@@ -1064,9 +1005,7 @@ public abstract class BackendConformance {
                 s.filters()), read(dx), sumTolerance(s.filters() * 9));
         assertUnchanged(dyt, dy, "dy");
         assertUnchanged(wt, w, "w");
-        if (gated) {
-            assertUnchanged(gatet, gate, "gate");
-        }
+        assertUnchanged(gatet, gate, "gate");
     }
 
     /** {@code dw} and {@code db} summed over the batch and every output position; an empty batch gives zeros. */
@@ -1195,10 +1134,8 @@ public abstract class BackendConformance {
             assertUnchanged(rvt, runningVar, "running var without values");
         }
         assertUnchanged(xt, x, "x");
-        if (affine) {
-            assertUnchanged(gt, gamma, "gamma");
-            assertUnchanged(bt, beta, "beta");
-        }
+        assertUnchanged(gt, gamma, "gamma");
+        assertUnchanged(bt, beta, "beta");
     }
 
     @ParameterizedTest(name = "{0} affine={1} relu={2}")

@@ -11,17 +11,34 @@ package org.relukit.backend;
 public final class Reference {
     private Reference() {}
 
+    /** One term {@code z[zAt] += x[xAt]·w[wAt]} of a layer's or a convolution's product, by the flat indices of its factors. */
+    private interface Term {
+        void add(int zAt, int xAt, int wAt);
+    }
+
+    /**
+     * Every term of a layer's product, {@code z[i, j] += x[i, p] w[j, p]} for z[B×N], x[B×K], w[N×K], in
+     * the order the forward sums them: the forward and both gradients are sums over these same terms.
+     */
+    private static void forEachLayerTerm(int batch, int n, int k, Term term) {
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int p = 0; p < k; p++) {
+                    term.add(i * n + j, i * k + p, j * k + p);
+                }
+            }
+        }
+    }
+
     /** {@code out[B×N] = x[B×K] wᵀ + b}, then ReLU when {@code relu}; {@code b} may be null. */
     public static double[] layer(float[] x, float[] w, float[] b, int batch, int n, int k, boolean relu) {
         double[] out = new double[batch * n];
-        for (int i = 0; i < batch; i++) {
-            for (int j = 0; j < n; j++) {
-                double z = b == null ? 0 : b[j];
-                for (int p = 0; p < k; p++) {
-                    z += (double) x[i * k + p] * w[j * k + p];
-                }
-                out[i * n + j] = relu ? Math.max(z, 0) : z;
-            }
+        for (int at = 0; b != null && at < out.length; at++) {
+            out[at] = b[at % n];
+        }
+        forEachLayerTerm(batch, n, k, (zAt, xAt, wAt) -> out[zAt] += (double) x[xAt] * w[wAt]);
+        for (int at = 0; relu && at < out.length; at++) {
+            out[at] = Math.max(out[at], 0);
         }
         return out;
     }
@@ -79,19 +96,10 @@ public final class Reference {
     /** {@code dx[B×K] = (dz[B×N] w[N×K]) ⊙ (h > 0)}; not gated when {@code h} is null. */
     public static double[] backwardInput(float[] dz, float[] w, float[] h, int batch, int n, int k) {
         double[] dx = new double[batch * k];
-        for (int i = 0; i < batch; i++) {
-            for (int j = 0; j < n; j++) {
-                double g = dz[i * n + j];
-                for (int p = 0; p < k; p++) {
-                    dx[i * k + p] += g * w[j * k + p];
-                }
-            }
-            if (h != null) {
-                for (int p = 0; p < k; p++) {
-                    if (!(h[i * k + p] > 0)) {
-                        dx[i * k + p] = 0;
-                    }
-                }
+        forEachLayerTerm(batch, n, k, (zAt, xAt, wAt) -> dx[xAt] += (double) dz[zAt] * w[wAt]);
+        for (int at = 0; h != null && at < dx.length; at++) {
+            if (!(h[at] > 0)) {
+                dx[at] = 0;
             }
         }
         return dx;
@@ -100,14 +108,7 @@ public final class Reference {
     /** {@code dw[N×K] = dz[B×N]ᵀ x[B×K]}. */
     public static double[] weightGrad(float[] dz, float[] x, int batch, int n, int k) {
         double[] dw = new double[n * k];
-        for (int i = 0; i < batch; i++) {
-            for (int j = 0; j < n; j++) {
-                double g = dz[i * n + j];
-                for (int p = 0; p < k; p++) {
-                    dw[j * k + p] += g * x[i * k + p];
-                }
-            }
-        }
+        forEachLayerTerm(batch, n, k, (zAt, xAt, wAt) -> dw[wAt] += (double) dz[zAt] * x[xAt]);
         return dw;
     }
 
@@ -191,16 +192,11 @@ public final class Reference {
     }
 
     private static double[] centred(float[] x, int rows, int cols) {
-        double[] mean = new double[cols];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                mean[j] += x[i * cols + j];
-            }
-        }
+        double[] sums = columnSums(x, rows, cols);
         double[] out = new double[rows * cols];
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
-                out[i * cols + j] = x[i * cols + j] - mean[j] / rows;
+                out[i * cols + j] = x[i * cols + j] - sums[j] / rows;
             }
         }
         return out;
@@ -405,28 +401,42 @@ public final class Reference {
      * (N, C, 3, 3); 3 × 3, stride 1, no padding, so an H × W map gives an (H − 2) × (W − 2) one.
      */
 
-    /** {@code y[b, n, i, j] = Σ_{c,u,v} x[b, c, i+u, j+v] w[n, c, u, v] + b[n]}, ReLU when asked; {@code b} may be null. */
-    public static double[] conv3x3(float[] x, float[] w, float[] b, int batch, int channels, int height, int width,
-                                   int filters, boolean relu) {
+    /**
+     * Every term of a 3 × 3 convolution, {@code y[b, n, i, j] += x[b, c, i+u, j+v] w[n, c, u, v]}, in
+     * the order the forward sums them: the forward and both gradients are sums over these same terms.
+     */
+    private static void forEachConvTerm(int batch, int channels, int height, int width, int filters, Term term) {
         int oh = height - 2, ow = width - 2;
-        double[] y = new double[batch * filters * oh * ow];
         for (int s = 0; s < batch; s++) {
             for (int n = 0; n < filters; n++) {
                 for (int i = 0; i < oh; i++) {
                     for (int j = 0; j < ow; j++) {
-                        double z = b == null ? 0 : b[n];
+                        int yAt = ((s * filters + n) * oh + i) * ow + j;
                         for (int c = 0; c < channels; c++) {
                             for (int u = 0; u < 3; u++) {
                                 for (int v = 0; v < 3; v++) {
-                                    z += (double) x[((s * channels + c) * height + i + u) * width + j + v]
-                                            * w[(n * channels + c) * 9 + u * 3 + v];
+                                    term.add(yAt, ((s * channels + c) * height + i + u) * width + j + v,
+                                            (n * channels + c) * 9 + u * 3 + v);
                                 }
                             }
                         }
-                        y[((s * filters + n) * oh + i) * ow + j] = relu ? Math.max(z, 0) : z;
                     }
                 }
             }
+        }
+    }
+
+    /** {@code y[b, n, i, j] = Σ_{c,u,v} x[b, c, i+u, j+v] w[n, c, u, v] + b[n]}, ReLU when asked; {@code b} may be null. */
+    public static double[] conv3x3(float[] x, float[] w, float[] b, int batch, int channels, int height, int width,
+                                   int filters, boolean relu) {
+        int positions = (height - 2) * (width - 2);
+        double[] y = new double[batch * filters * positions];
+        for (int at = 0; b != null && at < y.length; at++) {
+            y[at] = b[at / positions % filters];
+        }
+        forEachConvTerm(batch, channels, height, width, filters, (yAt, xAt, wAt) -> y[yAt] += (double) x[xAt] * w[wAt]);
+        for (int at = 0; relu && at < y.length; at++) {
+            y[at] = Math.max(y[at], 0);
         }
         return y;
     }
@@ -438,25 +448,8 @@ public final class Reference {
      */
     public static double[] conv3x3BackwardInput(float[] dy, float[] w, float[] gate, int batch, int channels,
                                                 int height, int width, int filters) {
-        int oh = height - 2, ow = width - 2;
         double[] dx = new double[batch * channels * height * width];
-        for (int s = 0; s < batch; s++) {
-            for (int n = 0; n < filters; n++) {
-                for (int i = 0; i < oh; i++) {
-                    for (int j = 0; j < ow; j++) {
-                        double g = dy[((s * filters + n) * oh + i) * ow + j];
-                        for (int c = 0; c < channels; c++) {
-                            for (int u = 0; u < 3; u++) {
-                                for (int v = 0; v < 3; v++) {
-                                    dx[((s * channels + c) * height + i + u) * width + j + v]
-                                            += g * w[(n * channels + c) * 9 + u * 3 + v];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        forEachConvTerm(batch, channels, height, width, filters, (yAt, xAt, wAt) -> dx[xAt] += (double) dy[yAt] * w[wAt]);
         if (gate != null) {
             for (int i = 0; i < dx.length; i++) {
                 if (!(gate[i] > 0)) {
@@ -470,25 +463,8 @@ public final class Reference {
     /** {@code dw[n, c, u, v] = Σ_{b,i,j} dy[b, n, i, j] x[b, c, i+u, j+v]}, as {@code [N × C·9]}. */
     public static double[] conv3x3WeightGrad(float[] dy, float[] x, int batch, int channels, int height, int width,
                                              int filters) {
-        int oh = height - 2, ow = width - 2;
         double[] dw = new double[filters * channels * 9];
-        for (int s = 0; s < batch; s++) {
-            for (int n = 0; n < filters; n++) {
-                for (int i = 0; i < oh; i++) {
-                    for (int j = 0; j < ow; j++) {
-                        double g = dy[((s * filters + n) * oh + i) * ow + j];
-                        for (int c = 0; c < channels; c++) {
-                            for (int u = 0; u < 3; u++) {
-                                for (int v = 0; v < 3; v++) {
-                                    dw[(n * channels + c) * 9 + u * 3 + v]
-                                            += g * x[((s * channels + c) * height + i + u) * width + j + v];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        forEachConvTerm(batch, channels, height, width, filters, (yAt, xAt, wAt) -> dw[wAt] += (double) dy[yAt] * x[xAt]);
         return dw;
     }
 

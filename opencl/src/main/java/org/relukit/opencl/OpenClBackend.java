@@ -62,7 +62,6 @@ public final class OpenClBackend implements Backend {
     private Kernel columnStats;
     private Kernel normalizeColumns;
     private Kernel batchNormTrain;
-    private Kernel batchNormEval;
     private Kernel batchNormBackward;
     private Kernel convForward;
     private Kernel convBackwardInput;
@@ -110,7 +109,6 @@ public final class OpenClBackend implements Backend {
             columnStats = program.kernel("column_stats");
             normalizeColumns = program.kernel("normalize_columns");
             batchNormTrain = program.kernel("batch_norm_train");
-            batchNormEval = program.kernel("batch_norm_eval");
             batchNormBackward = program.kernel("batch_norm_backward");
             convForward = program.kernel("conv3x3_forward");
             convBackwardInput = program.kernel("conv3x3_backward_input");
@@ -363,10 +361,8 @@ public final class OpenClBackend implements Backend {
     @Override
     public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                               float eps, boolean relu, Tensor y) {
-        batchNormEval.args().arg(x.rows()).arg(x.cols()).arg(mem(x)).arg(optional(gamma)).arg(flag(gamma))
-                .arg(optional(beta)).arg(flag(beta)).arg(mem(runningMean)).arg(mem(runningVar)).arg(eps)
-                .arg(relu ? 1 : 0).arg(mem(y));
-        launcher.columns(batchNormEval, x.cols());
+        // BatchNorm1d in eval mode is BatchNorm2d's, a channel per column: nothing is summed over the batch.
+        batchNorm2dEval(x, x.cols(), gamma, beta, runningMean, runningVar, eps, relu, y);
     }
 
     @Override
@@ -427,7 +423,8 @@ public final class OpenClBackend implements Backend {
     @Override
     public void batchNorm2dEval(Tensor x, int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                 float eps, boolean relu, Tensor y) {
-        batchNorm2dEval.args().arg(x.size()).arg(channels).arg(x.cols() / channels).arg(mem(x)).arg(optional(gamma))
+        int positions = channels == 0 ? 0 : x.cols() / channels;
+        batchNorm2dEval.args().arg(x.size()).arg(channels).arg(positions).arg(mem(x)).arg(optional(gamma))
                 .arg(flag(gamma)).arg(optional(beta)).arg(flag(beta)).arg(mem(runningMean)).arg(mem(runningVar)).arg(eps)
                 .arg(relu ? 1 : 0).arg(mem(y));
         launcher.elementwise(batchNorm2dEval, x.size());

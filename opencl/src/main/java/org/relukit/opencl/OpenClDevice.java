@@ -139,18 +139,24 @@ public record OpenClDevice(int index, String platformName, String name, long typ
     }
 
     private static String platformString(cl_platform_id platform, int param) {
-        long[] size = new long[1];
-        clGetPlatformInfo(platform, param, 0, null, size);
-        byte[] bytes = new byte[(int) size[0]];
-        clGetPlatformInfo(platform, param, bytes.length, Pointer.to(bytes), null);
-        return cString(bytes);
+        return infoString((size, value, sizeRet) -> clGetPlatformInfo(platform, param, size, value, sizeRet));
     }
 
     static String deviceString(cl_device_id device, int param) {
+        return infoString((size, value, sizeRet) -> clGetDeviceInfo(device, param, size, value, sizeRet));
+    }
+
+    /** One of OpenCL's clGet*Info calls, its object and parameter fixed. */
+    private interface InfoQuery {
+        int get(long size, Pointer value, long[] sizeRet);
+    }
+
+    /** A string-valued query, asked as OpenCL asks: its size first, then its bytes. */
+    private static String infoString(InfoQuery query) {
         long[] size = new long[1];
-        clGetDeviceInfo(device, param, 0, null, size);
+        query.get(0, null, size);
         byte[] bytes = new byte[(int) size[0]];
-        clGetDeviceInfo(device, param, bytes.length, Pointer.to(bytes), null);
+        query.get(bytes.length, Pointer.to(bytes), null);
         return cString(bytes);
     }
 

@@ -60,26 +60,31 @@ kernel void batch_norm_train(const int rows, const int cols, const global float*
     }
 }
 
-// Eval mode: y = γ (x − running mean)/sqrt(running var + eps) + β, ReLU when asked.
-kernel void batch_norm_eval(const int rows, const int cols, const global float* x,
-                            const global float* gamma, const int hasGamma,
-                            const global float* beta, const int hasBeta,
-                            const global float* runningMean, const global float* runningVar,
-                            const float eps, const int relu, global float* y)
+// The backward's per-channel part, once Σdy and Σdy·x̂ over the n values of channel c are known:
+// dγ and dβ written (by the one writer work-item), and the terms of dx = scale·(dy − meanDy − x̂·meanDyXhat)
+// returned as (scale, meanDy, meanDyXhat).
+inline float3 norm_backward_terms(const bool writer, const int c, const int n, const float totalDy,
+                                  const float totalDyXhat, const float inv, const global float* gamma,
+                                  const int hasGamma, global float* dGamma, const int hasDGamma, global float* dBeta,
+                                  const int hasDBeta)
 {
-    const int j = get_global_id(0);
-    if (j >= cols) {
-        return;
+    if (writer) {
+        if (hasDGamma) {
+            dGamma[c] = totalDyXhat;
+        }
+        if (hasDBeta) {
+            dBeta[c] = totalDy;
+        }
     }
-    const float m = runningMean[j];
-    const float inv = 1.0f / sqrt(runningVar[j] + eps);
-    const float g = hasGamma ? gamma[j] : 1.0f;
-    const float b = hasBeta ? beta[j] : 0.0f;
-    for (int i = get_local_id(1); i < rows; i += COL_Y) {
-        const size_t at = (size_t)i * cols + j;
-        const float v = g * ((x[at] - m) * inv) + b;
-        y[at] = relu ? relu_keep_nan(v) : v;
-    }
+    return (float3)((hasGamma ? gamma[c] : 1.0f) * inv, n == 0 ? 0.0f : totalDy / n, n == 0 ? 0.0f : totalDyXhat / n);
+}
+
+// dx of one value from its dy and x and the terms above; zero where the gate is shut.
+inline float norm_dx(const float dy, const float x, const float m, const float inv, const float3 k, const bool open)
+{
+    const float xhat = (x - m) * inv;
+    const float v = k.x * (dy - k.y - xhat * k.z);
+    return open ? v : 0.0f;
 }
 
 // Backward from the forward's mean and 1/std: with x̂ = (x − mean)·invStd, dβ = Σ dy, dγ = Σ dy·x̂,
@@ -108,21 +113,10 @@ kernel void batch_norm_backward(const int rows, const int cols, const global flo
     if (j >= cols) {
         return;
     }
-    if (get_local_id(1) == 0) {
-        if (hasDGamma) {
-            dGamma[j] = totalDyXhat;
-        }
-        if (hasDBeta) {
-            dBeta[j] = totalDy;
-        }
-    }
-    const float scale = (hasGamma ? gamma[j] : 1.0f) * inv;
-    const float meanDy = rows == 0 ? 0.0f : totalDy / rows;
-    const float meanDyXhat = rows == 0 ? 0.0f : totalDyXhat / rows;
+    const float3 k = norm_backward_terms(get_local_id(1) == 0, j, rows, totalDy, totalDyXhat, inv, gamma, hasGamma,
+                                         dGamma, hasDGamma, dBeta, hasDBeta);
     for (int i = get_local_id(1); i < rows; i += COL_Y) {
         const size_t at = (size_t)i * cols + j;
-        const float xhat = (x[at] - m) * inv;
-        const float v = scale * (dy[at] - meanDy - xhat * meanDyXhat);
-        dx[at] = !hasGate || gate[at] > 0.0f ? v : 0.0f;
+        dx[at] = norm_dx(dy[at], x[at], m, inv, k, !hasGate || gate[at] > 0.0f);
     }
 }

@@ -21,19 +21,26 @@ inline float column_total(local float* scratch, float value)
     return total;
 }
 
-// The mean of column j (get_global_id(0)) over its rows, and the sum of squared deviations from
-// that mean: the two passes that column statistics and BatchNorm share. Every work-item must call it.
-inline void column_moments(local float* scratch, const int rows, const int cols, const global float* x,
-                           float* mean, float* sqTotal)
+// This work-item's share of Σ_i x[i, j]: its rows of column j, every COL_Y-th from get_local_id(1);
+// 0 beyond the last column. column_total adds the shares up.
+inline float column_share(const int rows, const int cols, const global float* x, const int j)
 {
-    const int j = get_global_id(0);
     float sum = 0.0f;
     if (j < cols) {
         for (int i = get_local_id(1); i < rows; i += COL_Y) {
             sum += x[(size_t)i * cols + j];
         }
     }
-    const float total = column_total(scratch, sum);
+    return sum;
+}
+
+// The mean of column j (get_global_id(0)) over its rows, and the sum of squared deviations from
+// that mean: the two passes that column statistics and BatchNorm share. Every work-item must call it.
+inline void column_moments(local float* scratch, const int rows, const int cols, const global float* x,
+                           float* mean, float* sqTotal)
+{
+    const int j = get_global_id(0);
+    const float total = column_total(scratch, column_share(rows, cols, x, j));
     const float m = rows == 0 ? 0.0f : total / rows;
     float sq = 0.0f;
     if (j < cols) {
@@ -52,13 +59,7 @@ kernel void column_sums(const int rows, const int cols, const global float* x, g
 {
     local float scratch[COL_X * COL_Y];
     const int j = get_global_id(0);
-    float sum = 0.0f;
-    if (j < cols) {
-        for (int i = get_local_id(1); i < rows; i += COL_Y) {
-            sum += x[(size_t)i * cols + j];
-        }
-    }
-    const float total = column_total(scratch, sum);
+    const float total = column_total(scratch, column_share(rows, cols, x, j));
     if (j < cols && get_local_id(1) == 0) {
         out[j] = alpha * total + (beta == 0.0f ? 0.0f : beta * out[j]);
     }

@@ -1,26 +1,10 @@
 // Softmax cross-entropy of logits z[rows × cols] against the class each teacher row t ranks
-// highest. Launched as 1-D work-groups of WG work-items (elementwise.cl's group_sum); a group
+// highest. Launched as 1-D work-groups of WG work-items (elementwise.cl's group_reduce); a group
 // takes rows group, group + groups, …, its work-items striding along the row.
 
-// The largest of each work-item's value; NaN wins, as it does in Java's Math.max, so a student that
-// diverged gives a NaN loss. Every work-item gets the result and must call it.
 inline float group_max(local float* scratch, float value)
 {
-    const int lid = get_local_id(0);
-    scratch[lid] = value;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = WG / 2; s > 0; s >>= 1) {
-        if (lid < s) {
-            const float other = scratch[lid + s];
-            if (other > scratch[lid] || isnan(other)) {
-                scratch[lid] = other;
-            }
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float result = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE);  // the scratch may be reused by the next call
-    return result;
+    return group_reduce(scratch, value, true);
 }
 
 // Whether (value, index) ranks above (best, bestIndex): larger, or equal and earlier, so that the

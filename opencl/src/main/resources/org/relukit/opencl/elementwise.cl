@@ -1,19 +1,33 @@
 // Element-wise kernels over count floats. Launched with WG work-items per group (a power of two,
 // a build option) and a global size rounded up to WG, so every kernel checks its index.
 
-// Σ over the work-group of each work-item's value, by halving; every work-item must call it.
-inline float group_sum(local float* scratch, float value)
+// Σ over the work-group of each work-item's value or, when largest, the largest of them (NaN wins,
+// as it does in Java's Math.max, so a student that diverged gives a NaN loss), by halving. Every
+// work-item must call it and gets the result; the scratch may be reused as soon as it returns.
+inline float group_reduce(local float* scratch, float value, const bool largest)
 {
     const int lid = get_local_id(0);
     scratch[lid] = value;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = WG / 2; s > 0; s >>= 1) {
         if (lid < s) {
-            scratch[lid] += scratch[lid + s];
+            const float other = scratch[lid + s];
+            if (!largest) {
+                scratch[lid] += other;
+            } else if (other > scratch[lid] || isnan(other)) {
+                scratch[lid] = other;
+            }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    return scratch[0];
+    const float result = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return result;
+}
+
+inline float group_sum(local float* scratch, float value)
+{
+    return group_reduce(scratch, value, false);
 }
 
 // dy = 2 (ys − yt) / count, and each work-group's share of Σ (ys − yt)² in partial[group]: the

@@ -11,7 +11,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +29,26 @@ class CommandLineTest {
         return new Result(exit, out.toString(), err.toString());
     }
 
-    /** Every command's user mistakes, in one table: exit 2, one line that names the problem, no stack trace. */
+    /**
+     * Runs relukit {@code args} in a JVM of its own, its output to {@code log}, and sends it SIGTERM once
+     * {@code out}'s metrics.jsonl holds {@code lines} lines (or after 2 minutes); returns its exit code.
+     */
+    static int stopAfterMetricsLines(String[] args, Path out, int lines, Path log) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Path metrics = out.resolve(RunFiles.METRICS);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= lines) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        process.destroy();
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
+        return process.exitValue();
+    }
+
+    /** Every command's user mistakes, in one table: exit 2, one line that names the problem, no stack trace, nothing written. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "recon --backend=nope                 | unknown backend 'nope'",
@@ -82,16 +103,63 @@ class CommandLineTest {
         "matrix --frobnicate                  | --frobnicate",
         "plot /nonexistent/run                | /nonexistent/run",
         "plot                                 | DIR",
+        // A new sweep gets an --out DIR (before the flags after --), and nothing may be written there.
+        "sweep recon --grid node_multi                  | malformed --grid 'node_multi'",
+        "sweep recon --grid node_multi=                 | an empty value",
+        "sweep recon --grid node_multi=1,,2             | an empty value",
+        "sweep recon --grid seed=5:1                    | must go up",
+        "sweep recon --grid ks=[4,5                     | unbalanced brackets",
+        "sweep recon --grid seed=1,1                    | given twice",
+        "sweep recon --grid frobnicate=1,2              | unknown flag in the grid: recon has no --frobnicate",
+        "sweep recon --grid node_multi=x                | --grid node_multi=x",
+        "sweep recon --grid bn=maybe                    | --grid bn=maybe",
+        "sweep recon --grid out=a,b                     | sets --out",
+        "sweep recon                                    | empty grid",
+        "sweep --grid seed=1:2                          | name the experiment",
+        "sweep bench --grid seed=1:2                    | cannot sweep 'bench'",
+        "sweep recon --grid seed=1:2 -- --seed 3        | --seed is both swept and fixed",
+        "sweep recon --grid seed=1:2 -- --frobnicate    | --frobnicate",
+        "sweep recon --grid seed=1:2 -- --out x         | --out",
+        "sweep recon --grid seed=1:2 --cells 3:3        | --cells 3:3",
+        "sweep recon --grid seed=1:2 --jobs 0           | --jobs",
+        "sweep recon --grid seed=1:2 --detail           | --detail",
+        "sweep --status /nonexistent/sweep              | sweep.json",
+        "sweep --resume /nonexistent/sweep              | sweep.json",
+        "sweep --resume /nonexistent/sweep --grid a=1   | --resume takes no --grid",
+        "sweep --file /nonexistent/sweep.yaml           | /nonexistent/sweep.yaml",
+        // The Slurm flags.
+        "sweep recon --grid seed=1:2 --partition short -- --num_epoch 1                   | --partition go(es) with --slurm",
+        "sweep recon --grid seed=1:2 --submit --cells-per-task 2 -- --num_epoch 1         | --submit, --cells-per-task go(es) with --slurm",
+        "sweep recon --grid seed=1:2 --slurm --cells 0:1 -- --num_epoch 1                 | --cells does not go with --slurm",
+        "sweep recon --grid seed=1:2 --slurm --plan -- --num_epoch 1                      | --plan does not go with --slurm",
+        "sweep recon --grid seed=1:2 --slurm --time 2h -- --num_epoch 1                   | --time '2h' is not a Slurm time limit",
+        "sweep recon --grid seed=1:2 --slurm --cells-per-task 0 -- --num_epoch 1          | --cells-per-task must be at least 1",
+        "sweep recon --grid seed=1:2 --slurm --cpus-per-task 0 -- --num_epoch 1           | --cpus-per-task must be between 1 and 4096",
+        "sweep recon --grid seed=1:2 --slurm --partition a;b -- --num_epoch 1             | --partition 'a;b' is not a partition name",
+        "sweep recon --grid seed=1:2 --slurm --java /opt/jdk'25/bin/java -- --num_epoch 1 | --java",
+        // Tests run relukit from its classes, not its jar, which --slurm refuses as early as the rest.
+        "sweep recon --grid seed=1:2 --slurm -- --num_epoch 1                             | not a jar",
     })
-    void badInputIsOneLineAndExitTwo(String args, String mentioned) {
-        Result r = run(args.trim().split(" +"));
+    void badInputIsOneLineAndExitTwo(String line, String mentioned, @TempDir Path tmp) {
+        List<String> args = new ArrayList<>(List.of(line.trim().split(" +")));
+        Path out = tmp.resolve("out");
+        boolean newSweep = args.getFirst().equals("sweep") && !args.contains("--status") && !args.contains("--resume");
+        if (newSweep) {
+            args.addAll(args.contains("--") ? args.indexOf("--") : args.size(), List.of("--out", out.toString()));
+        }
+        Result r = run(args.toArray(String[]::new));
         assertEquals(2, r.exit(), r.err());
-        List<String> lines = r.err().strip().lines().filter(l -> !l.startsWith("backend: ")).toList();
+        // Only the experiments open a backend, and say which in a line of their own.
+        boolean opensBackend = List.of("recon", "matrix", "bench").contains(args.getFirst());
+        List<String> lines = r.err().strip().lines().filter(l -> !(opensBackend && l.startsWith("backend: "))).toList();
         assertEquals(1, lines.size(), "one line, got: " + r.err());
         assertTrue(lines.getFirst().startsWith("relukit: "), r.err());
         assertTrue(lines.getFirst().contains(mentioned.trim()), "'" + lines.getFirst() + "' should mention " + mentioned);
         assertFalse(r.err().contains("\tat "), "stack trace in: " + r.err());
         assertFalse(r.err().contains("Exception"), "exception name in: " + r.err());
+        if (newSweep) {
+            assertFalse(Files.exists(out), "nothing is written for a bad sweep");
+        }
     }
 
     @Test

@@ -16,11 +16,6 @@ public final class FailingBackendProvider implements BackendProvider {
     }
 
     @Override
-    public String unavailableReason() {
-        return null;
-    }
-
-    @Override
     public Backend create(BackendOptions options) {
         return new ScalarBackend() {
             private int updates;

@@ -8,9 +8,7 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,17 +22,10 @@ class InterruptAndResumeTest {
         Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut");
         assertEquals(0, CommandLineTest.run(args(whole)).exit());
 
-        Process process = new ProcessBuilder(javaCommand(cut)).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("cut.log").toFile()).start();
+        int exit = CommandLineTest.stopAfterMetricsLines(args(cut), cut, 2, tmp.resolve("cut.log"));
         Path metrics = cut.resolve(RunFiles.METRICS);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 2) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        process.destroy();
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
         String log = Files.readString(tmp.resolve("cut.log"));
-        assertEquals(143, process.exitValue(), log);
+        assertEquals(143, exit, log);
         assertTrue(log.contains("--resume"), log);
         assertTrue(Files.exists(cut.resolve(RunFiles.CHECKPOINT)), log);
         assertTrue(Files.readAllLines(metrics).size() < metrics(whole).size(), "stopped before the end");
@@ -96,8 +87,8 @@ class InterruptAndResumeTest {
         Path one = tmp.resolve("one"), two = tmp.resolve("two");
         List<String> big = List.of("recon", "--seed", "3", "--num_trial", "1", "--num_epoch", "2", "--train_size", "4000",
                 "--batchsize", "256");
-        assertEquals(0, CommandLineTest.run(concat(big, "--threads", "1", "--out", one.toString())).exit());
-        assertEquals(0, CommandLineTest.run(concat(big, "--threads", "2", "--out", two.toString())).exit());
+        assertEquals(0, CommandLineTest.run(ResultsIntegrityTest.args(big, "--threads", "1", "--out", one.toString())).exit());
+        assertEquals(0, CommandLineTest.run(ResultsIntegrityTest.args(big, "--threads", "2", "--out", two.toString())).exit());
         assertEquals(metrics(one), metrics(two));
     }
 
@@ -112,21 +103,7 @@ class InterruptAndResumeTest {
     }
 
     private static String[] args(Path out) {
-        return concat(ARGS, "--out", out.toString());
-    }
-
-    private static String[] concat(List<String> base, String... more) {
-        List<String> all = new ArrayList<>(base);
-        all.addAll(List.of(more));
-        return all.toArray(String[]::new);
-    }
-
-    private static List<String> javaCommand(Path out) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        cmd.addAll(List.of(args(out)));
-        return cmd;
+        return ResultsIntegrityTest.args(ARGS, "--out", out.toString());
     }
 
     private static List<String> metrics(Path dir) throws IOException {

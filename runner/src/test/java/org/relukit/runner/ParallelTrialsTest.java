@@ -9,9 +9,7 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,9 +21,9 @@ class ParallelTrialsTest {
     @Test
     void threeJobsWriteTheSameFilesAsOne(@TempDir Path tmp) throws IOException {
         Path one = tmp.resolve("one"), three = tmp.resolve("three");
-        CommandLineTest.Result r1 = CommandLineTest.run(concat(ARGS, "--jobs", "1", "--out", one.toString()));
+        CommandLineTest.Result r1 = CommandLineTest.run(ResultsIntegrityTest.args(ARGS, "--jobs", "1", "--out", one.toString()));
         assertEquals(0, r1.exit(), r1.err());
-        CommandLineTest.Result r3 = CommandLineTest.run(concat(ARGS, "--jobs", "3", "--out", three.toString()));
+        CommandLineTest.Result r3 = CommandLineTest.run(ResultsIntegrityTest.args(ARGS, "--jobs", "3", "--out", three.toString()));
         assertEquals(0, r3.exit(), r3.err());
         assertTrue(r3.err().contains("3 trials at once"), r3.err());
         for (String file : List.of("metrics.jsonl", "correlations/trial-0.json", "correlations/trial-2.json")) {
@@ -45,22 +43,13 @@ class ParallelTrialsTest {
     @Test
     void aStoppedParallelRunResumesToTheSameBytes(@TempDir Path tmp) throws Exception {
         Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut");
-        assertEquals(0, CommandLineTest.run(concat(ARGS, "--jobs", "1", "--out", whole.toString())).exit());
+        assertEquals(0, CommandLineTest.run(ResultsIntegrityTest.args(ARGS, "--jobs", "1", "--out", whole.toString())).exit());
 
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(concat(ARGS, "--jobs", "2", "--out", cut.toString())));
-        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("cut.log").toFile())
-                .start();
+        String[] parallel = ResultsIntegrityTest.args(ARGS, "--jobs", "2", "--out", cut.toString());
+        int exit = CommandLineTest.stopAfterMetricsLines(parallel, cut, 6, tmp.resolve("cut.log"));
         Path metrics = cut.resolve(RunFiles.METRICS);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 6) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        process.destroy();
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
         String log = Files.readString(tmp.resolve("cut.log"));
-        assertEquals(143, process.exitValue(), log);
+        assertEquals(143, exit, log);
         assertTrue(Files.readAllLines(metrics).size() < Files.readAllLines(whole.resolve(RunFiles.METRICS)).size(),
                 "stopped before the end: " + log);
 
@@ -78,7 +67,7 @@ class ParallelTrialsTest {
 
     @Test
     void badJobsIsOneLineAndExitTwo(@TempDir Path tmp) {
-        CommandLineTest.Result r = CommandLineTest.run(concat(ARGS, "--jobs", "0", "--out", tmp.resolve("x").toString()));
+        CommandLineTest.Result r = CommandLineTest.run(ResultsIntegrityTest.args(ARGS, "--jobs", "0", "--out", tmp.resolve("x").toString()));
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--jobs must be between 1 and 1024"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -93,11 +82,5 @@ class ParallelTrialsTest {
         json.remove("identity");
         json.remove("sha256");
         return json;
-    }
-
-    private static String[] concat(List<String> base, String... more) {
-        List<String> all = new ArrayList<>(base);
-        all.addAll(List.of(more));
-        return all.toArray(String[]::new);
     }
 }

@@ -103,9 +103,7 @@ class ResultsIntegrityTest {
         Map<String, byte[]> before = snapshot(dir);
 
         CommandLineTest.Result b = CommandLineTest.run(args(SMALL, "--seed", "2", "--num_trial", "1", "--out", dir.toString()));
-        assertEquals(2, b.exit(), b.err());
-        assertOneLine(b.err());
-        assertTrue(b.err().contains("--overwrite"), b.err());
+        assertRefused(b, "--overwrite");
         assertSame(before, snapshot(dir));
 
         b = CommandLineTest.run(args(SMALL, "--seed", "2", "--num_trial", "1", "--overwrite", "--out", dir.toString()));
@@ -121,9 +119,7 @@ class ResultsIntegrityTest {
         Files.write(dir.resolve(RunFiles.CHECKPOINT), checkpointOfA);
         before = snapshot(dir);
         CommandLineTest.Result resumed = CommandLineTest.run("recon", "--resume", dir.toString());
-        assertEquals(2, resumed.exit(), resumed.err());
-        assertOneLine(resumed.err());
-        assertTrue(resumed.err().contains("seed"), resumed.err());
+        assertRefused(resumed, "seed");
         assertSame(before, snapshot(dir));
     }
 
@@ -300,11 +296,15 @@ class ResultsIntegrityTest {
 
     private static void assertRefused(Path dir, String mentioned) throws IOException {
         Map<String, byte[]> before = snapshot(dir);
-        CommandLineTest.Result r = CommandLineTest.run("recon", "--resume", dir.toString());
+        assertRefused(CommandLineTest.run("recon", "--resume", dir.toString()), mentioned);
+        assertSame(before, snapshot(dir));
+    }
+
+    /** Bad input: exit 2 and one line that mentions {@code mentioned}. */
+    static void assertRefused(CommandLineTest.Result r, String mentioned) {
         assertEquals(2, r.exit(), r.err());
         assertOneLine(r.err());
         assertTrue(r.err().contains(mentioned), "'" + r.err().strip() + "' should mention " + mentioned);
-        assertSame(before, snapshot(dir));
     }
 
     static void assertOneLine(String err) {

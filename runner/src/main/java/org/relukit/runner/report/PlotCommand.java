@@ -11,9 +11,12 @@ import picocli.CommandLine.Model.CommandSpec;
         header = "Redraws the plots and report of a results directory.",
         description = {"Writes DIR/plots/*.png and DIR/report.html, as recon and matrix do at the end of a run."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:Done.", "1:A fault while reading or writing; one line says what.",
-                "2:DIR is not a results directory."})
+        exitCodeList = {PlotCommand.EXIT_DONE, PlotCommand.EXIT_FAULT, "2:DIR is not a results directory."})
 public final class PlotCommand implements Callable<Integer> {
+    /** The exit codes the commands that read results share with this one. */
+    static final String EXIT_DONE = "0:Done.";
+    static final String EXIT_FAULT = "1:A fault while reading or writing; one line says what.";
+
     @Spec
     CommandSpec spec;
 
