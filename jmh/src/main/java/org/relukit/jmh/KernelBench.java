@@ -8,7 +8,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 import org.relukit.backend.Backend;
-import org.relukit.backend.HostTensor;
 import org.relukit.backend.Tensor;
 
 /**
@@ -32,96 +31,68 @@ public class KernelBench extends LayerShapes {
     public int threads;
 
     private Backend kernels;
+    private SuiteTensors tensors;
     private Tensor x, w, b, out, dz, gate, dx, correlation;
     private double flops;
-    /** Null on a CPU backend; else where outputs are read back to wait for the device. */
-    private float[] readBack;
 
     @Setup(Level.Trial)
     public void setUp() {
         LayerShape layer = LayerShape.parse(shape);
         int batch = layer.batch(), fanIn = layer.fanIn(), nodes = layer.nodes();
         kernels = Availability.openBackend(backend, threads);
+        tensors = new SuiteTensors(kernels);
         SplittableRandom rng = new SplittableRandom(42);
         float bound = Initialisation.bound(fanIn);
-        x = upload(batch, fanIn, Initialisation.gaussian(rng, batch * fanIn, 1));
-        w = upload(nodes, fanIn, Initialisation.uniform(rng, nodes * fanIn, -bound, bound));
-        b = upload(1, nodes, Initialisation.uniform(rng, nodes, -bound, bound));
-        dz = upload(batch, nodes, Initialisation.gaussian(rng, batch * nodes, 0.01));
-        // The post-ReLU activations below the layer: about half of them zero, as in training.
-        float[] below = Initialisation.gaussian(rng, batch * fanIn, 1);
-        for (int i = 0; i < below.length; i++) {
-            below[i] = Math.max(below[i], 0);
-        }
-        gate = upload(batch, fanIn, below);
-        out = kernels.allocate(batch, nodes);
-        dx = kernels.allocate(batch, fanIn);
-        correlation = kernels.allocate(fanIn, nodes);
+        x = tensors.upload(batch, fanIn, Initialisation.gaussian(rng, batch * fanIn, 1));
+        w = tensors.upload(nodes, fanIn, Initialisation.uniform(rng, nodes * fanIn, -bound, bound));
+        b = tensors.upload(1, nodes, Initialisation.uniform(rng, nodes, -bound, bound));
+        dz = tensors.upload(batch, nodes, Initialisation.gaussian(rng, batch * nodes, 0.01));
+        gate = tensors.uploadActivations(batch, fanIn, rng);
+        out = tensors.allocate(batch, nodes);
+        dx = tensors.allocate(batch, fanIn);
+        correlation = tensors.allocate(fanIn, nodes);
         flops = layer.gemmFlops();
-        if (!(out instanceof HostTensor)) {
-            readBack = new float[Math.max(batch, fanIn) * Math.max(fanIn, nodes)];
-        }
-    }
-
-    private Tensor upload(int rows, int cols, float[] values) {
-        Tensor t = kernels.allocate(rows, cols);
-        kernels.upload(values, t);
-        return t;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        for (Tensor t : new Tensor[] {x, w, b, out, dz, gate, dx, correlation}) {
-            if (t != null) {
-                t.close();
-            }
+        if (tensors != null) {
+            tensors.close();
         }
-        if (kernels != null) {
-            kernels.close();
-        }
-    }
-
-    /** The output, once it is done: a CPU tensor as it is, a device tensor read back. */
-    private Object finished(Tensor result) {
-        if (readBack == null) {
-            return result;
-        }
-        kernels.download(result, readBack);
-        return readBack;
     }
 
     @Benchmark
     public Object reluMatmul(Gflops counter) {
         kernels.reluMatmul(x, w, b, out);
         counter.add(flops);
-        return finished(out);
+        return tensors.finished(out);
     }
 
     @Benchmark
     public Object linear(Gflops counter) {
         kernels.linear(x, w, b, out);
         counter.add(flops);
-        return finished(out);
+        return tensors.finished(out);
     }
 
     @Benchmark
     public Object backwardInput(Gflops counter) {
         kernels.backwardInput(dz, w, gate, dx);
         counter.add(flops);
-        return finished(dx);
+        return tensors.finished(dx);
     }
 
     @Benchmark
     public Object sgdFused(Gflops counter) {
         kernels.sgdFused(dz, x, w, b, LR);
         counter.add(flops);
-        return finished(w);
+        return tensors.finished(w);
     }
 
     @Benchmark
     public Object correlation(Gflops counter) {
         kernels.correlation(x, dz, correlation);
         counter.add(flops);
-        return finished(correlation);
+        return tensors.finished(correlation);
     }
 }
