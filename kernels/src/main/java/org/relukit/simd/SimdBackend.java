@@ -230,9 +230,9 @@ public final class SimdBackend implements Backend {
 
     private final Scratch scratch = new Scratch();
 
-    /** Bands of rows computed by helper threads so far (0 with one thread). */
-    long bandsOnHelpers() {
-        return parallel == null ? 0 : parallel.helperBands();
+    /** Products that helper threads took part in so far (0 with one thread). */
+    long productsOnHelpers() {
+        return parallel == null ? 0 : parallel.helperProducts();
     }
 
     /** Splits the rows of c across threads when the product is big enough to pay for it. */

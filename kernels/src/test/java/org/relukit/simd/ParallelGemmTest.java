@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The thread split itself: a failure in a helper's band reaches the caller, and the helpers go on working. */
+/**
+ * The thread split itself: every row is computed exactly once, whoever takes its piece; a failure in a
+ * helper's piece reaches the caller, and the helpers go on working.
+ */
 class ParallelGemmTest {
     private static final int SLACK = org.relukit.backend.HostTensor.SLACK;
 
@@ -17,16 +20,16 @@ class ParallelGemmTest {
         SplittableRandom random = new SplittableRandom(7);
         float[] a = randomArray(random, m * k), b = randomArray(random, k * n + SLACK);
         try (ParallelGemm parallel = new ParallelGemm(2)) {
-            // c without slack: only the last band (the helper's) fails the slack check.
+            // c without slack: only the last piece fails the slack check, and the helper keeps that one.
             float[] shortC = new float[m * n];
             IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
                     () -> parallel.gemm(a, k, 1, b, n, shortC, m, n, k, 1f, 0f, null, false, null));
             assertTrue(failure.getMessage().contains("slack"), failure.getMessage());
-            assertEquals(0, parallel.helperBands(), "the helper's band failed, so it computed none");
+            assertEquals(0, parallel.helperProducts(), "the helper's piece failed");
 
             float[] c = new float[m * n + SLACK];
             parallel.gemm(a, k, 1, b, n, c, m, n, k, 1f, 0f, null, false, null);
-            assertEquals(1, parallel.helperBands(), "the helper computed its band of the next product");
+            assertEquals(1, parallel.helperProducts(), "the helper took part in the next product");
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double sum = 0;
@@ -34,6 +37,31 @@ class ParallelGemmTest {
                         sum += (double) a[i * k + p] * b[p * n + j];
                     }
                     assertEquals(sum, c[i * n + j], 1e-4, "c[" + i + "][" + j + "]");
+                }
+            }
+        }
+    }
+
+    /**
+     * c = c + a·b accumulates into c, so a row computed twice, or not at all, shows. The results are
+     * the one-thread kernel's bits, for row counts below, at and above the pieces' sizes.
+     */
+    @Test
+    void everyRowIsComputedOnceOnTwoThreeAndFourThreads() {
+        int n = 37, k = 29;
+        SplittableRandom random = new SplittableRandom(11);
+        for (int threads = 2; threads <= 4; threads++) {
+            try (ParallelGemm parallel = new ParallelGemm(threads)) {
+                for (int m : new int[] {1, 8, 13, 64, 200, 1001}) {
+                    float[] a = randomArray(random, m * k), b = randomArray(random, k * n + SLACK);
+                    float[] start = randomArray(random, m * n + SLACK);
+                    float[] expected = start.clone(), c = start.clone();
+                    SimdKernels.gemm(a, k, 1, b, n, expected, 0, m, n, k, 1f, 1f, null, false, null);
+                    parallel.gemm(a, k, 1, b, n, c, m, n, k, 1f, 1f, null, false, null);
+                    for (int i = 0; i < m * n; i++) {
+                        assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(c[i]),
+                                threads + " threads, m = " + m + ": c[" + i / n + "][" + i % n + "]");
+                    }
                 }
             }
         }

@@ -43,19 +43,19 @@ class SimdThreadedBackendTest extends BackendConformance {
         return Stream.of(split, workload, edgeProductShapes(), emptyProductShapes()).flatMap(s -> s);
     }
 
-    /** Not a timing: a big product hands a band of rows to the helper thread, a small one does not. */
+    /** Not a timing: a big product hands rows to the helper thread, a small one does not. */
     @Test
     void bigProductsAreSplitAcrossThreads() {
         RandomTensors random = random("split", "");
         Tensor small = tensor(random.signed(64 * 64), 64, 64);
         Tensor smallOut = poisoned(64, 64);
-        long before = simd.bandsOnHelpers();
+        long before = simd.productsOnHelpers();
         backend.matmul(small, false, small, true, smallOut, 1f, 0f);
-        assertEquals(before, simd.bandsOnHelpers(), "a 64x64x64 product should stay on the calling thread");
+        assertEquals(before, simd.productsOnHelpers(), "a 64x64x64 product should stay on the calling thread");
         Tensor a = tensor(random.signed(256 * 256), 256, 256);
         Tensor c = poisoned(256, 256);
         backend.matmul(a, false, a, true, c, 1f, 0f);
-        assertEquals(before + 1, simd.bandsOnHelpers(), "a 256x256x256 product on 2 threads should give one band to the helper");
+        assertEquals(before + 1, simd.productsOnHelpers(), "the helper should take part in a 256x256x256 product on 2 threads");
     }
 
     /**
@@ -71,9 +71,9 @@ class SimdThreadedBackendTest extends BackendConformance {
         float[] x = random.gaussian(batch * channels * side * side, 0, 1), gate = random.gaussian(x.length, 0, 1);
         float[] w = random.signed(filters * channels * 9), b = random.signed(filters);
         float[] dy = random.gaussian(batch * filters * positions, 0, 1);
-        long before = simd.bandsOnHelpers();
+        long before = simd.productsOnHelpers();
         float[][] two = convResults(backend, x, gate, w, b, dy, batch, channels, side, filters);
-        assertTrue(simd.bandsOnHelpers() > before, "the first block's products should be split across the 2 threads");
+        assertTrue(simd.productsOnHelpers() > before, "the first block's products should be split across the 2 threads");
         try (SimdBackend one = new SimdBackend(1)) {
             float[][] single = convResults(one, x, gate, w, b, dy, batch, channels, side, filters);
             String[] names = {"y", "dx", "w", "b"};
