@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  * 8 per thread; each thread owns a range of them, the calling thread the first, and takes pieces
  * from another thread's range once its own are done. (With one fixed band per thread, the calling
  * thread waited for the helper 2–3 ms of a 16 ms step at batch 1024, the helper's band being 5–10%
- * slower; with the pieces, 2 threads gave 15% more steps/s: entry 22 of jmh/PERFORMANCE.md.)
+ * slower; with the pieces, 2 threads gave 13% more steps/s: entry 22 of jmh/PERFORMANCE.md.)
  *
  * <p>Helpers wait for the next product by spinning for a while, then park. A training step hands
  * out a product every few hundred microseconds, and a parked thread must first be woken; so,
