@@ -37,18 +37,15 @@ final class ParallelGemm implements AutoCloseable {
     private volatile Throwable failure;
 
     private float[] a, b, c, bias, gate;
-    private int aRow, aCol, ldb, rows, n, k, pieceRows;
-    /** Per thread: the next unclaimed piece of its range, and where the range starts and ends. */
+    private int aRow, aCol, ldb, rows, n, k, pieceRows, pieces;
+    /** Per thread: the next unclaimed piece of its range ({@link #rangeStart}). */
     private final AtomicIntegerArray next;
-    private final int[] rangeStart, rangeEnd;
     private float alpha, beta;
     private boolean relu;
 
     ParallelGemm(int threads) {
         helpers = new Thread[threads - 1];
         next = new AtomicIntegerArray(threads);
-        rangeStart = new int[threads];
-        rangeEnd = new int[threads];
         for (int h = 0; h < helpers.length; h++) {
             int index = h + 1;
             helpers[h] = new Thread(() -> helperLoop(index), "relukit-simd-" + index);
@@ -81,11 +78,9 @@ final class ParallelGemm implements AutoCloseable {
         this.gate = gate;
         int share = Math.ceilDiv(m, threads * PIECES_PER_THREAD);
         pieceRows = Math.max(1, Math.ceilDiv(share, SimdKernels.MR)) * SimdKernels.MR;
-        int pieces = Math.ceilDiv(m, pieceRows);
+        pieces = Math.ceilDiv(m, pieceRows);
         for (int t = 0; t < threads; t++) {
-            rangeStart[t] = pieces * t / threads;
-            rangeEnd[t] = pieces * (t + 1) / threads;
-            next.set(t, rangeStart[t]);
+            next.set(t, rangeStart(t));
         }
         failure = null;
         running.set(helpers.length);
@@ -122,18 +117,23 @@ final class ParallelGemm implements AutoCloseable {
      * Returns whether the thread had a range, i.e. took part.
      */
     private boolean runPieces(int t) {
-        int threads = threads();
-        if (rangeStart[t] == rangeEnd[t]) {
+        int threads = threads(), own = rangeStart(t + 1) - 1;
+        if (own < rangeStart(t)) {
             return false;
         }
-        runPiece(rangeEnd[t] - 1);
+        runPiece(own);
         for (int i = 0; i < threads; i++) {
-            int u = (t + i) % threads, end = rangeEnd[u] - 1;
+            int u = (t + i) % threads, end = rangeStart(u + 1) - 1;
             for (int piece; (piece = next.getAndIncrement(u)) < end; ) {
                 runPiece(piece);
             }
         }
         return true;
+    }
+
+    /** The first piece of thread {@code t}'s range; thread t's range ends where thread t + 1's starts. */
+    private int rangeStart(int t) {
+        return pieces * t / threads();
     }
 
     private void runPiece(int piece) {
