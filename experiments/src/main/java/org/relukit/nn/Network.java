@@ -168,55 +168,61 @@ public final class Network implements AutoCloseable {
      * and the running statistics moved) when {@code training}, else in eval mode (running statistics).
      */
     public void forward(Tensor x, Activations a, Tensor out, boolean training) {
-        forward(x, a, out, training, BN_MOMENTUM);
+        forward(backend, x, a, out, training, BN_MOMENTUM);
     }
 
-    private void forward(Tensor x, Activations a, Tensor out, boolean training, float momentum) {
+    /** {@link #forward} on {@code on}, a half of this network's backend in a split step ({@link Backend#half}). */
+    void forward(Backend on, Tensor x, Activations a, Tensor out, boolean training) {
+        forward(on, x, a, out, training, BN_MOMENTUM);
+    }
+
+    private void forward(Backend on, Tensor x, Activations a, Tensor out, boolean training, float momentum) {
         Tensor in = x;
         for (int l = 0; l < hiddenCount(); l++) {
             if (!batchNorm) {
-                affine(l, in, true, a.hidden[l]);
+                affine(on, l, in, true, a.hidden[l]);
             } else {
-                affine(l, in, !bnBeforeRelu, a.preNorm[l]);
+                affine(on, l, in, !bnBeforeRelu, a.preNorm[l]);
                 if (training) {
-                    normTrain(l, a.preNorm[l], momentum, a.hidden[l], a.batchMean[l], a.batchInvStd[l]);
+                    normTrain(on, l, a.preNorm[l], momentum, a.hidden[l], a.batchMean[l], a.batchInvStd[l]);
                 } else {
-                    normEval(l, a.preNorm[l], a.hidden[l]);
+                    normEval(on, l, a.preNorm[l], a.hidden[l]);
                 }
             }
             in = a.hidden[l];
         }
-        affine(hiddenCount(), in, false, out);
+        affine(on, hiddenCount(), in, false, out);
     }
 
     /** Layer l's map of its input, {@code W h + b} or {@code W * h + b}, ReLU'd when {@code relu}. */
-    private void affine(int l, Tensor in, boolean relu, Tensor out) {
+    private void affine(Backend on, int l, Tensor in, boolean relu, Tensor out) {
         if (isConv(l)) {
-            backend.conv3x3(in, mapHeight[l], mapWidth[l], weights[l], biases[l], relu, out);
+            on.conv3x3(in, mapHeight[l], mapWidth[l], weights[l], biases[l], relu, out);
         } else if (relu) {
-            backend.reluMatmul(in, weights[l], biases[l], out);
+            on.reluMatmul(in, weights[l], biases[l], out);
         } else {
-            backend.linear(in, weights[l], biases[l], out);
+            on.linear(in, weights[l], biases[l], out);
         }
     }
 
     /** BatchNorm of hidden layer l in training mode: BatchNorm1d per node, or BatchNorm2d per channel; ReLU after it when before the ReLU. */
-    private void normTrain(int l, Tensor in, float momentum, Tensor out, Tensor batchMean, Tensor batchInvStd) {
+    private void normTrain(Backend on, int l, Tensor in, float momentum, Tensor out, Tensor batchMean,
+                           Tensor batchInvStd) {
         if (isConv(l)) {
-            backend.batchNorm2dTrain(in, nodes(l), bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
+            on.batchNorm2dTrain(in, nodes(l), bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
                     momentum, BN_EPS, bnBeforeRelu, out, batchMean, batchInvStd);
         } else {
-            backend.batchNormTrain(in, bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
+            on.batchNormTrain(in, bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
                     momentum, BN_EPS, bnBeforeRelu, out, batchMean, batchInvStd);
         }
     }
 
-    private void normEval(int l, Tensor in, Tensor out) {
+    private void normEval(Backend on, int l, Tensor in, Tensor out) {
         if (isConv(l)) {
-            backend.batchNorm2dEval(in, nodes(l), bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
+            on.batchNorm2dEval(in, nodes(l), bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l],
                     BN_EPS, bnBeforeRelu, out);
         } else {
-            backend.batchNormEval(in, bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l], BN_EPS, bnBeforeRelu, out);
+            on.batchNormEval(in, bnGamma[l], bnBeta[l], bnRunningMean[l], bnRunningVar[l], BN_EPS, bnBeforeRelu, out);
         }
     }
 
@@ -232,19 +238,29 @@ public final class Network implements AutoCloseable {
 
     /** dL/d(input of layer l) from dL/dz of layer l, times {@code gate > 0} when a gate is given. */
     void backwardInput(int l, Tensor dz, Tensor gate, Tensor dx) {
+        backwardInput(backend, l, dz, gate, dx);
+    }
+
+    /** {@link #backwardInput(int, Tensor, Tensor, Tensor)} on {@code on}, a half of this network's backend. */
+    void backwardInput(Backend on, int l, Tensor dz, Tensor gate, Tensor dx) {
         if (isConv(l)) {
-            backend.conv3x3BackwardInput(dz, weights[l], mapHeight[l], mapWidth[l], gate, dx);
+            on.conv3x3BackwardInput(dz, weights[l], mapHeight[l], mapWidth[l], gate, dx);
         } else {
-            backend.backwardInput(dz, weights[l], gate, dx);
+            on.backwardInput(dz, weights[l], gate, dx);
         }
     }
 
     /** Layer l's weight and bias gradients from dL/dz and its input. */
     void weightGrad(int l, Tensor dz, Tensor input, Tensor dw, Tensor db) {
+        weightGrad(backend, l, dz, input, dw, db);
+    }
+
+    /** {@link #weightGrad(int, Tensor, Tensor, Tensor, Tensor)} on {@code on}, a half of this network's backend. */
+    void weightGrad(Backend on, int l, Tensor dz, Tensor input, Tensor dw, Tensor db) {
         if (isConv(l)) {
-            backend.conv3x3WeightGrad(dz, input, mapHeight[l], mapWidth[l], dw, db);
+            on.conv3x3WeightGrad(dz, input, mapHeight[l], mapWidth[l], dw, db);
         } else {
-            backend.weightGrad(dz, input, dw, db);
+            on.weightGrad(dz, input, dw, db);
         }
     }
 
@@ -268,7 +284,7 @@ public final class Network implements AutoCloseable {
         }
         try (Activations a = allocateActivations(data.rows());
              Tensor out = backend.allocate(data.rows(), width(hiddenCount()))) {
-            forward(data, a, out, true, 1f);
+            forward(backend, data, a, out, true, 1f);
         }
     }
 

@@ -9,6 +9,12 @@ import org.relukit.backend.Tensor;
  *
  * <p>The student's BatchNorm runs in training mode (batch statistics); the teacher is fixed, so
  * its BatchNorm, if any, runs in eval mode.
+ *
+ * <p>When the backend {@linkplain Backend#splitsBatch splits the batch} and the student has no
+ * BatchNorm (whose statistics need the whole batch), the step runs as two halves: each takes its
+ * rows through the forward, the loss and the backward to every layer's mean gradient over them,
+ * on its own {@link Backend#half}, and the layers then move by the average of the two halves'
+ * gradients (docs/math.md#a-step-in-two-halves). That is one hand-off between threads per step.
  */
 public final class TrainingStep implements AutoCloseable {
     private final Backend backend;
@@ -20,6 +26,9 @@ public final class TrainingStep implements AutoCloseable {
     private final boolean crossEntropy;
     private final int batch;
     private final Tensor x;
+    /** The two halves of a split step; null when the step runs over the whole batch, with the tensors below. */
+    private final Half[] halves;
+    private final Runnable firstHalf, secondHalf;
     private final Network.Activations teacherActs, studentActs;
     private final Tensor teacherOut, studentOut;
     /** gradHidden[l] = dL/dz of hidden layer l (its linear output), gradOut = dL/dy. */
@@ -46,6 +55,17 @@ public final class TrainingStep implements AutoCloseable {
         this.batch = batch;
         this.crossEntropy = crossEntropy;
         this.x = backend.allocate(batch, student.widths()[0]);
+        if (backend.splitsBatch(batch) && !student.batchNorm()) {
+            halves = new Half[] {new Half(0), new Half(1)};
+            firstHalf = halves[0];
+            secondHalf = halves[1];
+            teacherActs = studentActs = null;
+            teacherOut = studentOut = gradOut = null;
+            gradHidden = gradNormOut = null;
+            return;
+        }
+        halves = null;
+        firstHalf = secondHalf = null;
         this.teacherActs = teacher.allocateActivations(batch);
         this.studentActs = student.allocateActivations(batch);
         int out = student.width(student.hiddenCount());
@@ -84,6 +104,11 @@ public final class TrainingStep implements AutoCloseable {
         return batch;
     }
 
+    /** Whether this step runs in two halves (see the class comment). */
+    boolean runsInHalves() {
+        return halves != null;
+    }
+
     /** The batch input; fill it with {@link Backend#upload} or let {@link #run(Tensor, int, float)} copy it. */
     public Tensor input() {
         return x;
@@ -97,6 +122,9 @@ public final class TrainingStep implements AutoCloseable {
 
     /** Teacher forward, student forward, loss, backward and update; returns the batch loss. */
     public float run(float lr) {
+        if (halves != null) {
+            return runHalves(lr);
+        }
         teacher.forward(x, teacherActs, teacherOut, false);
         student.forward(x, studentActs, studentOut, true);
         float loss = crossEntropy
@@ -113,6 +141,97 @@ public final class TrainingStep implements AutoCloseable {
         }
         sgd.afterStep();
         return loss;
+    }
+
+    /** The step as two halves; the loss over the batch is the mean of the halves' mean losses. */
+    private float runHalves(float lr) {
+        backend.runHalves(firstHalf, secondHalf);
+        for (int l = 0; l < student.layerCount(); l++) {
+            sgd.updateFromHalves(l, halves[0].gradW[l], halves[1].gradW[l], halves[0].gradB[l], halves[1].gradB[l], lr);
+        }
+        sgd.afterStep();
+        return (halves[0].loss + halves[1].loss) / 2;
+    }
+
+    /**
+     * One half of a split step: its rows of the batch, their activations and gradients, and every
+     * layer's weight and bias gradients over them, computed on the backend's {@link Backend#half}.
+     * A student in a split step has no BatchNorm, so a hidden layer's gate is its output.
+     */
+    private final class Half implements Runnable, AutoCloseable {
+        final Backend on;
+        /** The half's first row in the batch. */
+        final int firstRow;
+        final Tensor x, teacherOut, studentOut, gradOut;
+        final Network.Activations teacherActs, studentActs;
+        /** gradHidden[l] = dL/dz of hidden layer l. */
+        final Tensor[] gradHidden;
+        /** Per layer, the mean gradients over this half; gradB entries are null without biases. */
+        final Tensor[] gradW, gradB;
+        float loss;
+
+        Half(int index) {
+            int rows = batch / 2;
+            on = backend.half(index);
+            firstRow = index * rows;
+            x = backend.allocate(rows, student.widths()[0]);
+            teacherActs = teacher.allocateActivations(rows);
+            studentActs = student.allocateActivations(rows);
+            int out = student.width(student.hiddenCount());
+            teacherOut = backend.allocate(rows, out);
+            studentOut = backend.allocate(rows, out);
+            gradOut = backend.allocate(rows, out);
+            gradHidden = new Tensor[student.hiddenCount()];
+            for (int l = 0; l < gradHidden.length; l++) {
+                gradHidden[l] = backend.allocate(rows, student.width(l));
+            }
+            gradW = new Tensor[student.layerCount()];
+            gradB = new Tensor[student.layerCount()];
+            for (int l = 0; l < gradW.length; l++) {
+                Tensor w = student.weights[l];
+                gradW[l] = backend.allocate(w.rows(), w.cols());
+                if (student.biases[l] != null) {
+                    gradB[l] = backend.allocate(1, w.rows());
+                }
+            }
+        }
+
+        /** Forward, loss and backward of this half's rows: the loss is their mean, the gradients too. */
+        @Override
+        public void run() {
+            on.copyRows(TrainingStep.this.x, firstRow, x, 0, x.rows());
+            teacher.forward(on, x, teacherActs, teacherOut, false);
+            student.forward(on, x, studentActs, studentOut, true);
+            loss = crossEntropy
+                    ? on.crossEntropyLoss(studentOut, teacherOut, gradOut)
+                    : on.mseLoss(studentOut, teacherOut, gradOut);
+            for (int l = student.hiddenCount(); l >= 0; l--) {
+                Tensor dz = l == student.hiddenCount() ? gradOut : gradHidden[l];
+                Tensor input = l == 0 ? x : studentActs.hidden[l - 1];
+                if (l > 0) {
+                    student.backwardInput(on, l, dz, input, gradHidden[l - 1]);
+                }
+                student.weightGrad(on, l, dz, input, gradW[l], gradB[l]);
+            }
+        }
+
+        @Override
+        public void close() {
+            closeAll(x, teacherOut, studentOut, gradOut);
+            teacherActs.close();
+            studentActs.close();
+            closeAll(gradHidden);
+            closeAll(gradW);
+            closeAll(gradB);
+        }
+    }
+
+    private static void closeAll(Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t != null) {
+                t.close();
+            }
+        }
     }
 
     /**
@@ -140,17 +259,15 @@ public final class TrainingStep implements AutoCloseable {
     @Override
     public void close() {
         x.close();
-        teacherOut.close();
-        studentOut.close();
-        gradOut.close();
-        teacherActs.close();
-        studentActs.close();
-        for (Tensor[] group : new Tensor[][] {gradHidden, gradNormOut}) {
-            for (Tensor t : group) {
-                if (t != null) {
-                    t.close();
-                }
-            }
+        if (halves != null) {
+            halves[0].close();
+            halves[1].close();
+        } else {
+            closeAll(teacherOut, studentOut, gradOut);
+            teacherActs.close();
+            studentActs.close();
+            closeAll(gradHidden);
+            closeAll(gradNormOut);
         }
         if (ownsSgd) {
             sgd.close();

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.relukit.backend.Backend;
+import org.relukit.backend.BackendOptions;
 import org.relukit.backend.Backends;
 
 /**
@@ -113,7 +114,8 @@ class TrainingStepGradientTest {
         List<BatchNormLayer> studentNorms = randomNorms(studentLayers, affine, rng);
         float[] x = Initialisation.gaussian(rng, BATCH * nets.config().dataD(), 1.0);
         // Small enough that no ReLU kink of this batch lies within ±eps of a parameter (1e-3 would cross some).
-        int checked = checkStep(name, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu, null, x, 1e-4);
+        int checked = checkStep(name, 1, BATCH, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu, null,
+                x, 1e-4);
         assertTrue(checked > 100, "checked " + checked + " parameters");
     }
 
@@ -136,35 +138,56 @@ class TrainingStepGradientTest {
         float[] x = Initialisation.gaussian(rng, BATCH * config.convInput().size(), 1.0);
         // A conv layer has many more pre-activations than an FC one (every position of every sample): at 1e-4
         // a few cross a ReLU kink, and behind BatchNorm2d over a sparse channel one kink is a large share.
-        int checked = checkStep(name, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu,
+        int checked = checkStep(name, 1, BATCH, teacherLayers, studentLayers, teacherNorms, studentNorms, beforeRelu,
                 config.convInput(), x, 1e-5);
         // 4 filters of 1 x 3 x 3, 6 of 4 x 3 x 3, the output layer's 3 x 6·12·12, their biases (and γ, β).
         assertTrue(checked >= 4 * 10 + 6 * 37 + 3 * 865, "checked " + checked + " parameters");
     }
 
     /**
-     * One plain-SGD step at lr = 1 on {@code name}'s backend, then: the loss is the float64 one, the
+     * The same check on a step that the SIMD backend runs in two halves (512 rows, on one thread and
+     * on two): the average of the halves' gradients is the batch's. The teacher has a BatchNorm in
+     * eval mode, which a half runs on its own rows.
+     */
+    @ParameterizedTest(name = "threads {0}")
+    @ValueSource(ints = {1, 2})
+    void aStepInHalvesMovesEveryParameterByMinusItsGradient(int threads) {
+        int batch = 512;
+        SplittableRandom rng = new SplittableRandom(17);
+        SmallNets nets = SmallNets.draw(SmallNets.dense(3, List.of(4, 5), 3), rng);
+        List<Layer> teacherLayers = nets.teacher(), studentLayers = nets.student();
+        List<BatchNormLayer> teacherNorms = randomNorms(teacherLayers, true, rng);
+        float[] x = Initialisation.gaussian(rng, batch * nets.config().dataD(), 1.0);
+        int checked = checkStep("simd", threads, batch, teacherLayers, studentLayers, teacherNorms, List.of(), false, null,
+                x, 1e-4);
+        assertTrue(checked > 100, "checked " + checked + " parameters");
+    }
+
+    /**
+     * One plain-SGD step at lr = 1 on {@code name}'s backend with {@code threads} threads, over a
+     * batch of {@code batch} rows of {@code x}, then: the loss is the float64 one, the
      * student's running statistics moved by momentum 0.1 with the unbiased batch variance, and every
      * parameter (weights, biases, and γ and β when affine) moved by minus its central finite
      * difference of the float64 loss. Returns the number of parameters checked.
      */
-    private static int checkStep(String name, List<Layer> teacherLayers, List<Layer> studentLayers,
+    private static int checkStep(String name, int threads, int batch, List<Layer> teacherLayers, List<Layer> studentLayers,
                                  List<BatchNormLayer> teacherNorms, List<BatchNormLayer> studentNorms, boolean beforeRelu,
                                  ImageShape image, float[] x, double eps) {
         Float64Network teacher64 = new Float64Network(teacherLayers, teacherNorms, beforeRelu, image);
         Float64Network student64 = new Float64Network(studentLayers, studentNorms, beforeRelu, image);
-        double[] yt = teacher64.forward(x, BATCH, false);
+        double[] yt = teacher64.forward(x, batch, false);
 
         List<Layer> after;
         List<BatchNormLayer> normsAfter;
-        try (Backend backend = Backends.open(name);
+        try (Backend backend = Backends.open(name, new BackendOptions(threads, null));
              Network teacher = new Network(backend, teacherLayers, teacherNorms, beforeRelu, image);
              Network student = new Network(backend, studentLayers, studentNorms, beforeRelu, image);
              Sgd sgd = new Sgd(backend, student, 0, 0, false);
-             TrainingStep step = new TrainingStep(backend, teacher, student, sgd, BATCH, false)) {
+             TrainingStep step = new TrainingStep(backend, teacher, student, sgd, batch, false)) {
+            assertEquals(backend.splitsBatch(batch) && studentNorms.isEmpty(), step.runsInHalves(), "halves");
             backend.upload(x, step.input());
             float loss = step.run(1f);
-            assertEquals(mse(student64.forward(x, BATCH, true), yt), loss, 1e-4 * Math.abs(loss));
+            assertEquals(mse(student64.forward(x, batch, true), yt), loss, 1e-4 * Math.abs(loss));
             after = student.download();
             normsAfter = student.downloadNorms();
         }
@@ -198,9 +221,9 @@ class TrainingStepGradientTest {
             for (int i = 0; i < p.length; i++) {
                 float original = p[i], plus = (float) (original + eps), minus = (float) (original - eps);
                 p[i] = plus;
-                double up = mse(student64.forward(x, BATCH, true), yt);
+                double up = mse(student64.forward(x, batch, true), yt);
                 p[i] = minus;
-                double down = mse(student64.forward(x, BATCH, true), yt);
+                double down = mse(student64.forward(x, batch, true), yt);
                 p[i] = original;
                 double numeric = (up - down) / ((double) plus - minus);
                 double analytic = original - moved.get(g)[i];

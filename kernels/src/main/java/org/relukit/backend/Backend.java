@@ -99,6 +99,12 @@ public interface Backend extends AutoCloseable {
     /** Element-wise {@code c = a ⊙ b} ({@code c} may be {@code a} or {@code b}). */
     void hadamard(Tensor a, Tensor b, Tensor c);
 
+    /**
+     * Element-wise mean {@code c = (a + b) / 2} ({@code c} may be {@code a} or {@code b}): the
+     * gradient of a batch from the mean gradients of its two halves (see {@link #splitsBatch}).
+     */
+    void average(Tensor a, Tensor b, Tensor c);
+
     /** Element-wise gate {@code g = (z > 0) ? 1 : 0}. */
     void gate(Tensor z, Tensor g);
 
@@ -191,6 +197,43 @@ public interface Backend extends AutoCloseable {
      * {@code y[b·S + s, c] = x[b, c·S + s]}, {@code x} being {@code B × C·S} and {@code y} {@code B·S × C}.
      */
     void channelsToRows(Tensor x, int channels, Tensor y);
+
+    /*
+     * A training step in two halves. A step over a large batch may run as two independent
+     * half-batch passes (forward, loss, backward to each layer's gradient) whose gradients are then
+     * averaged, so that two threads can each take one half with one hand-off per step instead of
+     * one per product. The split is a property of the batch size alone, never of the thread count,
+     * so a run's bits do not depend on --threads.
+     */
+
+    /**
+     * Whether a training step over {@code batch} rows should run as two halves of {@code batch / 2}
+     * rows through {@link #runHalves}. A backend that says yes does so at every thread count. The
+     * default is no: one pass over the whole batch.
+     */
+    default boolean splitsBatch(int batch) {
+        return false;
+    }
+
+    /**
+     * The backend to call for half {@code half} (0 or 1) of a split step, inside {@link #runHalves}.
+     * It shares this backend's tensors, and the two may run at once on different threads as long
+     * as they write different tensors. The default is this backend itself.
+     */
+    default Backend half(int half) {
+        return this;
+    }
+
+    /**
+     * Runs {@code first} (which calls {@code half(0)}) and {@code second} (which calls
+     * {@code half(1)}) and returns when both are done; a backend with two threads runs them at
+     * once. An exception from either is rethrown here, after both have ended. The default runs
+     * them one after the other on the calling thread.
+     */
+    default void runHalves(Runnable first, Runnable second) {
+        first.run();
+        second.run();
+    }
 
     /**
      * Waits until every kernel and copy issued so far has completed. A device backend queues its

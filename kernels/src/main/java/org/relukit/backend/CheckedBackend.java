@@ -12,6 +12,7 @@ package org.relukit.backend;
  */
 final class CheckedBackend implements Backend {
     private final Backend backend;
+    private final Backend[] halves = new Backend[2];
 
     private CheckedBackend(Backend backend) {
         this.backend = backend;
@@ -145,6 +146,13 @@ final class CheckedBackend implements Backend {
     }
 
     @Override
+    public void average(Tensor a, Tensor b, Tensor c) {
+        Shapes.same(a, b, "average");
+        Shapes.same(a, c, "average");
+        backend.average(a, b, c);
+    }
+
+    @Override
     public void hadamard(Tensor a, Tensor b, Tensor c) {
         Shapes.same(a, b, "hadamard");
         Shapes.same(a, c, "hadamard");
@@ -255,6 +263,29 @@ final class CheckedBackend implements Backend {
     public void channelsToRows(Tensor x, int channels, Tensor y) {
         Shapes.channelsToRows(x, channels, y);
         backend.channelsToRows(x, channels, y);
+    }
+
+    @Override
+    public boolean splitsBatch(int batch) {
+        return backend.splitsBatch(batch);
+    }
+
+    /** The halves behind their own checks; made once, so that asking again allocates nothing. */
+    @Override
+    public Backend half(int half) {
+        if (half != 0 && half != 1) {
+            throw new IllegalArgumentException("half: a step has halves 0 and 1, not " + half);
+        }
+        if (halves[half] == null) {
+            Backend inner = backend.half(half);
+            halves[half] = inner == backend ? this : new CheckedBackend(inner);
+        }
+        return halves[half];
+    }
+
+    @Override
+    public void runHalves(Runnable first, Runnable second) {
+        backend.runHalves(first, second);
     }
 
     @Override

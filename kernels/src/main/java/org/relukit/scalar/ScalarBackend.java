@@ -105,6 +105,14 @@ public class ScalarBackend implements Backend {
     }
 
     @Override
+    public void average(Tensor a, Tensor b, Tensor c) {
+        float[] x = of(a).data, y = of(b).data, z = of(c).data;
+        for (int i = 0; i < c.size(); i++) {
+            z[i] = (x[i] + y[i]) * 0.5f;
+        }
+    }
+
+    @Override
     public void hadamard(Tensor a, Tensor b, Tensor c) {
         float[] x = of(a).data, y = of(b).data, z = of(c).data;
         for (int i = 0; i < c.size(); i++) {

@@ -20,7 +20,9 @@ import org.relukit.scalar.ScalarBackend;
  * <p>Not for two threads at once: the transpose, statistics and patch-matrix buffers below are per instance.
  * With {@code threads > 1} a large product also runs on {@link ParallelGemm}'s helper threads
  * (daemons, started with the backend), which the call waits for; they spin for half a millisecond
- * after each product before they park, and {@link #close} stops them.
+ * after each product before they park, and {@link #close} stops them. A training step over a large
+ * batch runs in two halves ({@link #splitsBatch}); with {@code threads > 1} each half runs on a
+ * backend of its own ({@link #half}), the second on a {@link HalfThread}.
  */
 public final class SimdBackend implements Backend {
     /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
@@ -31,12 +33,23 @@ public final class SimdBackend implements Backend {
     private final int threads;
     /** Null with one thread. */
     private final ParallelGemm parallel;
+    /**
+     * A training step over at least this many rows runs in two halves, at every thread count:
+     * with two threads, one hand-off per step instead of one per product (entry 23 of
+     * jmh/PERFORMANCE.md). Below it, the halves' products are too short to gain.
+     */
+    private static final int SPLIT_BATCH = 512;
+    /** The backends of a split step's halves, with this backend's threads shared out; made on first use. */
+    private SimdBackend[] halves;
+    /** Runs the second half of a split step; null with one thread, where the halves run in turn. */
+    private final HalfThread secondHalf;
     /** The transposed right operand of the current product; grown, never shrunk, so a step allocates nothing. */
     private float[] transposed = new float[0];
 
     SimdBackend(int threads) {
         this.threads = threads;
         this.parallel = threads == 1 ? null : new ParallelGemm(threads);
+        this.secondHalf = threads == 1 ? null : new HalfThread();
     }
 
     @Override
@@ -157,6 +170,11 @@ public final class SimdBackend implements Backend {
                 out[a * ks + q] *= tInv[a] * sInv[q];
             }
         }
+    }
+
+    @Override
+    public void average(Tensor a, Tensor b, Tensor c) {
+        SimdKernels.average(of(a).data, of(b).data, of(c).data, c.size());
     }
 
     @Override
@@ -403,7 +421,45 @@ public final class SimdBackend implements Backend {
     public void finish() {}
 
     @Override
+    public boolean splitsBatch(int batch) {
+        return batch >= SPLIT_BATCH && batch % 2 == 0;
+    }
+
+    /**
+     * With one thread, this backend: the halves run in turn. With more, a backend of its own per
+     * half (its own transpose and patch buffers, so the two can run at once), on the same
+     * {@link HostTensor}s, the threads shared out between them.
+     */
+    @Override
+    public Backend half(int half) {
+        if (secondHalf == null) {
+            return this;
+        }
+        if (halves == null) {
+            halves = new SimdBackend[] {new SimdBackend((threads + 1) / 2), new SimdBackend(threads / 2)};
+        }
+        return halves[half];
+    }
+
+    @Override
+    public void runHalves(Runnable first, Runnable second) {
+        if (secondHalf == null) {
+            first.run();
+            second.run();
+        } else {
+            secondHalf.runBoth(first, second);
+        }
+    }
+
+    @Override
     public void close() {
+        if (secondHalf != null) {
+            secondHalf.close();
+        }
+        if (halves != null) {
+            halves[0].close();
+            halves[1].close();
+        }
         if (parallel != null) {
             parallel.close();
         }

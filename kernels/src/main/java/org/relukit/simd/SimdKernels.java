@@ -548,6 +548,17 @@ final class SimdKernels {
         }
     }
 
+    /** z[i] = (x[i] + y[i]) / 2 for i < count. */
+    static void average(float[] x, float[] y, float[] z, int count) {
+        int i = 0;
+        for (; i < S.loopBound(count); i += V) {
+            FloatVector.fromArray(S, x, i).add(FloatVector.fromArray(S, y, i)).mul(0.5f).intoArray(z, i);
+        }
+        for (; i < count; i++) {
+            z[i] = (x[i] + y[i]) * 0.5f;
+        }
+    }
+
     /** g[i] = (z[i] > 0) ? 1 : 0 for i < count. */
     static void gate(float[] z, float[] g, int count) {
         FloatVector one = FloatVector.broadcast(S, 1f);

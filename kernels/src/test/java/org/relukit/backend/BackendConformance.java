@@ -575,6 +575,27 @@ public abstract class BackendConformance {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("matrixShapes")
+    void average(MatrixShape s) {
+        RandomTensors random = random("average", s);
+        float[] a = random.signed(s.size());
+        float[] b = random.gaussian(s.size(), 0, 2);
+        double[] ref = Reference.average(a, b);
+        Tensor at = tensor(a, s.rows(), s.cols()), bt = tensor(b, s.rows(), s.cols());
+        Tensor c = poisoned(s.rows(), s.cols());
+        backend.average(at, bt, c);
+        assertClose("c", s, ref, read(c), ELEMENTWISE_TOLERANCE);
+        assertUnchanged(at, a, "a");
+        assertUnchanged(bt, b, "b");
+
+        backend.average(at, bt, at);
+        assertClose("c = a, in place", s, ref, read(at), ELEMENTWISE_TOLERANCE);
+        Tensor a2 = tensor(a, s.rows(), s.cols());
+        backend.average(a2, bt, bt);
+        assertClose("c = b, in place", s, ref, read(bt), ELEMENTWISE_TOLERANCE);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrixShapes")
     void gate(MatrixShape s) {
         float[] z = random("gate", s).gaussian(s.size(), 0, 1);
         if (z.length >= 3) {
@@ -647,6 +668,11 @@ public abstract class BackendConformance {
                 () -> backend.matmul(x, false, w35, true, out44, 1f, 0f), "c shape");
         assertThrows(IllegalArgumentException.class, () -> backend.hadamard(out43, out44, out43), "hadamard");
         assertThrows(IllegalArgumentException.class, () -> backend.gate(out43, out44), "gate");
+        assertThrows(IllegalArgumentException.class, () -> backend.average(out43, out44, out43), "average");
+        assertThrows(IllegalArgumentException.class, () -> backend.average(out43, out43, out44), "average output");
+        assertThrows(IllegalArgumentException.class, () -> backend.half(2), "half 2");
+        assertThrows(IllegalArgumentException.class, () -> backend.half(0).hadamard(out43, out44, out43),
+                "a half checks shapes as its backend does");
     }
 
     /** A generator seeded by the test and its shape, so every case has its own reproducible data. */

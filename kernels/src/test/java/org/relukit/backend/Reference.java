@@ -259,6 +259,14 @@ public final class Reference {
         return c;
     }
 
+    public static double[] average(float[] a, float[] b) {
+        double[] c = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = ((double) a[i] + b[i]) / 2;
+        }
+        return c;
+    }
+
     public static double[] gate(float[] z) {
         double[] g = new double[z.length];
         for (int i = 0; i < z.length; i++) {

@@ -2,10 +2,15 @@ package org.relukit.simd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.relukit.simd.SimdBackendTest.download;
 import static org.relukit.simd.SimdBackendTest.upload;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.relukit.backend.Backend;
@@ -80,6 +85,77 @@ class SimdThreadedBackendTest extends BackendConformance {
             for (int i = 0; i < names.length; i++) {
                 assertArrayEquals(single[i], two[i], names[i] + " differs between 1 and 2 threads");
             }
+        }
+    }
+
+    /**
+     * A split step's halves: the first runs on the calling thread, the second on another, each on
+     * a backend of its own that computes on this backend's tensors. Run at once, two products give
+     * the bits of one thread.
+     */
+    @Test
+    void halvesRunAtOnceOnBackendsOfTheirOwnWithTheBitsOfOneThread() {
+        Backend first = simd.half(0), second = simd.half(1);
+        assertNotSame(first, second);
+        assertNotSame(simd, first);
+        assertSame(first, simd.half(0), "a half is made once");
+        RandomTensors random = random("halves", "");
+        int m = 300, n = 70, k = 90;
+        float[] a = random.signed(m * k), w = random.signed(n * k), b = random.signed(n);
+        Tensor at = tensor(a, m, k), wt = tensor(w, n, k), bt = tensor(b, 1, n);
+        Tensor y0 = poisoned(m, n), y1 = poisoned(m, n);
+        Thread[] ran = new Thread[2];
+        simd.runHalves(() -> {
+            ran[0] = Thread.currentThread();
+            first.reluMatmul(at, wt, bt, y0);
+        }, () -> {
+            ran[1] = Thread.currentThread();
+            second.reluMatmul(at, wt, bt, y1);
+        });
+        assertSame(Thread.currentThread(), ran[0], "the first half runs on the calling thread");
+        assertNotSame(ran[0], ran[1], "the second half runs on another thread");
+        try (SimdBackend one = new SimdBackend(1)) {
+            Tensor y = one.allocate(m, n);
+            one.reluMatmul(at, wt, bt, y);
+            assertArrayEquals(download(one, y), download(simd, y0), "first half");
+            assertArrayEquals(download(one, y), download(simd, y1), "second half");
+        }
+    }
+
+    /** A half that throws: the exception comes out of runHalves once both halves have ended, and the next step runs. */
+    @Test
+    void aFailingHalfIsRethrownAfterBothHaveEnded() {
+        AtomicBoolean otherEnded = new AtomicBoolean();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> simd.runHalves(
+                () -> otherEnded.set(true), () -> {
+                    throw new IllegalStateException("second half failed");
+                }));
+        assertEquals("second half failed", e.getMessage());
+        assertTrue(otherEnded.get());
+        otherEnded.set(false);
+        e = assertThrows(IllegalStateException.class, () -> simd.runHalves(() -> {
+            throw new IllegalStateException("first half failed");
+        }, () -> otherEnded.set(true)));
+        assertEquals("first half failed", e.getMessage());
+        assertTrue(otherEnded.get(), "the second half ended before runHalves threw");
+        boolean[] both = new boolean[2];
+        simd.runHalves(() -> both[0] = true, () -> both[1] = true);
+        assertArrayEquals(new boolean[] {true, true}, both, "the halves after a failure");
+    }
+
+    /** Whether a step splits depends on its batch alone, never on the threads, so the bits do not either. */
+    @Test
+    void aStepSplitsByItsBatchAloneAtEveryThreadCount() {
+        try (SimdBackend one = new SimdBackend(1); SimdBackend three = new SimdBackend(3)) {
+            for (int batch : new int[] {0, 1, 2, 64, 510, 511, 512, 513, 1000, 1024, 4097}) {
+                assertEquals(one.splitsBatch(batch), simd.splitsBatch(batch), "batch " + batch);
+                assertEquals(one.splitsBatch(batch), three.splitsBatch(batch), "batch " + batch);
+            }
+            assertTrue(one.splitsBatch(1024));
+            assertFalse(one.splitsBatch(64), "a 64-row step gains nothing from halves");
+            assertFalse(one.splitsBatch(1025), "halves of a step have the same rows");
+            assertSame(one, one.half(0), "one thread: the halves run on the backend itself");
+            assertSame(one, one.half(1));
         }
     }
 

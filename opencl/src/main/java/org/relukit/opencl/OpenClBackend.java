@@ -56,6 +56,7 @@ public final class OpenClBackend implements Backend {
     private Kernel crossEntropy;
     private Kernel sgdUpdate;
     private Kernel hadamard;
+    private Kernel average;
     private Kernel reluGate;
     private Kernel normalizeRows;
     private Kernel columnSums;
@@ -103,6 +104,7 @@ public final class OpenClBackend implements Backend {
             crossEntropy = program.kernel("cross_entropy");
             sgdUpdate = program.kernel("sgd_update");
             hadamard = program.kernel("hadamard");
+            average = program.kernel("average");
             reluGate = program.kernel("relu_gate");
             normalizeRows = program.kernel("normalize_rows");
             columnSums = program.kernel("column_sums");
@@ -329,6 +331,12 @@ public final class OpenClBackend implements Backend {
         int flags = (transposeA ? TRANS_A : 0) | (transposeB ? TRANS_B : 0) | (beta == 0f ? 0 : HAS_BETA);
         gemm.run(flags, mem(a), a.cols(), mem(b), b.cols(), mem(c), c.rows(), c.cols(), transposeA ? a.rows() : a.cols(),
                 alpha, beta, memory.placeholder(), memory.placeholder());
+    }
+
+    @Override
+    public void average(Tensor a, Tensor b, Tensor c) {
+        average.args().arg(c.size()).arg(mem(a)).arg(mem(b)).arg(mem(c));
+        launcher.elementwise(average, c.size());
     }
 
     @Override

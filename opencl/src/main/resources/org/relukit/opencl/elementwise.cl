@@ -76,6 +76,14 @@ kernel void sum_slices(const int count, const int slices, const global float* pa
     }
 }
 
+kernel void average(const int count, const global float* a, const global float* b, global float* c)
+{
+    const int i = get_global_id(0);
+    if (i < count) {
+        c[i] = (a[i] + b[i]) * 0.5f;
+    }
+}
+
 kernel void hadamard(const int count, const global float* a, const global float* b, global float* c)
 {
     const int i = get_global_id(0);
