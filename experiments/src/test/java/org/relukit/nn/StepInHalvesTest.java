@@ -19,7 +19,7 @@ import org.relukit.backend.Backends;
 import org.relukit.recon.SmallNets;
 
 /**
- * A training step that the SIMD backend runs in two halves (a batch of 512 rows or more): the same
+ * A training step that the SIMD backend runs in two halves (an even batch of 256 rows or more): the same
  * bits on any number of threads, the same parameters as one pass over the whole batch within
  * float rounding, with momentum and weight decay too, and no allocation on two threads.
  */

@@ -147,12 +147,14 @@ class SimdThreadedBackendTest extends BackendConformance {
     @Test
     void aStepSplitsByItsBatchAloneAtEveryThreadCount() {
         try (SimdBackend one = new SimdBackend(1); SimdBackend three = new SimdBackend(3)) {
-            for (int batch : new int[] {0, 1, 2, 64, 510, 511, 512, 513, 1000, 1024, 4097}) {
+            for (int batch : new int[] {0, 1, 2, 64, 128, 254, 255, 256, 257, 512, 1000, 1024, 4097}) {
                 assertEquals(one.splitsBatch(batch), simd.splitsBatch(batch), "batch " + batch);
                 assertEquals(one.splitsBatch(batch), three.splitsBatch(batch), "batch " + batch);
             }
+            assertTrue(one.splitsBatch(256));
             assertTrue(one.splitsBatch(1024));
             assertFalse(one.splitsBatch(64), "a 64-row step gains nothing from halves");
+            assertFalse(one.splitsBatch(128), "a 128-row step loses more on one thread than its halves gain on two");
             assertFalse(one.splitsBatch(1025), "halves of a step have the same rows");
             assertSame(one, one.half(0), "one thread: the halves run on the backend itself");
             assertSame(one, one.half(1));
