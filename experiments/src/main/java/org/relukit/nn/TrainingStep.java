@@ -28,7 +28,6 @@ public final class TrainingStep implements AutoCloseable {
     private final Tensor x;
     /** The two halves of a split step; null when the step runs over the whole batch, with the tensors below. */
     private final Half[] halves;
-    private final Runnable firstHalf, secondHalf;
     private final Network.Activations teacherActs, studentActs;
     private final Tensor teacherOut, studentOut;
     /** gradHidden[l] = dL/dz of hidden layer l (its linear output), gradOut = dL/dy. */
@@ -57,15 +56,12 @@ public final class TrainingStep implements AutoCloseable {
         this.x = backend.allocate(batch, student.widths()[0]);
         if (backend.splitsBatch(batch) && !student.batchNorm()) {
             halves = new Half[] {new Half(0), new Half(1)};
-            firstHalf = halves[0];
-            secondHalf = halves[1];
             teacherActs = studentActs = null;
             teacherOut = studentOut = gradOut = null;
             gradHidden = gradNormOut = null;
             return;
         }
         halves = null;
-        firstHalf = secondHalf = null;
         this.teacherActs = teacher.allocateActivations(batch);
         this.studentActs = student.allocateActivations(batch);
         int out = student.width(student.hiddenCount());
@@ -145,7 +141,7 @@ public final class TrainingStep implements AutoCloseable {
 
     /** The step as two halves; the loss over the batch is the mean of the halves' mean losses. */
     private float runHalves(float lr) {
-        backend.runHalves(firstHalf, secondHalf);
+        backend.runHalves(halves[0], halves[1]);
         for (int l = 0; l < student.layerCount(); l++) {
             sgd.updateFromHalves(l, halves[0].gradW[l], halves[1].gradW[l], halves[0].gradB[l], halves[1].gradB[l], lr);
         }
