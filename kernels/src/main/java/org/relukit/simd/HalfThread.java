@@ -1,37 +1,26 @@
 package org.relukit.simd;
 
-import java.util.concurrent.locks.LockSupport;
-
 /**
  * The thread that runs the second half of a split training step ({@link SimdBackend#runHalves})
- * while the calling thread runs the first. Like {@link ParallelGemm}'s helpers it spins for a
- * while after each half before it parks, since the next step follows within a millisecond.
+ * while the calling thread runs the first; between steps it waits as {@link HandOff} says.
  * Not for concurrent use: one half at a time, from one calling thread.
  */
-final class HalfThread implements AutoCloseable {
-    /** How long the idle thread spins before it parks; longer than the gap between two steps. */
-    private static final long SPIN_NANOS = 500_000;
-
-    private final Thread thread = new Thread(this::loop, "relukit-simd-half");
-    /** Bumped for every half handed out; its volatile write publishes {@link #task}. */
-    private volatile int generation;
+final class HalfThread extends HandOff {
     /** The generation of the last half the thread finished. */
     private volatile int finished;
-    private volatile boolean closed;
+    /** The current half, published to the thread by {@link #handOut}. */
     private Runnable task;
     private Throwable failure;
 
     HalfThread() {
-        thread.setDaemon(true);
-        thread.start();
+        start("relukit-simd-half");
     }
 
     /** Runs {@code first} here and {@code second} on the thread; returns when both are done, rethrowing a failure of either. */
     void runBoth(Runnable first, Runnable second) {
         task = second;
         failure = null;
-        int mine = ++generation;
-        LockSupport.unpark(thread);
+        int mine = handOut();
         Throwable failed = null;
         try {
             first.run();
@@ -52,33 +41,13 @@ final class HalfThread implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        int seen = 0;
-        while (true) {
-            long idleSince = System.nanoTime();
-            while (generation == seen && !closed) {
-                if (System.nanoTime() - idleSince < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
-            }
-            if (closed) {
-                return;
-            }
-            seen = generation;
-            try {
-                task.run();
-            } catch (Throwable t) {
-                failure = t;
-            }
-            finished = seen;
-        }
-    }
-
     @Override
-    public void close() {
-        closed = true;
-        LockSupport.unpark(thread);
+    protected void work(int index, int generation) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            failure = t;
+        }
+        finished = generation;
     }
 }

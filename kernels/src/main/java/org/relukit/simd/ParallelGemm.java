@@ -3,7 +3,6 @@ package org.relukit.simd;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs one {@link SimdKernels#gemm} on several threads. The rows of {@code c} are cut into pieces,
@@ -12,30 +11,22 @@ import java.util.concurrent.locks.LockSupport;
  * thread waited for the helper 2–3 ms of a 16 ms step at batch 1024, the helper's band being 5–10%
  * slower; with the pieces, 2 threads gave 13% more steps/s: entry 22 of jmh/PERFORMANCE.md.)
  *
- * <p>Helpers wait for the next product by spinning for a while, then park. A training step hands
- * out a product every few hundred microseconds, and a parked thread must first be woken; so,
- * as OpenMP runtimes do, the helpers stay awake between the products of a step. (With an
- * executor's hand-off per product, 2 threads were 6% ahead of 1 at batch 1024; with these
- * helpers, 34% in the JMH step benchmark: jmh/PERFORMANCE.md.)
+ * <p>Helpers wait for the next product as {@link HandOff} says: spinning for a while, then parked.
  *
  * <p>The product's operands are fields rather than a captured lambda, so a call allocates nothing.
  * Not for concurrent use: one product at a time, from one calling thread.
  */
-final class ParallelGemm implements AutoCloseable {
-    /** How long an idle helper spins before it parks; longer than the gap between two products of a step. */
-    private static final long SPIN_NANOS = 500_000;
+final class ParallelGemm extends HandOff {
     /** Pieces of a product per thread: enough that one thread can take over from a slower one. */
     private static final int PIECES_PER_THREAD = 8;
 
-    private final Thread[] helpers;
+    private final int threads;
     private final AtomicInteger running = new AtomicInteger();
     /** Products in which a helper computed its pieces without failing, so far: what the tests look at. */
     private final AtomicLong helperProducts = new AtomicLong();
-    /** Bumped for every product; its volatile write publishes the fields below to the helpers. */
-    private volatile int generation;
-    private volatile boolean closed;
     private volatile Throwable failure;
 
+    /** The current product, published to the helpers by {@link #handOut}. */
     private float[] a, b, c, bias, gate;
     private int aRow, aCol, ldb, rows, n, k, pieceRows, pieces;
     /** Per thread: the next unclaimed piece of its range ({@link #rangeStart}). */
@@ -44,24 +35,22 @@ final class ParallelGemm implements AutoCloseable {
     private boolean relu;
 
     ParallelGemm(int threads) {
-        helpers = new Thread[threads - 1];
+        this.threads = threads;
         next = new AtomicIntegerArray(threads);
+        String[] helpers = new String[threads - 1];
         for (int h = 0; h < helpers.length; h++) {
-            int index = h + 1;
-            helpers[h] = new Thread(() -> helperLoop(index), "relukit-simd-" + index);
-            helpers[h].setDaemon(true);
-            helpers[h].start();
+            helpers[h] = "relukit-simd-" + (h + 1);
         }
+        start(helpers);
     }
 
     int threads() {
-        return helpers.length + 1;
+        return threads;
     }
 
     /** {@link SimdKernels#gemm} over rows {@code [0, m)}, in pieces of whole register tiles. */
     void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int m, int n, int k,
               float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        int threads = threads();
         this.a = a;
         this.aRow = aRow;
         this.aCol = aCol;
@@ -83,11 +72,8 @@ final class ParallelGemm implements AutoCloseable {
             next.set(t, rangeStart(t));
         }
         failure = null;
-        running.set(helpers.length);
-        generation++;
-        for (Thread helper : helpers) {
-            LockSupport.unpark(helper);
-        }
+        running.set(threads - 1);
+        handOut();
         try {
             runPieces(0);
         } catch (Throwable t) {
@@ -141,37 +127,16 @@ final class ParallelGemm implements AutoCloseable {
         SimdKernels.gemm(a, aRow, aCol, b, ldb, c, from, to, n, k, alpha, beta, bias, relu, gate);
     }
 
-    private void helperLoop(int index) {
-        int seen = 0;
-        while (true) {
-            long idleSince = System.nanoTime();
-            while (generation == seen && !closed) {
-                if (System.nanoTime() - idleSince < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
-            }
-            if (closed) {
-                return;
-            }
-            seen = generation;
-            try {
-                if (runPieces(index)) {
-                    helperProducts.incrementAndGet();
-                }
-            } catch (Throwable t) {
-                failure = t;
-            }
-            running.decrementAndGet();
-        }
-    }
-
+    /** Helper {@code index} computes thread index + 1's pieces (thread 0 is the caller). */
     @Override
-    public void close() {
-        closed = true;
-        for (Thread helper : helpers) {
-            LockSupport.unpark(helper);
+    protected void work(int index, int generation) {
+        try {
+            if (runPieces(index + 1)) {
+                helperProducts.incrementAndGet();
+            }
+        } catch (Throwable t) {
+            failure = t;
         }
+        running.decrementAndGet();
     }
 }

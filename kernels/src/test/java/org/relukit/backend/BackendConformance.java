@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -555,43 +556,38 @@ public abstract class BackendConformance {
     @ParameterizedTest(name = "{0}")
     @MethodSource("matrixShapes")
     void hadamard(MatrixShape s) {
-        RandomTensors random = random("hadamard", s);
-        float[] a = random.signed(s.size());
-        float[] b = random.gaussian(s.size(), 0, 2);
-        double[] ref = Reference.hadamard(a, b);
-        Tensor at = tensor(a, s.rows(), s.cols()), bt = tensor(b, s.rows(), s.cols());
-        Tensor c = poisoned(s.rows(), s.cols());
-        backend.hadamard(at, bt, c);
-        assertClose("c", s, ref, read(c), ELEMENTWISE_TOLERANCE);
-        assertUnchanged(at, a, "a");
-        assertUnchanged(bt, b, "b");
-
-        backend.hadamard(at, bt, at);
-        assertClose("c = a, in place", s, ref, read(at), ELEMENTWISE_TOLERANCE);
-        Tensor a2 = tensor(a, s.rows(), s.cols());
-        backend.hadamard(a2, bt, bt);
-        assertClose("c = b, in place", s, ref, read(bt), ELEMENTWISE_TOLERANCE);
+        elementwise("hadamard", s, backend::hadamard, Reference::hadamard);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("matrixShapes")
     void average(MatrixShape s) {
-        RandomTensors random = random("average", s);
+        elementwise("average", s, backend::average, Reference::average);
+    }
+
+    /** An element-wise kernel {@code c = f(a, b)} of that name: into a third tensor, then in place over a and over b. */
+    private void elementwise(String name, MatrixShape s, ElementwiseKernel kernel,
+                             BiFunction<float[], float[], double[]> reference) {
+        RandomTensors random = random(name, s);
         float[] a = random.signed(s.size());
         float[] b = random.gaussian(s.size(), 0, 2);
-        double[] ref = Reference.average(a, b);
+        double[] ref = reference.apply(a, b);
         Tensor at = tensor(a, s.rows(), s.cols()), bt = tensor(b, s.rows(), s.cols());
         Tensor c = poisoned(s.rows(), s.cols());
-        backend.average(at, bt, c);
+        kernel.apply(at, bt, c);
         assertClose("c", s, ref, read(c), ELEMENTWISE_TOLERANCE);
         assertUnchanged(at, a, "a");
         assertUnchanged(bt, b, "b");
 
-        backend.average(at, bt, at);
+        kernel.apply(at, bt, at);
         assertClose("c = a, in place", s, ref, read(at), ELEMENTWISE_TOLERANCE);
         Tensor a2 = tensor(a, s.rows(), s.cols());
-        backend.average(a2, bt, bt);
+        kernel.apply(a2, bt, bt);
         assertClose("c = b, in place", s, ref, read(bt), ELEMENTWISE_TOLERANCE);
+    }
+
+    private interface ElementwiseKernel {
+        void apply(Tensor a, Tensor b, Tensor c);
     }
 
     @ParameterizedTest(name = "{0}")
