@@ -23,7 +23,8 @@ package org.relukit.backend;
  * belongs to the backend that allocated it and is never passed to another. A backend may run
  * threads of its own inside a call (the SIMD backend with {@code threads > 1} splits a large
  * product across helper threads); such a call returns only when they are done with it, and the
- * helpers are stopped by {@link #close}.
+ * helpers are stopped by {@link #close}. The one exception to one thread per instance: the two
+ * {@link #half halves} of a split step may run at once, inside {@link #runHalves}.
  */
 public interface Backend extends AutoCloseable {
 
@@ -227,8 +228,8 @@ public interface Backend extends AutoCloseable {
     /**
      * Runs {@code first} (which calls {@code half(0)}) and {@code second} (which calls
      * {@code half(1)}) and returns when both are done; a backend with two threads runs them at
-     * once. An exception from either is rethrown here, after both have ended. The default runs
-     * them one after the other on the calling thread.
+     * once, and rethrows an exception from either after both have ended. The default runs them
+     * one after the other on the calling thread.
      */
     default void runHalves(Runnable first, Runnable second) {
         first.run();

@@ -36,8 +36,8 @@ public final class SimdBackend implements Backend {
     /**
      * A training step over at least this many rows runs in two halves, at every thread count:
      * with two threads, one hand-off per step instead of one per product. At 256 rows that gave
-     * +22% on two threads for −2% on one; at 128, −10% on one; at 64, −23% on one and no
-     * more on two than one thread alone (entry 23 of jmh/PERFORMANCE.md).
+     * +18% on two threads for −2% on one; at 128, −10% on one; at 64, −23% on one and at most
+     * 1.24× the one-thread step on two (entries 23 and 23a of jmh/PERFORMANCE.md).
      */
     private static final int SPLIT_BATCH = 256;
     /** The backends of a split step's halves, with this backend's threads shared out; made on first use. */
