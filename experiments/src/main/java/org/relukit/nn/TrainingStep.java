@@ -26,15 +26,10 @@ public final class TrainingStep implements AutoCloseable {
     private final boolean crossEntropy;
     private final int batch;
     private final Tensor x;
-    /** The two halves of a split step; null when the step runs over the whole batch, with the tensors below. */
+    /** The two halves of a split step; null when the step is one pass over the whole batch. */
     private final Half[] halves;
-    private final Network.Activations teacherActs, studentActs;
-    private final Tensor teacherOut, studentOut;
-    /** gradHidden[l] = dL/dz of hidden layer l (its linear output), gradOut = dL/dy. */
-    private final Tensor[] gradHidden;
-    /** With BatchNorm, gradNormOut[l] = dL/d(BatchNorm output) of hidden layer l; null entries without. */
-    private final Tensor[] gradNormOut;
-    private final Tensor gradOut;
+    /** The pass over the whole batch; null for a split step. */
+    private final Pass whole;
 
     /**
      * A step on an optimiser that stays the caller's: several steps may share it (a full batch and
@@ -54,28 +49,9 @@ public final class TrainingStep implements AutoCloseable {
         this.batch = batch;
         this.crossEntropy = crossEntropy;
         this.x = backend.allocate(batch, student.widths()[0]);
-        if (backend.splitsBatch(batch) && !student.batchNorm()) {
-            halves = new Half[] {new Half(0), new Half(1)};
-            teacherActs = studentActs = null;
-            teacherOut = studentOut = gradOut = null;
-            gradHidden = gradNormOut = null;
-            return;
-        }
-        halves = null;
-        this.teacherActs = teacher.allocateActivations(batch);
-        this.studentActs = student.allocateActivations(batch);
-        int out = student.width(student.hiddenCount());
-        this.teacherOut = backend.allocate(batch, out);
-        this.studentOut = backend.allocate(batch, out);
-        this.gradHidden = new Tensor[student.hiddenCount()];
-        this.gradNormOut = new Tensor[student.hiddenCount()];
-        for (int l = 0; l < gradHidden.length; l++) {
-            gradHidden[l] = backend.allocate(batch, student.width(l));
-            if (student.batchNorm()) {
-                gradNormOut[l] = backend.allocate(batch, student.width(l));
-            }
-        }
-        this.gradOut = backend.allocate(batch, out);
+        boolean split = backend.splitsBatch(batch) && !student.batchNorm();
+        this.halves = split ? new Half[] {new Half(0), new Half(1)} : null;
+        this.whole = split ? null : new Pass(x);
     }
 
     /**
@@ -121,19 +97,14 @@ public final class TrainingStep implements AutoCloseable {
         if (halves != null) {
             return runHalves(lr);
         }
-        teacher.forward(x, teacherActs, teacherOut, false);
-        student.forward(x, studentActs, studentOut, true);
-        float loss = crossEntropy
-                ? backend.crossEntropyLoss(studentOut, teacherOut, gradOut)
-                : backend.mseLoss(studentOut, teacherOut, gradOut);
+        float loss = whole.forwardAndLoss(backend);
         for (int l = student.hiddenCount(); l >= 0; l--) {
-            Tensor dz = l == student.hiddenCount() ? gradOut : gradHidden[l];
-            Tensor input = l == 0 ? x : studentActs.hidden[l - 1];
+            Tensor dz = whole.outputGrad(l);
             // The gradient for the layer below uses this layer's weights (and γ) before they move.
             if (l > 0) {
                 backwardBelow(l - 1, dz, lr);
             }
-            sgd.update(l, dz, input, lr);
+            sgd.update(l, dz, whole.input(l), lr);
         }
         sgd.afterStep();
         return loss;
@@ -150,18 +121,78 @@ public final class TrainingStep implements AutoCloseable {
     }
 
     /**
-     * One half of a split step: its rows of the batch, their activations and gradients, and every
-     * layer's weight and bias gradients over them, computed on the backend's {@link Backend#half}.
-     * A student in a split step has no BatchNorm, so a hidden layer's gate is its output.
+     * A pass over the rows of {@code x}: both networks' activations and outputs, and dL/dz of every
+     * student layer (its linear output; with BatchNorm also dL/d(BatchNorm output)).
+     */
+    private final class Pass implements AutoCloseable {
+        final Tensor x;
+        final Network.Activations teacherActs, studentActs;
+        final Tensor teacherOut, studentOut;
+        /** gradHidden[l] = dL/dz of hidden layer l, gradOut = dL/dy. */
+        final Tensor[] gradHidden;
+        /** With BatchNorm, gradNormOut[l] = dL/d(BatchNorm output) of hidden layer l; null entries without. */
+        final Tensor[] gradNormOut;
+        final Tensor gradOut;
+
+        /** The pass reads {@code x}, which stays its owner's. */
+        Pass(Tensor x) {
+            this.x = x;
+            int rows = x.rows(), out = student.width(student.hiddenCount());
+            teacherActs = teacher.allocateActivations(rows);
+            studentActs = student.allocateActivations(rows);
+            teacherOut = backend.allocate(rows, out);
+            studentOut = backend.allocate(rows, out);
+            gradOut = backend.allocate(rows, out);
+            gradHidden = new Tensor[student.hiddenCount()];
+            gradNormOut = new Tensor[student.hiddenCount()];
+            for (int l = 0; l < gradHidden.length; l++) {
+                gradHidden[l] = backend.allocate(rows, student.width(l));
+                if (student.batchNorm()) {
+                    gradNormOut[l] = backend.allocate(rows, student.width(l));
+                }
+            }
+        }
+
+        /** Teacher and student forward and the loss on {@code on}; returns the loss, the mean over the rows. */
+        float forwardAndLoss(Backend on) {
+            teacher.forward(on, x, teacherActs, teacherOut, false);
+            student.forward(on, x, studentActs, studentOut, true);
+            return crossEntropy
+                    ? on.crossEntropyLoss(studentOut, teacherOut, gradOut)
+                    : on.mseLoss(studentOut, teacherOut, gradOut);
+        }
+
+        /** dL/dz of student layer l. */
+        Tensor outputGrad(int l) {
+            return l == student.hiddenCount() ? gradOut : gradHidden[l];
+        }
+
+        /** Student layer l's input. */
+        Tensor input(int l) {
+            return l == 0 ? x : studentActs.hidden[l - 1];
+        }
+
+        @Override
+        public void close() {
+            closeAll(teacherOut, studentOut, gradOut);
+            teacherActs.close();
+            studentActs.close();
+            closeAll(gradHidden);
+            closeAll(gradNormOut);
+        }
+    }
+
+    /**
+     * One half of a split step: a pass over its rows of the batch, and every layer's weight and
+     * bias gradients over them, computed on the backend's {@link Backend#half}. A student in a
+     * split step has no BatchNorm, so a hidden layer's gate is its output, the next layer's input.
      */
     private final class Half implements Runnable, AutoCloseable {
         final Backend on;
         /** The half's first row in the batch. */
         final int firstRow;
-        final Tensor x, teacherOut, studentOut, gradOut;
-        final Network.Activations teacherActs, studentActs;
-        /** gradHidden[l] = dL/dz of hidden layer l. */
-        final Tensor[] gradHidden;
+        final Tensor x;
+        final Pass pass;
         /** Per layer, the mean gradients over this half; gradB entries are null without biases. */
         final Tensor[] gradW, gradB;
         float loss;
@@ -171,16 +202,7 @@ public final class TrainingStep implements AutoCloseable {
             on = backend.half(index);
             firstRow = index * rows;
             x = backend.allocate(rows, student.widths()[0]);
-            teacherActs = teacher.allocateActivations(rows);
-            studentActs = student.allocateActivations(rows);
-            int out = student.width(student.hiddenCount());
-            teacherOut = backend.allocate(rows, out);
-            studentOut = backend.allocate(rows, out);
-            gradOut = backend.allocate(rows, out);
-            gradHidden = new Tensor[student.hiddenCount()];
-            for (int l = 0; l < gradHidden.length; l++) {
-                gradHidden[l] = backend.allocate(rows, student.width(l));
-            }
+            pass = new Pass(x);
             gradW = new Tensor[student.layerCount()];
             gradB = new Tensor[student.layerCount()];
             for (int l = 0; l < gradW.length; l++) {
@@ -196,16 +218,11 @@ public final class TrainingStep implements AutoCloseable {
         @Override
         public void run() {
             on.copyRows(TrainingStep.this.x, firstRow, x, 0, x.rows());
-            teacher.forward(on, x, teacherActs, teacherOut, false);
-            student.forward(on, x, studentActs, studentOut, true);
-            loss = crossEntropy
-                    ? on.crossEntropyLoss(studentOut, teacherOut, gradOut)
-                    : on.mseLoss(studentOut, teacherOut, gradOut);
+            loss = pass.forwardAndLoss(on);
             for (int l = student.hiddenCount(); l >= 0; l--) {
-                Tensor dz = l == student.hiddenCount() ? gradOut : gradHidden[l];
-                Tensor input = l == 0 ? x : studentActs.hidden[l - 1];
+                Tensor dz = pass.outputGrad(l), input = pass.input(l);
                 if (l > 0) {
-                    student.backwardInput(on, l, dz, input, gradHidden[l - 1]);
+                    student.backwardInput(on, l, dz, input, pass.gradHidden[l - 1]);
                 }
                 student.weightGrad(on, l, dz, input, gradW[l], gradB[l]);
             }
@@ -213,10 +230,8 @@ public final class TrainingStep implements AutoCloseable {
 
         @Override
         public void close() {
-            closeAll(x, teacherOut, studentOut, gradOut);
-            teacherActs.close();
-            studentActs.close();
-            closeAll(gradHidden);
+            x.close();
+            pass.close();
             closeAll(gradW);
             closeAll(gradB);
         }
@@ -239,15 +254,15 @@ public final class TrainingStep implements AutoCloseable {
      * the BatchNorm. γ and β move once their gradients are taken.
      */
     private void backwardBelow(int l, Tensor dzAbove, float lr) {
-        Tensor h = studentActs.hidden[l];
+        Tensor h = whole.studentActs.hidden[l];
         if (!student.batchNorm()) {
-            student.backwardInput(l + 1, dzAbove, h, gradHidden[l]);
+            student.backwardInput(l + 1, dzAbove, h, whole.gradHidden[l]);
             return;
         }
-        Tensor a = studentActs.preNorm[l];
+        Tensor a = whole.studentActs.preNorm[l];
         boolean beforeRelu = student.bnBeforeRelu();
-        student.backwardInput(l + 1, dzAbove, beforeRelu ? h : null, gradNormOut[l]);
-        student.normBackward(l, gradNormOut[l], studentActs, beforeRelu ? null : a, gradHidden[l],
+        student.backwardInput(l + 1, dzAbove, beforeRelu ? h : null, whole.gradNormOut[l]);
+        student.normBackward(l, whole.gradNormOut[l], whole.studentActs, beforeRelu ? null : a, whole.gradHidden[l],
                 sgd.gammaGrad(l), sgd.betaGrad(l));
         sgd.updateNorm(l, lr);
     }
@@ -259,11 +274,7 @@ public final class TrainingStep implements AutoCloseable {
             halves[0].close();
             halves[1].close();
         } else {
-            closeAll(teacherOut, studentOut, gradOut);
-            teacherActs.close();
-            studentActs.close();
-            closeAll(gradHidden);
-            closeAll(gradNormOut);
+            whole.close();
         }
         if (ownsSgd) {
             sgd.close();

@@ -30,15 +30,7 @@ final class HalfThread extends HandOff {
         while (finished != mine) {
             Thread.onSpinWait();
         }
-        if (failed == null) {
-            failed = failure;
-        }
-        if (failed instanceof RuntimeException e) {
-            throw e;
-        }
-        if (failed instanceof Error e) {
-            throw e;
-        }
+        rethrow(failed != null ? failed : failure);
     }
 
     @Override

@@ -61,6 +61,16 @@ abstract class HandOff implements AutoCloseable {
         }
     }
 
+    /** Rethrows what a thread of a hand-off, or the calling thread, failed with; nothing when null. */
+    protected static void rethrow(Throwable failed) {
+        if (failed instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failed instanceof Error e) {
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

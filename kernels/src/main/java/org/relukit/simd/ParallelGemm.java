@@ -82,13 +82,7 @@ final class ParallelGemm extends HandOff {
         while (running.get() != 0) {
             Thread.onSpinWait();
         }
-        Throwable failed = failure;
-        if (failed instanceof RuntimeException e) {
-            throw e;
-        }
-        if (failed instanceof Error e) {
-            throw e;
-        }
+        rethrow(failure);
     }
 
     long helperProducts() {
