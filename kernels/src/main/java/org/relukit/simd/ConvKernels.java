@@ -112,7 +112,7 @@ final class ConvKernels {
     }
 
     /** {@code x[i] = 0} where {@code gate[i] ≤ 0}, for i in [from, from + count). */
-    private static void applyGate(float[] x, float[] gate, int from, int count) {
+    static void applyGate(float[] x, float[] gate, int from, int count) {
         int i = from, end = from + count;
         for (; i + V <= end; i += V) {
             FloatVector.fromArray(S, x, i).blend(0f, FloatVector.fromArray(S, gate, i).compare(VectorOperators.LE, 0f))

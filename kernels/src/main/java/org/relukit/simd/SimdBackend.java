@@ -298,6 +298,10 @@ public final class SimdBackend implements Backend {
      */
     @Override
     public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
+        if (winograd(w.cols() / 9)) {
+            winogradForward(x, height, width, w, b, relu, y);
+            return;
+        }
         int filters = w.rows(), k = w.cols(), channels = k / 9, positions = (height - 2) * (width - 2);
         int batch = x.rows(), group = imagesPerProduct(positions, batch), block = channelsPerBlock(channels);
         int ld = SimdKernels.paddedStride(group * positions);
@@ -326,6 +330,10 @@ public final class SimdBackend implements Backend {
      */
     @Override
     public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
+        if (winograd(w.cols() / 9)) {
+            winogradBackwardInput(dy, w, height, width, gate, dx);
+            return;
+        }
         int filters = w.rows(), k = w.cols(), channels = k / 9, positions = (height - 2) * (width - 2);
         int batch = dy.rows(), group = imagesPerProduct(positions, batch), block = channelsPerBlock(channels);
         int ld = SimdKernels.paddedStride(group * positions), map = height * width;
@@ -366,6 +374,10 @@ public final class SimdBackend implements Backend {
      * P ≤ 196 terms, and groups of images measured no faster (jmh/PERFORMANCE.md, entry 18).
      */
     private void convWeightUpdate(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float alpha, float beta) {
+        if (winograd(w.cols() / 9)) {
+            winogradWeightUpdate(dy, x, height, width, w, b, alpha, beta);
+            return;
+        }
         int filters = w.rows(), k = w.cols(), positions = (height - 2) * (width - 2), batch = x.rows();
         int ldt = SimdKernels.paddedStride(filters);
         float[] dys = of(dy).data, xs = of(x).data;
@@ -383,6 +395,128 @@ public final class SimdBackend implements Backend {
         if (b != null) {
             ConvKernels.channelSums(dys, batch, filters, positions, of(b).data, alpha, beta);
         }
+    }
+
+    /*
+     * The convolutions of layers with many input channels go through Winograd's F(2 × 2, 3 × 3)
+     * instead ({@link Winograd}): 16 products over a group of images' tiles, with 4/9 of the patch
+     * matrix's multiply-adds. With few channels the products' sums are too short to pay for the
+     * transforms, and the patch matrix is cheap.
+     */
+
+    /** {@code -Drelukit.simd.winograd=false} keeps every layer on the patch matrix, to compare the two. */
+    private static final boolean WINOGRAD = !"false".equals(System.getProperty("relukit.simd.winograd"));
+    /** Input channels from which a convolution goes through Winograd's transforms. */
+    private static final int WINOGRAD_CHANNELS = 16;
+    /**
+     * Tiles a Winograd product aims at: its columns. 256 and 512 ran alike (bench, default conv nets);
+     * the 16 planes of a group's transformed operands grow with it (16 × 250 × 256 floats ≈ 4 MB).
+     */
+    private static final int GROUP_TILES = 256;
+
+    private static boolean winograd(int channels) {
+        return WINOGRAD && channels >= WINOGRAD_CHANNELS;
+    }
+
+    /** The 16 planes of a transformed operand, grown once, as {@link Scratch}. */
+    private static final class Planes {
+        private final float[][] arrays = new float[Winograd.POINTS][0];
+
+        float[][] take(int size) {
+            if (arrays[0].length < size + HostTensor.SLACK) {
+                for (int i = 0; i < arrays.length; i++) {
+                    arrays[i] = new float[size + HostTensor.SLACK];
+                }
+            }
+            return arrays;
+        }
+    }
+
+    private final Planes filterPlanes = new Planes(), inputPlanes = new Planes(), outputPlanes = new Planes();
+
+    /** {@code y = Aᵀ (U ⊙ V) A} per tile, a group of images at a time: one product per point of the domain. */
+    private void winogradForward(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
+        int filters = w.rows(), channels = w.cols() / 9, oh = height - 2, ow = width - 2;
+        int perImage = Winograd.tiles(oh) * Winograd.tiles(ow), batch = x.rows();
+        int group = imagesPerGroup(perImage, batch), most = group * perImage;
+        float[] xs = of(x).data, ys = of(y).data, bias = dataOrNull(b);
+        scratch.reset();
+        float[] rows = scratch.take(Winograd.rowBufferSize(width));
+        float[][] u = filterPlanes.take(filters * channels);
+        float[][] v = inputPlanes.take(channels * (most + 16));
+        float[][] m = outputPlanes.take(filters * most);
+        Winograd.filters(of(w).data, filters, channels, u);
+        for (int i = 0; i < batch; i += group) {
+            int images = Math.min(group, batch - i), columns = images * perImage;
+            int ld = SimdKernels.paddedStride(columns);
+            Winograd.inputTiles(xs, i * x.cols(), x.cols(), images, channels, height, width, rows, v, ld, 1);
+            for (int point = 0; point < Winograd.POINTS; point++) {
+                gemm(u[point], channels, 1, v[point], ld, m[point], filters, columns, channels, 1f, 0f, null, false, null);
+            }
+            Winograd.outputTiles(m, columns, images, filters, oh, ow, bias, relu, ys, i * y.cols(), y.cols());
+        }
+    }
+
+    /** {@code dx = B (Uᵀ dM) Bᵀ} per tile, added back onto the input blocks, then gated. */
+    private void winogradBackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
+        int filters = w.rows(), channels = w.cols() / 9, oh = height - 2, ow = width - 2;
+        int perImage = Winograd.tiles(oh) * Winograd.tiles(ow), batch = dy.rows();
+        int group = imagesPerGroup(perImage, batch), most = group * perImage;
+        float[] dys = of(dy).data, dxs = of(dx).data, gates = dataOrNull(gate);
+        float[][] u = filterPlanes.take(filters * channels);
+        float[][] dm = outputPlanes.take(filters * (most + 16));
+        float[][] dv = inputPlanes.take(channels * most);
+        Winograd.filters(of(w).data, filters, channels, u);
+        for (int i = 0; i < batch; i += group) {
+            int images = Math.min(group, batch - i), columns = images * perImage;
+            int ld = SimdKernels.paddedStride(columns);
+            Winograd.outputGradTiles(dys, i * dy.cols(), dy.cols(), images, filters, oh, ow, dm, ld);
+            for (int point = 0; point < Winograd.POINTS; point++) {
+                gemm(u[point], 1, channels, dm[point], ld, dv[point], channels, columns, filters, 1f, 0f, null, false, null);
+            }
+            Winograd.inputGradTiles(dv, columns, images, channels, height, width, gates, dxs, i * dx.cols(), dx.cols());
+        }
+    }
+
+    /**
+     * {@code dU = Σ_groups dM · Vᵀ} per point (V laid out tile by tile, so it is the product's right
+     * operand as it is), then {@code w = beta·w + alpha·Gᵀ dU G}; the bias as the patch-matrix path.
+     */
+    private void winogradWeightUpdate(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b,
+                                      float alpha, float beta) {
+        int filters = w.rows(), channels = w.cols() / 9, oh = height - 2, ow = width - 2;
+        int perImage = Winograd.tiles(oh) * Winograd.tiles(ow), batch = x.rows();
+        int group = imagesPerGroup(perImage, batch), most = group * perImage;
+        int ldc = SimdKernels.paddedStride(channels);
+        float[] dys = of(dy).data, xs = of(x).data;
+        scratch.reset();
+        float[] rows = scratch.take(Winograd.rowBufferSize(width));
+        float[][] du = filterPlanes.take(filters * channels);
+        float[][] vt = inputPlanes.take(most * ldc);
+        float[][] dm = outputPlanes.take(filters * most);
+        if (batch == 0) {
+            for (float[] plane : du) {
+                Arrays.fill(plane, 0f);
+            }
+        }
+        for (int i = 0; i < batch; i += group) {
+            int images = Math.min(group, batch - i), columns = images * perImage;
+            Winograd.inputTiles(xs, i * x.cols(), x.cols(), images, channels, height, width, rows, vt, 1, ldc);
+            Winograd.outputGradTiles(dys, i * dy.cols(), dy.cols(), images, filters, oh, ow, dm, columns);
+            for (int point = 0; point < Winograd.POINTS; point++) {
+                gemm(dm[point], columns, 1, vt[point], ldc, du[point], filters, channels, columns, 1f, i == 0 ? 0f : 1f,
+                        null, false, null);
+            }
+        }
+        Winograd.filterGrads(du, filters, channels, of(w).data, alpha, beta);
+        if (b != null) {
+            ConvKernels.channelSums(dys, batch, filters, oh * ow, of(b).data, alpha, beta);
+        }
+    }
+
+    /** Images per Winograd product: enough for {@link #GROUP_TILES} columns, at most the batch. */
+    private static int imagesPerGroup(int tiles, int batch) {
+        return Math.max(1, Math.min(batch, Math.ceilDiv(GROUP_TILES, tiles)));
     }
 
     @Override
