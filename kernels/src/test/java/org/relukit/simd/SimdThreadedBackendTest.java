@@ -13,6 +13,8 @@ import static org.relukit.simd.SimdBackendTest.upload;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.relukit.backend.Backend;
 import org.relukit.backend.BackendConformance;
 import org.relukit.backend.RandomTensors;
@@ -65,20 +67,22 @@ class SimdThreadedBackendTest extends BackendConformance {
 
     /**
      * The conv kernels give the same bits on one thread and on two, where their products are split:
-     * the groups of images and blocks of channels are chosen from the shapes alone. 5 images of 40
-     * channels of 16 × 16 through 64 filters: groups of 3 and 2 images, blocks of 28 and 12 channels,
-     * so some products are split (the first block's) and some stay on the calling thread.
+     * the groups of images, blocks of channels and groups of tiles are chosen from the shapes alone.
+     * 5 images of 16 × 16: with 15 channels through 64 filters (the patch matrix), groups of 3 and 2
+     * images, the first group's product split and the second's on the calling thread; with 96
+     * channels through 192 filters (Winograd's tiles), every product split.
      */
-    @Test
-    void convKernelsGiveTheSameBitsOnOneAndTwoThreads() {
-        int batch = 5, channels = 40, side = 16, filters = 64, positions = (side - 2) * (side - 2);
+    @ParameterizedTest(name = "channels={0} filters={1}")
+    @CsvSource({"15, 64", "96, 192"})
+    void convKernelsGiveTheSameBitsOnOneAndTwoThreads(int channels, int filters) {
+        int batch = 5, side = 16, positions = (side - 2) * (side - 2);
         RandomTensors random = random("conv threads", "");
         float[] x = random.gaussian(batch * channels * side * side, 0, 1), gate = random.gaussian(x.length, 0, 1);
         float[] w = random.signed(filters * channels * 9), b = random.signed(filters);
         float[] dy = random.gaussian(batch * filters * positions, 0, 1);
         long before = simd.productsOnHelpers();
         float[][] two = convResults(backend, x, gate, w, b, dy, batch, channels, side, filters);
-        assertTrue(simd.productsOnHelpers() > before, "the first block's products should be split across the 2 threads");
+        assertTrue(simd.productsOnHelpers() > before, "some products should be split across the 2 threads");
         try (SimdBackend one = new SimdBackend(1)) {
             float[][] single = convResults(one, x, gate, w, b, dy, batch, channels, side, filters);
             String[] names = {"y", "dx", "w", "b"};
