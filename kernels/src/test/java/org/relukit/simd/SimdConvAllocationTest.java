@@ -22,9 +22,9 @@ class SimdConvAllocationTest {
     private static final int CALLS_PER_ROUND = 200;
     private static final int MAX_ROUNDS = 500;
 
-    /** 3 channels go through the patch matrix, 17 through Winograd's tiles. */
+    /** 3 channels go through the patch matrix, 33 through Winograd's tiles. */
     @ParameterizedTest(name = "channels={0}")
-    @ValueSource(ints = {3, 17})
+    @ValueSource(ints = {3, 33})
     void convAndBatchNorm2dKernelsAllocateNothingOnceCompiled(int channels) {
         int bits = SimdSpecies.FLOAT.vectorBitSize(), cpuBits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         if (bits > cpuBits) {
