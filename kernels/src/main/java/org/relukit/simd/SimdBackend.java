@@ -12,7 +12,7 @@ import org.relukit.scalar.ScalarBackend;
 /**
  * The Vector API backend. The kernels that carry the work (every matrix product, the MSE loss,
  * the element-wise products of the matrix experiment) are {@link SimdKernels}, and the
- * convolutions and BatchNorm2d {@link ConvKernels} around the same product; the cheap rest
+ * convolutions and BatchNorm2d {@link ConvKernels} and {@link Winograd} around the same product; the cheap rest
  * (copies, normalisations, the SGD update with momentum, BatchNorm1d, the cross-entropy over a few
  * classes) is handed to a scalar reference backend, so it gives the same bits as the scalar
  * backend. Shapes are checked before a call gets here (see {@link Backend}).
@@ -447,6 +447,7 @@ public final class SimdBackend implements Backend {
         scratch.reset();
         float[] rows = scratch.take(Winograd.rowBufferSize(width));
         float[][] u = filterPlanes.take(filters * channels);
+        // A part-filled group's padded stride can pass the full group's by a cache line (16 floats).
         float[][] v = inputPlanes.take(channels * (most + 16));
         float[][] m = outputPlanes.take(filters * most);
         Winograd.filters(of(w).data, filters, channels, u);
