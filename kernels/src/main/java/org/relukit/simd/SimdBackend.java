@@ -221,10 +221,13 @@ public final class SimdBackend implements Backend {
     }
 
     private float[] transposeBuffer(int size) {
-        if (transposed.length < size + HostTensor.SLACK) {
-            transposed = new float[size + HostTensor.SLACK];
-        }
+        transposed = grown(transposed, size);
         return transposed;
+    }
+
+    /** {@code array}, or a new one when it is shorter than {@code size} floats and a tensor's slack. */
+    private static float[] grown(float[] array, int size) {
+        return array.length < size + HostTensor.SLACK ? new float[size + HostTensor.SLACK] : array;
     }
 
     /**
@@ -236,9 +239,7 @@ public final class SimdBackend implements Backend {
         private int used;
 
         float[] take(int size) {
-            if (arrays[used].length < size + HostTensor.SLACK) {
-                arrays[used] = new float[size + HostTensor.SLACK];
-            }
+            arrays[used] = grown(arrays[used], size);
             return arrays[used++];
         }
 
@@ -427,10 +428,8 @@ public final class SimdBackend implements Backend {
         private final float[][] arrays = new float[Winograd.POINTS][0];
 
         float[][] take(int size) {
-            if (arrays[0].length < size + HostTensor.SLACK) {
-                for (int i = 0; i < arrays.length; i++) {
-                    arrays[i] = new float[size + HostTensor.SLACK];
-                }
+            for (int i = 0; i < arrays.length; i++) {
+                arrays[i] = grown(arrays[i], size);
             }
             return arrays;
         }
