@@ -414,7 +414,7 @@ public final class SimdBackend implements Backend {
      */
     private static final int WINOGRAD_CHANNELS = 32;
     /**
-     * Tiles a Winograd product aims at: its columns. 256 and 512 ran alike (bench, default conv nets);
+     * Tiles a Winograd product aims at: its rows. 256 and 512 ran alike (bench, default conv nets);
      * the 16 planes of a group's transformed operands grow with it (16 × 250 × 256 floats ≈ 4 MB).
      */
     private static final int GROUP_TILES = 256;
@@ -437,67 +437,98 @@ public final class SimdBackend implements Backend {
 
     private final Planes filterPlanes = new Planes(), inputPlanes = new Planes(), outputPlanes = new Planes();
 
-    /** {@code y = Aᵀ (U ⊙ V) A} per tile, a group of images at a time: one product per point of the domain. */
+    /*
+     * Each image's maps are transposed to channels last before its tiles are transformed, and its
+     * outputs or input gradient transposed back after, so each plane is tile × channel (or filter)
+     * and the transforms run over whole vectors of channels (Winograd). Reading a plane row's lanes
+     * past its n channels reaches into the next row, hence the planes' extra row of slack.
+     */
+
+    /** {@code y = Aᵀ (V · U) A} per tile, a group of images at a time: one product per point of the domain. */
     private void winogradForward(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
         int filters = w.rows(), channels = w.cols() / 9, oh = height - 2, ow = width - 2;
-        int perImage = Winograd.tiles(oh) * Winograd.tiles(ow), batch = x.rows();
+        int th = Winograd.tiles(oh), tw = Winograd.tiles(ow), perImage = th * tw, batch = x.rows();
         int group = imagesPerGroup(perImage, batch), most = group * perImage;
-        float[] xs = of(x).data, ys = of(y).data, bias = dataOrNull(b);
+        int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
+        float[] xs = of(x).data, ys = of(y).data;
         scratch.reset();
-        float[] rows = scratch.take(Winograd.rowBufferSize(width));
-        float[][] u = filterPlanes.take(filters * channels);
-        // A part-filled group's padded stride can pass the full group's by a cache line (16 floats).
-        float[][] v = inputPlanes.take(channels * (most + 16));
-        float[][] m = outputPlanes.take(filters * most);
-        Winograd.filters(of(w).data, filters, channels, u);
+        float[] xt = scratch.take(Winograd.even(height) * Winograd.even(width) * ldc);
+        float[] yt = scratch.take(4 * perImage * ldn), bias = scratch.take(ldn), tmp = scratch.take(16 * Math.max(ldc, ldn));
+        Arrays.fill(bias, 0f);
+        if (b != null) {
+            System.arraycopy(of(b).data, 0, bias, 0, filters);
+        }
+        float[][] u = filterPlanes.take(channels * filters);
+        float[][] v = inputPlanes.take(most * ldc);
+        float[][] m = outputPlanes.take(most * filters + ldn);
+        Winograd.filters(of(w).data, filters, channels, u, 1, filters);
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
-            int ld = SimdKernels.paddedStride(columns);
-            Winograd.inputTiles(xs, i * x.cols(), x.cols(), images, channels, height, width, rows, v, ld, 1);
-            for (int point = 0; point < Winograd.POINTS; point++) {
-                gemm(u[point], channels, 1, v[point], ld, m[point], filters, columns, channels, 1f, 0f, null, false, null);
+            for (int g = 0; g < images; g++) {
+                Winograd.channelsLast(xs, (i + g) * x.cols(), channels, height, width, xt, ldc);
+                Winograd.inputTiles(xt, th, tw, ldc, g * perImage, v, tmp);
             }
-            Winograd.outputTiles(m, columns, images, filters, oh, ow, bias, relu, ys, i * y.cols(), y.cols());
+            for (int point = 0; point < Winograd.POINTS; point++) {
+                gemm(v[point], ldc, 1, u[point], filters, m[point], columns, filters, channels, 1f, 0f, null, false, null);
+            }
+            for (int g = 0; g < images; g++) {
+                Winograd.outputTiles(m, filters, g * perImage, th, tw, bias, relu, yt, ldn, tmp);
+                Winograd.channelsFirst(yt, ldn, filters, oh, ow, ys, (i + g) * y.cols());
+            }
         }
     }
 
-    /** {@code dx = B (Uᵀ dM) Bᵀ} per tile, added back onto the input blocks, then gated. */
+    /** {@code dx = B (dM · Uᵀ) Bᵀ} per tile, added back onto the input blocks, then gated. */
     private void winogradBackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
         int filters = w.rows(), channels = w.cols() / 9, oh = height - 2, ow = width - 2;
-        int perImage = Winograd.tiles(oh) * Winograd.tiles(ow), batch = dy.rows();
+        int th = Winograd.tiles(oh), tw = Winograd.tiles(ow), perImage = th * tw, batch = dy.rows();
         int group = imagesPerGroup(perImage, batch), most = group * perImage;
+        int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters), padded = Winograd.even(height) * Winograd.even(width);
         float[] dys = of(dy).data, dxs = of(dx).data, gates = dataOrNull(gate);
+        scratch.reset();
+        float[] dyt = scratch.take(4 * perImage * ldn), dxt = scratch.take(padded * ldc), tmp = scratch.take(16 * Math.max(ldc, ldn));
         float[][] u = filterPlanes.take(filters * channels);
-        float[][] dm = outputPlanes.take(filters * (most + 16));
-        float[][] dv = inputPlanes.take(channels * most);
-        Winograd.filters(of(w).data, filters, channels, u);
+        float[][] dm = outputPlanes.take(most * ldn);
+        float[][] dv = inputPlanes.take(most * channels + ldc);
+        Winograd.filters(of(w).data, filters, channels, u, channels, 1);
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
-            int ld = SimdKernels.paddedStride(columns);
-            Winograd.outputGradTiles(dys, i * dy.cols(), dy.cols(), images, filters, oh, ow, dm, ld);
-            for (int point = 0; point < Winograd.POINTS; point++) {
-                gemm(u[point], 1, channels, dm[point], ld, dv[point], channels, columns, filters, 1f, 0f, null, false, null);
+            for (int g = 0; g < images; g++) {
+                Winograd.channelsLast(dys, (i + g) * dy.cols(), filters, oh, ow, dyt, ldn);
+                Winograd.outputGradTiles(dyt, th, tw, ldn, g * perImage, dm, tmp);
             }
-            Winograd.inputGradTiles(dv, columns, images, channels, height, width, gates, dxs, i * dx.cols(), dx.cols());
+            for (int point = 0; point < Winograd.POINTS; point++) {
+                gemm(dm[point], ldn, 1, u[point], channels, dv[point], columns, channels, filters, 1f, 0f, null, false, null);
+            }
+            for (int g = 0; g < images; g++) {
+                int image = (i + g) * dx.cols();
+                Arrays.fill(dxt, 0, padded * ldc, 0f);
+                Winograd.inputGradTiles(dv, channels, g * perImage, th, tw, dxt, ldc, tmp);
+                Winograd.channelsFirst(dxt, ldc, channels, height, width, dxs, image);
+                if (gates != null) {
+                    ConvKernels.applyGate(dxs, gates, image, channels * height * width);
+                }
+            }
         }
     }
 
     /**
-     * {@code dU = Σ_groups dM · Vᵀ} per point (V laid out tile by tile, so it is the product's right
-     * operand as it is), then {@code w = beta·w + alpha·Gᵀ dU G}; the bias as the patch-matrix path.
+     * {@code dU = Σ_groups dMᵀ · V} per point, then {@code w = beta·w + alpha·Gᵀ dU G}; the bias as
+     * the patch-matrix path.
      */
     private void winogradWeightUpdate(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b,
                                       float alpha, float beta) {
         int filters = w.rows(), channels = w.cols() / 9, oh = height - 2, ow = width - 2;
-        int perImage = Winograd.tiles(oh) * Winograd.tiles(ow), batch = x.rows();
+        int th = Winograd.tiles(oh), tw = Winograd.tiles(ow), perImage = th * tw, batch = x.rows();
         int group = imagesPerGroup(perImage, batch), most = group * perImage;
-        int ldc = SimdKernels.paddedStride(channels);
+        int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
         float[] dys = of(dy).data, xs = of(x).data;
         scratch.reset();
-        float[] rows = scratch.take(Winograd.rowBufferSize(width));
+        float[] xt = scratch.take(Winograd.even(height) * Winograd.even(width) * ldc);
+        float[] dyt = scratch.take(4 * perImage * ldn), tmp = scratch.take(16 * Math.max(ldc, ldn));
         float[][] du = filterPlanes.take(filters * channels);
-        float[][] vt = inputPlanes.take(most * ldc);
-        float[][] dm = outputPlanes.take(filters * most);
+        float[][] v = inputPlanes.take(most * ldc);
+        float[][] dm = outputPlanes.take(most * ldn);
         if (batch == 0) {
             for (float[] plane : du) {
                 Arrays.fill(plane, 0f);
@@ -505,10 +536,14 @@ public final class SimdBackend implements Backend {
         }
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
-            Winograd.inputTiles(xs, i * x.cols(), x.cols(), images, channels, height, width, rows, vt, 1, ldc);
-            Winograd.outputGradTiles(dys, i * dy.cols(), dy.cols(), images, filters, oh, ow, dm, columns);
+            for (int g = 0; g < images; g++) {
+                Winograd.channelsLast(xs, (i + g) * x.cols(), channels, height, width, xt, ldc);
+                Winograd.inputTiles(xt, th, tw, ldc, g * perImage, v, tmp);
+                Winograd.channelsLast(dys, (i + g) * dy.cols(), filters, oh, ow, dyt, ldn);
+                Winograd.outputGradTiles(dyt, th, tw, ldn, g * perImage, dm, tmp);
+            }
             for (int point = 0; point < Winograd.POINTS; point++) {
-                gemm(dm[point], columns, 1, vt[point], ldc, du[point], filters, channels, columns, 1f, i == 0 ? 0f : 1f,
+                gemm(dm[point], 1, ldn, v[point], ldc, du[point], filters, channels, columns, 1f, i == 0 ? 0f : 1f,
                         null, false, null);
             }
         }

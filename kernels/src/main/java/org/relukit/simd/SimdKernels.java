@@ -64,23 +64,28 @@ final class SimdKernels {
 
     /** {@link #transpose} of the {@code n × k} matrix at {@code w[wOff]} into {@code t[tOff + p·ldt + j]}. */
     static void transpose(float[] w, int wOff, int n, int k, float[] t, int tOff, int ldt) {
+        transpose(w, wOff, n, k, k, t, tOff, ldt);
+    }
+
+    /** {@link #transpose} of the {@code n × k} matrix at {@code w[wOff]}, rows {@code ldw} apart, into {@code t[tOff + p·ldt + j]}. */
+    static void transpose(float[] w, int wOff, int n, int k, int ldw, float[] t, int tOff, int ldt) {
         int j = 0;
         for (; j + 8 <= n; j += 8) {
-            int r = wOff + j * k;
+            int r = wOff + j * ldw;
             for (int p = 0, o = tOff + j; p < k; p++, o += ldt) {
                 t[o] = w[r + p];
-                t[o + 1] = w[r + k + p];
-                t[o + 2] = w[r + 2 * k + p];
-                t[o + 3] = w[r + 3 * k + p];
-                t[o + 4] = w[r + 4 * k + p];
-                t[o + 5] = w[r + 5 * k + p];
-                t[o + 6] = w[r + 6 * k + p];
-                t[o + 7] = w[r + 7 * k + p];
+                t[o + 1] = w[r + ldw + p];
+                t[o + 2] = w[r + 2 * ldw + p];
+                t[o + 3] = w[r + 3 * ldw + p];
+                t[o + 4] = w[r + 4 * ldw + p];
+                t[o + 5] = w[r + 5 * ldw + p];
+                t[o + 6] = w[r + 6 * ldw + p];
+                t[o + 7] = w[r + 7 * ldw + p];
             }
         }
         for (; j < n; j++) {
             for (int p = 0; p < k; p++) {
-                t[tOff + p * ldt + j] = w[wOff + j * k + p];
+                t[tOff + p * ldt + j] = w[wOff + j * ldw + p];
             }
         }
     }

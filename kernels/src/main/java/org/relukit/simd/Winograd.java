@@ -1,26 +1,37 @@
 package org.relukit.simd;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The transforms of Winograd's minimal filtering F(2 × 2, 3 × 3) (Lavin and Gray, "Fast Algorithms
  * for Convolutional Neural Networks", 2016), which turn a 3 × 3 convolution into 16 matrix products
  * with 4/9 of the patch matrix's multiply-adds. The outputs go in 2 × 2 tiles; tile (ti, tj) reads
  * the 4 × 4 block of the input from row 2·ti, column 2·tj, and each of the 16 points ξ = 4·q + p of
- * the transformed domain is a plane of its own, a matrix over (channel or filter) × tile:
+ * the transformed domain is a plane of its own, a matrix over tile × (channel or filter):
  * <pre>
  *   V = Bᵀ d B   (input block d, 4 × 4)       U = G g Gᵀ   (filter g, 3 × 3)
- *   M_ξ[n][t] = Σ_c U_ξ[n][c] · V_ξ[c][t]    y = Aᵀ M A   (2 × 2 outputs)
+ *   M_ξ[t][n] = Σ_c V_ξ[t][c] · U_ξ[c][n]    y = Aᵀ M A   (2 × 2 outputs)
  * </pre>
- * and, for training, their adjoints: {@code dM = A dy Aᵀ}, {@code dV_ξ = U_ξᵀ dM_ξ}, {@code dd = B dV Bᵀ}
- * (added back where d was read) and {@code dU_ξ = dM_ξ V_ξᵀ}, {@code dg = Gᵀ dU G}. The matrices'
+ * and, for training, their adjoints: {@code dM = A dy Aᵀ}, {@code dV_ξ = dM_ξ · U_ξᵀ}, {@code dd = B dV Bᵀ}
+ * (added back where d was read) and {@code dU_ξ = dM_ξᵀ · V_ξ}, {@code dg = Gᵀ dU G}. The matrices'
  * entries are 0, ±1 and ±½, so a transform only adds and halves. A tile past an odd output size
- * reads zeros and its extra outputs are dropped. Images are rows of {@code x[B × C·H·W]}; a group of
- * images' tiles are numbered image by image, then row by row: {@code t = g·th·tw + ti·tw + tj}.
+ * reads zeros and its extra outputs are dropped: the maps are padded to even sides.
+ *
+ * <p>The maps are channels last ({@code [position][ld]}, an image's maps transposed by the caller),
+ * so every transform is the same few vector adds over a vector of channels at a time, and its loads
+ * and stores are whole vectors; a transform of the channels one by one ran at ≈ 100 cycles a tile
+ * (jmh/PERFORMANCE.md, entry 26). All {@link #lanes} lanes of a row are transformed: those past the
+ * channels carry whatever the array held and are never read as channels. A group of images' tiles
+ * are numbered image by image, then row by row: {@code t = first + ti·tw + tj}.
  */
 final class Winograd {
     /** Points of the transformed 4 × 4 domain: the number of products per convolution. */
     static final int POINTS = 16;
+
+    private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
+    private static final int V = S.length();
 
     private Winograd() {}
 
@@ -29,16 +40,16 @@ final class Winograd {
         return (outputs + 1) / 2;
     }
 
-    /** Floats of the row buffer {@link #inputTiles} needs for maps {@code width} wide. */
-    static int rowBufferSize(int width) {
-        return 4 * (2 * tiles(width - 2) + 2);
+    /** The row stride of a channels-last array of n channels: whole vectors, padded as {@link SimdKernels#paddedStride}. */
+    static int lanes(int n) {
+        return SimdKernels.paddedStride(Math.ceilDiv(n, V) * V);
     }
 
-    /** {@code u[ξ][n·C + c] = (G g Gᵀ)_ξ} for the 3 × 3 filter g of filter n on channel c of {@code w[N × C·9]}. */
-    static void filters(float[] w, int filters, int channels, float[][] u) {
+    /** {@code u[ξ][n·nStride + c·cStride] = (G g Gᵀ)_ξ} for the 3 × 3 filter g of filter n on channel c of {@code w[N × C·9]}. */
+    static void filters(float[] w, int filters, int channels, float[][] u, int nStride, int cStride) {
         for (int n = 0; n < filters; n++) {
             for (int c = 0; c < channels; c++) {
-                int g = (n * channels + c) * 9, o = n * channels + c;
+                int g = (n * channels + c) * 9, o = n * nStride + c * cStride;
                 // G down each column of g (rows g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2), then along each row.
                 float a0 = w[g], a1 = w[g + 1], a2 = w[g + 2];
                 float b0 = w[g + 3], b1 = w[g + 4], b2 = w[g + 5];
@@ -60,41 +71,110 @@ final class Winograd {
         u[point + 3][o] = h2;
     }
 
+    /** A map side rounded up to whole tiles: the maps below are padded with zeros to even sides. */
+    static int even(int side) {
+        return side + (side & 1);
+    }
+
     /**
-     * {@code v[ξ][c·channelStride + t·tileStride] = (Bᵀ d B)_ξ} for every channel and tile of
-     * {@code images} consecutive images, the first at {@code x[xOff]}. Bᵀ first combines four input
-     * rows over the whole width ({@code rows}, a buffer of {@link #rowBufferSize}), then each tile
-     * combines four columns of those.
+     * {@code xt[(r·even(width) + s)·ld + c] = x[xOff + (c·height + r)·width + s]}, one image's maps
+     * channels last, with zeros in the padding row and column of odd sides (so a tile past an odd
+     * output size reads zeros, and no transform tests its edges).
      */
-    static void inputTiles(float[] x, int xOff, int imageStride, int images, int channels, int height, int width,
-                           float[] rows, float[][] v, int channelStride, int tileStride) {
-        int th = tiles(height - 2), tw = tiles(width - 2), span = 2 * tw + 2, map = height * width;
-        Arrays.fill(rows, 0, 4 * span, 0f);
-        for (int g = 0; g < images; g++) {
-            for (int c = 0; c < channels; c++) {
-                int base = xOff + g * imageStride + c * map;
-                for (int ti = 0; ti < th; ti++) {
-                    int r0 = base + 2 * ti * width, r1 = r0 + width, r2 = r1 + width, r3 = r2 + width;
-                    // Only the fourth row can lie past the map: the last tile row of an odd output height.
-                    boolean fourth = 2 * ti + 3 < height;
-                    for (int s = 0; s < width; s++) {
-                        float d0 = x[r0 + s], d1 = x[r1 + s], d2 = x[r2 + s], d3 = fourth ? x[r3 + s] : 0f;
-                        rows[s] = d0 - d2;
-                        rows[span + s] = d1 + d2;
-                        rows[2 * span + s] = d2 - d1;
-                        rows[3 * span + s] = d1 - d3;
+    static void channelsLast(float[] x, int xOff, int channels, int height, int width, float[] xt, int ld) {
+        int pw = even(width), map = height * width;
+        if (pw == width) {
+            // One transpose of the whole maps: each channel's map is read as one run, which the
+            // prefetcher follows; a transpose per map row ran 4× slower in the conv step.
+            SimdKernels.transpose(x, xOff, channels, map, xt, 0, ld);
+        } else {
+            for (int r = 0; r < height; r++) {
+                SimdKernels.transpose(x, xOff + r * width, channels, width, map, xt, r * pw * ld, ld);
+                Arrays.fill(xt, (r * pw + width) * ld, (r + 1) * pw * ld, 0f);
+            }
+        }
+        Arrays.fill(xt, height * pw * ld, even(height) * pw * ld, 0f);
+    }
+
+    /** The inverse of {@link #channelsLast}: the padding dropped, into {@code x[xOff + (c·height + r)·width + s]}. */
+    static void channelsFirst(float[] xt, int ld, int channels, int height, int width, float[] x, int xOff) {
+        int pw = even(width), map = height * width;
+        if (pw == width) {
+            SimdKernels.transpose(xt, 0, map, channels, ld, x, xOff, map);
+        } else {
+            for (int r = 0; r < height; r++) {
+                SimdKernels.transpose(xt, r * pw * ld, width, channels, ld, x, xOff + r * width, map);
+            }
+        }
+    }
+
+    /**
+     * {@code v[ξ][t·ld + c] = (Bᵀ d B)_ξ} for the th × tw tiles of one image whose maps lie channels
+     * last in {@code xt} ({@link #channelsLast}), its first tile numbered {@code first}.
+     */
+    static void inputTiles(float[] xt, int th, int tw, int ld, int first, float[][] v, float[] tmp) {
+        int row = (2 * tw + 2) * ld;
+        for (int ti = 0; ti < th; ti++) {
+            for (int tj = 0; tj < tw; tj++) {
+                int in = ti * 2 * row + 2 * tj * ld, out = (first + ti * tw + tj) * ld;
+                for (int b = 0; b < 4; b++) {
+                    // Bᵀ down column b: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
+                    for (int c = 0, i = in + b * ld; c < ld; c += V, i += V) {
+                        FloatVector d0 = at(xt, i), d1 = at(xt, i + row), d2 = at(xt, i + 2 * row), d3 = at(xt, i + 3 * row);
+                        d0.sub(d2).intoArray(tmp, b * ld + c);
+                        d1.add(d2).intoArray(tmp, (4 + b) * ld + c);
+                        d2.sub(d1).intoArray(tmp, (8 + b) * ld + c);
+                        d1.sub(d3).intoArray(tmp, (12 + b) * ld + c);
                     }
-                    int t = (g * th + ti) * tw;
-                    for (int tj = 0; tj < tw; tj++, t++) {
-                        int o = c * channelStride + t * tileStride;
-                        for (int q = 0; q < 4; q++) {
-                            int e = q * span + 2 * tj;
-                            float e0 = rows[e], e1 = rows[e + 1], e2 = rows[e + 2], e3 = rows[e + 3];
-                            v[4 * q][o] = e0 - e2;
-                            v[4 * q + 1][o] = e1 + e2;
-                            v[4 * q + 2][o] = e2 - e1;
-                            v[4 * q + 3][o] = e1 - e3;
-                        }
+                }
+                for (int q = 0; q < 4; q++) {
+                    // Then B along row q, the same combinations.
+                    float[] v0 = v[4 * q], v1 = v[4 * q + 1], v2 = v[4 * q + 2], v3 = v[4 * q + 3];
+                    for (int c = 0, e = 4 * q * ld; c < ld; c += V, e += V) {
+                        FloatVector e0 = at(tmp, e), e1 = at(tmp, e + ld), e2 = at(tmp, e + 2 * ld), e3 = at(tmp, e + 3 * ld);
+                        e0.sub(e2).intoArray(v0, out + c);
+                        e1.add(e2).intoArray(v1, out + c);
+                        e2.sub(e1).intoArray(v2, out + c);
+                        e1.sub(e3).intoArray(v3, out + c);
+                    }
+                }
+            }
+        }
+    }
+
+    private static FloatVector at(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i);
+    }
+
+    /**
+     * The outputs from {@code m[ξ][t·ldm + n]}: {@code y = Aᵀ M A} plus {@code bias[n]} (padded to
+     * ld lanes), then ReLU when asked, for one image's th × tw tiles from {@code first}, into
+     * {@code yt} as {@link #channelsLast} lays out maps of 2·th × 2·tw.
+     */
+    static void outputTiles(float[][] m, int ldm, int first, int th, int tw, float[] bias, boolean relu,
+                            float[] yt, int ld, float[] tmp) {
+        int row = 2 * tw * ld;
+        // max(v, −∞) is v, NaN included, so the ReLU is a choice of floor rather than a branch on a vector.
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        for (int ti = 0; ti < th; ti++) {
+            for (int tj = 0; tj < tw; tj++) {
+                int in = (first + ti * tw + tj) * ldm, out = ti * 2 * row + 2 * tj * ld;
+                for (int p = 0; p < 4; p++) {
+                    // Aᵀ down column p: m0 + m1 + m2 and m1 − m2 − m3.
+                    float[] m0 = m[p], m1 = m[4 + p], m2 = m[8 + p], m3 = m[12 + p];
+                    for (int n = 0, i = in; n < ld; n += V, i += V) {
+                        FloatVector y1 = at(m1, i), y2 = at(m2, i);
+                        at(m0, i).add(y1).add(y2).intoArray(tmp, p * ld + n);
+                        y1.sub(y2).sub(at(m3, i)).intoArray(tmp, (4 + p) * ld + n);
+                    }
+                }
+                for (int r = 0; r < 2; r++) {
+                    // Then along row r, plus the bias.
+                    for (int n = 0, e = 4 * r * ld, o = out + r * row; n < ld; n += V, e += V, o += V) {
+                        FloatVector e0 = at(tmp, e), e1 = at(tmp, e + ld), e2 = at(tmp, e + 2 * ld), e3 = at(tmp, e + 3 * ld);
+                        FloatVector b = at(bias, n);
+                        e0.add(e1).add(e2).add(b).max(floor).intoArray(yt, o);
+                        e1.sub(e2).sub(e3).add(b).max(floor).intoArray(yt, o + ld);
                     }
                 }
             }
@@ -102,133 +182,76 @@ final class Winograd {
     }
 
     /**
-     * The outputs from {@code m[ξ][n·ld + t]}: {@code y = Aᵀ M A}, plus filter n's bias (may be null),
-     * then ReLU when asked, for {@code images} images, the first at {@code y[yOff]}.
+     * {@code dm[ξ][t·ld + n] = (A dy Aᵀ)_ξ} for one image's th × tw tiles of output gradients, laid
+     * out by {@link #channelsLast} (so those past an odd size are zeros), its first tile numbered {@code first}.
      */
-    static void outputTiles(float[][] m, int ld, int images, int filters, int oh, int ow, float[] bias, boolean relu,
-                            float[] y, int yOff, int imageStride) {
-        int th = tiles(oh), tw = tiles(ow), positions = oh * ow;
-        for (int g = 0; g < images; g++) {
-            for (int n = 0; n < filters; n++) {
-                float b = bias == null ? 0f : bias[n];
-                int out = yOff + g * imageStride + n * positions;
-                for (int ti = 0; ti < th; ti++) {
-                    int t = n * ld + (g * th + ti) * tw;
-                    boolean secondRow = 2 * ti + 1 < oh;
-                    for (int tj = 0; tj < tw; tj++, t++) {
-                        // Aᵀ down each column (m0 + m1 + m2, m1 − m2 − m3), then along the two rows.
-                        float a0 = m[0][t] + m[4][t] + m[8][t], a1 = m[1][t] + m[5][t] + m[9][t];
-                        float a2 = m[2][t] + m[6][t] + m[10][t], a3 = m[3][t] + m[7][t] + m[11][t];
-                        float b0 = m[4][t] - m[8][t] - m[12][t], b1 = m[5][t] - m[9][t] - m[13][t];
-                        float b2 = m[6][t] - m[10][t] - m[14][t], b3 = m[7][t] - m[11][t] - m[15][t];
-                        int o = out + 2 * ti * ow + 2 * tj;
-                        boolean secondColumn = 2 * tj + 1 < ow;
-                        y[o] = finish(a0 + a1 + a2 + b, relu);
-                        if (secondColumn) {
-                            y[o + 1] = finish(a1 - a2 - a3 + b, relu);
-                        }
-                        if (secondRow) {
-                            y[o + ow] = finish(b0 + b1 + b2 + b, relu);
-                            if (secondColumn) {
-                                y[o + ow + 1] = finish(b1 - b2 - b3 + b, relu);
-                            }
-                        }
+    static void outputGradTiles(float[] dyt, int th, int tw, int ld, int first, float[][] dm, float[] tmp) {
+        int row = 2 * tw * ld;
+        for (int ti = 0; ti < th; ti++) {
+            for (int tj = 0; tj < tw; tj++) {
+                int in = ti * 2 * row + 2 * tj * ld, out = (first + ti * tw + tj) * ld;
+                for (int s = 0; s < 2; s++) {
+                    // A = [1 0; 1 1; 1 −1; 0 −1] down column s: y0, y0 + y1, y0 − y1, −y1.
+                    for (int n = 0, i = in + s * ld; n < ld; n += V, i += V) {
+                        FloatVector y0 = at(dyt, i), y1 = at(dyt, i + row);
+                        y0.intoArray(tmp, s * ld + n);
+                        y0.add(y1).intoArray(tmp, (2 + s) * ld + n);
+                        y0.sub(y1).intoArray(tmp, (4 + s) * ld + n);
+                        y1.neg().intoArray(tmp, (6 + s) * ld + n);
+                    }
+                }
+                for (int q = 0; q < 4; q++) {
+                    // Then along row q, the same combinations.
+                    float[] g0 = dm[4 * q], g1 = dm[4 * q + 1], g2 = dm[4 * q + 2], g3 = dm[4 * q + 3];
+                    for (int n = 0, e = 2 * q * ld; n < ld; n += V, e += V) {
+                        FloatVector z0 = at(tmp, e), z1 = at(tmp, e + ld);
+                        z0.intoArray(g0, out + n);
+                        z0.add(z1).intoArray(g1, out + n);
+                        z0.sub(z1).intoArray(g2, out + n);
+                        z1.neg().intoArray(g3, out + n);
                     }
                 }
             }
         }
-    }
-
-    private static float finish(float v, boolean relu) {
-        return relu ? Math.max(v, 0f) : v;
     }
 
     /**
-     * {@code dm[ξ][n·ld + t] = (A dy Aᵀ)_ξ} for every filter and tile of {@code images} images'
-     * output gradients, the first at {@code dy[dyOff]}; outputs past an odd size count as zeros.
+     * Adds {@code B dV Bᵀ} of one image's th × tw tiles (from {@code dv[ξ][t·ldv + c]}, the first
+     * numbered {@code first}) onto the 4 × 4 blocks they were read from, in {@code dxt} as
+     * {@link #channelsLast} lays it out.
      */
-    static void outputGradTiles(float[] dy, int dyOff, int imageStride, int images, int filters, int oh, int ow,
-                                float[][] dm, int ld) {
-        int th = tiles(oh), tw = tiles(ow), positions = oh * ow;
-        for (int g = 0; g < images; g++) {
-            for (int n = 0; n < filters; n++) {
-                int in = dyOff + g * imageStride + n * positions;
-                for (int ti = 0; ti < th; ti++) {
-                    int t = n * ld + (g * th + ti) * tw;
-                    boolean secondRow = 2 * ti + 1 < oh;
-                    for (int tj = 0; tj < tw; tj++, t++) {
-                        int i = in + 2 * ti * ow + 2 * tj;
-                        boolean secondColumn = 2 * tj + 1 < ow;
-                        float y00 = dy[i], y01 = secondColumn ? dy[i + 1] : 0f;
-                        float y10 = secondRow ? dy[i + ow] : 0f, y11 = secondRow && secondColumn ? dy[i + ow + 1] : 0f;
-                        // A = [1 0; 1 1; 1 −1; 0 −1] down the columns, then along the rows.
-                        gradRow(y00, y01, dm, 0, t);
-                        gradRow(y00 + y10, y01 + y11, dm, 4, t);
-                        gradRow(y00 - y10, y01 - y11, dm, 8, t);
-                        gradRow(-y10, -y11, dm, 12, t);
+    static void inputGradTiles(float[][] dv, int ldv, int first, int th, int tw, float[] dxt, int ld, float[] tmp) {
+        int row = (2 * tw + 2) * ld;
+        for (int ti = 0; ti < th; ti++) {
+            for (int tj = 0; tj < tw; tj++) {
+                int in = (first + ti * tw + tj) * ldv, out = ti * 2 * row + 2 * tj * ld;
+                for (int p = 0; p < 4; p++) {
+                    // B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1] down column p: k0, k1 − k2 + k3, k1 + k2 − k0, −k3.
+                    float[] v0 = dv[p], v1 = dv[4 + p], v2 = dv[8 + p], v3 = dv[12 + p];
+                    for (int c = 0, i = in; c < ld; c += V, i += V) {
+                        FloatVector k0 = at(v0, i), k1 = at(v1, i), k2 = at(v2, i), k3 = at(v3, i);
+                        k0.intoArray(tmp, p * ld + c);
+                        k1.sub(k2).add(k3).intoArray(tmp, (4 + p) * ld + c);
+                        k1.add(k2).sub(k0).intoArray(tmp, (8 + p) * ld + c);
+                        k3.neg().intoArray(tmp, (12 + p) * ld + c);
+                    }
+                }
+                for (int a = 0; a < 4; a++) {
+                    // Then along row a, added onto row a of the block.
+                    for (int c = 0, e = 4 * a * ld, o = out + a * row; c < ld; c += V, e += V, o += V) {
+                        FloatVector e0 = at(tmp, e), e1 = at(tmp, e + ld), e2 = at(tmp, e + 2 * ld), e3 = at(tmp, e + 3 * ld);
+                        add(dxt, o, e0);
+                        add(dxt, o + ld, e1.sub(e2).add(e3));
+                        add(dxt, o + 2 * ld, e1.add(e2).sub(e0));
+                        add(dxt, o + 3 * ld, e3.neg());
                     }
                 }
             }
         }
     }
 
-    private static void gradRow(float z0, float z1, float[][] dm, int point, int t) {
-        dm[point][t] = z0;
-        dm[point + 1][t] = z0 + z1;
-        dm[point + 2][t] = z0 - z1;
-        dm[point + 3][t] = -z1;
-    }
-
-    /**
-     * The input gradient of {@code images} images, the first at {@code dx[dxOff]}, from
-     * {@code dv[ξ][c·ld + t]}: clears their maps, adds {@code B dV Bᵀ} of every tile onto the 4 × 4
-     * block it was read from (the parts past the map dropped), then zeroes where {@code gate ≤ 0}
-     * when a gate (shaped like dx) is given.
-     */
-    static void inputGradTiles(float[][] dv, int ld, int images, int channels, int height, int width, float[] gate,
-                               float[] dx, int dxOff, int imageStride) {
-        int th = tiles(height - 2), tw = tiles(width - 2), map = height * width;
-        for (int g = 0; g < images; g++) {
-            int image = dxOff + g * imageStride;
-            Arrays.fill(dx, image, image + channels * map, 0f);
-            for (int c = 0; c < channels; c++) {
-                int base = image + c * map;
-                for (int ti = 0; ti < th; ti++) {
-                    int t = c * ld + (g * th + ti) * tw;
-                    boolean fourthRow = 2 * ti + 3 < height;
-                    for (int tj = 0; tj < tw; tj++, t++) {
-                        boolean fourthColumn = 2 * tj + 3 < width;
-                        // B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1] down each column, then along the rows.
-                        float k00 = dv[0][t], k01 = dv[1][t], k02 = dv[2][t], k03 = dv[3][t];
-                        float k30 = -dv[12][t], k31 = -dv[13][t], k32 = -dv[14][t], k33 = -dv[15][t];
-                        float k10 = dv[4][t] - dv[8][t] - k30, k11 = dv[5][t] - dv[9][t] - k31;
-                        float k12 = dv[6][t] - dv[10][t] - k32, k13 = dv[7][t] - dv[11][t] - k33;
-                        float k20 = dv[4][t] + dv[8][t] - k00, k21 = dv[5][t] + dv[9][t] - k01;
-                        float k22 = dv[6][t] + dv[10][t] - k02, k23 = dv[7][t] + dv[11][t] - k03;
-                        int o = base + 2 * ti * width + 2 * tj;
-                        addRow(k00, k01, k02, k03, dx, o, fourthColumn);
-                        addRow(k10, k11, k12, k13, dx, o + width, fourthColumn);
-                        addRow(k20, k21, k22, k23, dx, o + 2 * width, fourthColumn);
-                        if (fourthRow) {
-                            addRow(k30, k31, k32, k33, dx, o + 3 * width, fourthColumn);
-                        }
-                    }
-                }
-            }
-            if (gate != null) {
-                ConvKernels.applyGate(dx, gate, image, channels * map);
-            }
-        }
-    }
-
-    /** Adds {@code B (k0, k1, k2, k3)} to the four values from {@code dx[o]} (the fourth only when it is on the map). */
-    private static void addRow(float k0, float k1, float k2, float k3, float[] dx, int o, boolean fourth) {
-        dx[o] += k0;
-        dx[o + 1] += k1 - k2 + k3;
-        dx[o + 2] += k1 + k2 - k0;
-        if (fourth) {
-            dx[o + 3] -= k3;
-        }
+    private static void add(float[] x, int o, FloatVector k) {
+        at(x, o).add(k).intoArray(x, o);
     }
 
     /**
