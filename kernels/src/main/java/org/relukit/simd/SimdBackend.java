@@ -414,7 +414,7 @@ public final class SimdBackend implements Backend {
      */
     private static final int WINOGRAD_CHANNELS = 32;
     /**
-     * Tiles a Winograd product aims at: its rows. 256 and 512 ran alike (bench, default conv nets);
+     * Tiles a Winograd product aims at: its rows. 64 to 512 ran alike (bench, default conv nets);
      * the 16 planes of a group's transformed operands grow with it (16 × 250 × 256 floats ≈ 4 MB).
      */
     private static final int GROUP_TILES = 256;
@@ -453,7 +453,8 @@ public final class SimdBackend implements Backend {
         float[] xs = of(x).data, ys = of(y).data;
         scratch.reset();
         float[] xt = scratch.take(Winograd.even(height) * Winograd.even(width) * ldc);
-        float[] yt = scratch.take(4 * perImage * ldn), bias = scratch.take(ldn), tmp = scratch.take(16 * Math.max(ldc, ldn));
+        float[] yt = scratch.take(4 * perImage * ldn), bias = scratch.take(ldn);
+        float[] tmp = scratch.take(16 * Math.max(ldc, ldn));
         Arrays.fill(bias, 0f);
         if (b != null) {
             System.arraycopy(of(b).data, 0, bias, 0, filters);
@@ -483,10 +484,12 @@ public final class SimdBackend implements Backend {
         int filters = w.rows(), channels = w.cols() / 9, oh = height - 2, ow = width - 2;
         int th = Winograd.tiles(oh), tw = Winograd.tiles(ow), perImage = th * tw, batch = dy.rows();
         int group = imagesPerGroup(perImage, batch), most = group * perImage;
-        int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters), padded = Winograd.even(height) * Winograd.even(width);
+        int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
+        int padded = Winograd.even(height) * Winograd.even(width);
         float[] dys = of(dy).data, dxs = of(dx).data, gates = dataOrNull(gate);
         scratch.reset();
-        float[] dyt = scratch.take(4 * perImage * ldn), dxt = scratch.take(padded * ldc), tmp = scratch.take(16 * Math.max(ldc, ldn));
+        float[] dyt = scratch.take(4 * perImage * ldn), dxt = scratch.take(padded * ldc);
+        float[] tmp = scratch.take(16 * Math.max(ldc, ldn));
         float[][] u = filterPlanes.take(filters * channels);
         float[][] dm = outputPlanes.take(most * ldn);
         float[][] dv = inputPlanes.take(most * channels + ldc);
