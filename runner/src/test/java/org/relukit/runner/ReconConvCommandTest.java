@@ -28,7 +28,8 @@ class ReconConvCommandTest {
         CommandLineTest.Result r = CommandLineTest.run(args("scalar", first));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Corrs Summary: L0: "), r.out());
-        assertEquals(0, CommandLineTest.run(args("scalar", second)).exit());
+        CommandLineTest.Result again = CommandLineTest.run(args("scalar", second));
+        assertEquals(0, again.exit(), again.err());
         List<String> lines = Files.readAllLines(first.resolve(RunFiles.METRICS));
         assertEquals(lines, Files.readAllLines(second.resolve(RunFiles.METRICS)), "the same run twice, the same bytes");
         // two trials x (before training + 2 epochs) x (train, eval)
