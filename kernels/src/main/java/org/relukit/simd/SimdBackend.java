@@ -452,9 +452,9 @@ public final class SimdBackend implements Backend {
         int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
         float[] xs = of(x).data, ys = of(y).data;
         scratch.reset();
-        float[] xt = scratch.take(Winograd.even(height) * Winograd.even(width) * ldc);
-        float[] yt = scratch.take(4 * perImage * ldn), bias = scratch.take(ldn);
-        float[] tmp = scratch.take(16 * Math.max(ldc, ldn));
+        float[] xt = scratch.take(Winograd.channelsLastSize(height, width, ldc));
+        float[] yt = scratch.take(Winograd.channelsLastSize(oh, ow, ldn)), bias = scratch.take(ldn);
+        float[] tmp = scratch.take(Winograd.tileScratchSize(ldc, ldn));
         Arrays.fill(bias, 0f);
         if (b != null) {
             System.arraycopy(of(b).data, 0, bias, 0, filters);
@@ -485,11 +485,11 @@ public final class SimdBackend implements Backend {
         int th = Winograd.tiles(oh), tw = Winograd.tiles(ow), perImage = th * tw, batch = dy.rows();
         int group = imagesPerGroup(perImage, batch), most = group * perImage;
         int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
-        int padded = Winograd.even(height) * Winograd.even(width);
+        int dxSize = Winograd.channelsLastSize(height, width, ldc);
         float[] dys = of(dy).data, dxs = of(dx).data, gates = dataOrNull(gate);
         scratch.reset();
-        float[] dyt = scratch.take(4 * perImage * ldn), dxt = scratch.take(padded * ldc);
-        float[] tmp = scratch.take(16 * Math.max(ldc, ldn));
+        float[] dyt = scratch.take(Winograd.channelsLastSize(oh, ow, ldn)), dxt = scratch.take(dxSize);
+        float[] tmp = scratch.take(Winograd.tileScratchSize(ldc, ldn));
         float[][] u = filterPlanes.take(filters * channels);
         float[][] dm = outputPlanes.take(most * ldn);
         float[][] dv = inputPlanes.take(most * channels + ldc);
@@ -505,7 +505,7 @@ public final class SimdBackend implements Backend {
             }
             for (int g = 0; g < images; g++) {
                 int image = (i + g) * dx.cols();
-                Arrays.fill(dxt, 0, padded * ldc, 0f);
+                Arrays.fill(dxt, 0, dxSize, 0f);
                 Winograd.inputGradTiles(dv, channels, g * perImage, th, tw, dxt, ldc, tmp);
                 Winograd.channelsFirst(dxt, ldc, channels, height, width, dxs, image);
                 if (gates != null) {
@@ -527,8 +527,9 @@ public final class SimdBackend implements Backend {
         int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
         float[] dys = of(dy).data, xs = of(x).data;
         scratch.reset();
-        float[] xt = scratch.take(Winograd.even(height) * Winograd.even(width) * ldc);
-        float[] dyt = scratch.take(4 * perImage * ldn), tmp = scratch.take(16 * Math.max(ldc, ldn));
+        float[] xt = scratch.take(Winograd.channelsLastSize(height, width, ldc));
+        float[] dyt = scratch.take(Winograd.channelsLastSize(oh, ow, ldn));
+        float[] tmp = scratch.take(Winograd.tileScratchSize(ldc, ldn));
         float[][] du = filterPlanes.take(filters * channels);
         float[][] v = inputPlanes.take(most * ldc);
         float[][] dm = outputPlanes.take(most * ldn);

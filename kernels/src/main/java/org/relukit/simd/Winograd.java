@@ -76,6 +76,16 @@ final class Winograd {
         return side + (side & 1);
     }
 
+    /** Floats of one image's maps laid out by {@link #channelsLast}. */
+    static int channelsLastSize(int height, int width, int ld) {
+        return even(height) * even(width) * ld;
+    }
+
+    /** Floats of the {@code tmp} scratch the tile transforms take, for rows of up to max(ldc, ldn) lanes. */
+    static int tileScratchSize(int ldc, int ldn) {
+        return POINTS * Math.max(ldc, ldn);
+    }
+
     /**
      * {@code xt[(r·even(width) + s)·ld + c] = x[xOff + (c·height + r)·width + s]}, one image's maps
      * channels last, with zeros in the padding row and column of odd sides (so a tile past an odd
