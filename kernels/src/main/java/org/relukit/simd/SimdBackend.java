@@ -299,7 +299,7 @@ public final class SimdBackend implements Backend {
      */
     @Override
     public void conv3x3(Tensor x, int height, int width, Tensor w, Tensor b, boolean relu, Tensor y) {
-        if (winograd(w.cols() / 9)) {
+        if (winograd(w.cols() / 9, height, width)) {
             winogradForward(x, height, width, w, b, relu, y);
             return;
         }
@@ -331,7 +331,7 @@ public final class SimdBackend implements Backend {
      */
     @Override
     public void conv3x3BackwardInput(Tensor dy, Tensor w, int height, int width, Tensor gate, Tensor dx) {
-        if (winograd(w.cols() / 9)) {
+        if (winograd(w.cols() / 9, height, width)) {
             winogradBackwardInput(dy, w, height, width, gate, dx);
             return;
         }
@@ -375,7 +375,7 @@ public final class SimdBackend implements Backend {
      * P ≤ 196 terms, and groups of images measured no faster (jmh/PERFORMANCE.md, entry 18).
      */
     private void convWeightUpdate(Tensor dy, Tensor x, int height, int width, Tensor w, Tensor b, float alpha, float beta) {
-        if (winograd(w.cols() / 9)) {
+        if (winograd(w.cols() / 9, height, width)) {
             winogradWeightUpdate(dy, x, height, width, w, b, alpha, beta);
             return;
         }
@@ -419,8 +419,8 @@ public final class SimdBackend implements Backend {
      */
     private static final int GROUP_TILES = 256;
 
-    private static boolean winograd(int channels) {
-        return WINOGRAD && channels >= WINOGRAD_CHANNELS;
+    private static boolean winograd(int channels, int height, int width) {
+        return WINOGRAD && channels >= WINOGRAD_CHANNELS && height >= 5 && width >= 5;
     }
 
     /** The 16 planes of a transformed operand, grown once, as {@link Scratch}. */
@@ -452,9 +452,10 @@ public final class SimdBackend implements Backend {
         int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
         float[] xs = of(x).data, ys = of(y).data;
         scratch.reset();
-        float[] xt = scratch.take(Winograd.channelsLastSize(height, width, ldc));
-        float[] yt = scratch.take(Winograd.channelsLastSize(oh, ow, ldn)), bias = scratch.take(ldn);
-        float[] tmp = scratch.take(Winograd.tileScratchSize(ldc, ldn));
+        int ph = Winograd.inputSide(height), pw = Winograd.inputSide(width), pow = Winograd.outputSide(ow);
+        float[] xt = scratch.take(Winograd.channelsLastSize(ph, pw, ldc));
+        float[] yt = scratch.take(Winograd.channelsLastSize(Winograd.outputSide(oh), pow, ldn)), bias = scratch.take(ldn);
+        float[] tmp = scratch.take(Winograd.tileScratchSize(tw, ldc, ldn));
         Arrays.fill(bias, 0f);
         if (b != null) {
             System.arraycopy(of(b).data, 0, bias, 0, filters);
@@ -462,11 +463,11 @@ public final class SimdBackend implements Backend {
         float[][] u = filterPlanes.take(channels * filters);
         float[][] v = inputPlanes.take(most * ldc);
         float[][] m = outputPlanes.take(most * filters + ldn);
-        Winograd.filters(of(w).data, filters, channels, u, 1, filters);
+        Winograd.filters(of(w).data, filters, channels, u, 1, filters, tmp);
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
             for (int g = 0; g < images; g++) {
-                Winograd.channelsLast(xs, (i + g) * x.cols(), channels, height, width, xt, ldc);
+                Winograd.channelsLast(xs, (i + g) * x.cols(), channels, height, width, ph, pw, xt, ldc);
                 Winograd.inputTiles(xt, th, tw, ldc, g * perImage, v, tmp);
             }
             for (int point = 0; point < Winograd.POINTS; point++) {
@@ -474,7 +475,7 @@ public final class SimdBackend implements Backend {
             }
             for (int g = 0; g < images; g++) {
                 Winograd.outputTiles(m, filters, g * perImage, th, tw, bias, relu, yt, ldn, tmp);
-                Winograd.channelsFirst(yt, ldn, filters, oh, ow, ys, (i + g) * y.cols());
+                Winograd.channelsFirst(yt, ldn, filters, oh, ow, pow, ys, (i + g) * y.cols());
             }
         }
     }
@@ -485,19 +486,20 @@ public final class SimdBackend implements Backend {
         int th = Winograd.tiles(oh), tw = Winograd.tiles(ow), perImage = th * tw, batch = dy.rows();
         int group = imagesPerGroup(perImage, batch), most = group * perImage;
         int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
-        int dxSize = Winograd.channelsLastSize(height, width, ldc);
+        int pw = Winograd.inputSide(width), dxSize = Winograd.channelsLastSize(Winograd.inputSide(height), pw, ldc);
+        int poh = Winograd.outputSide(oh), pow = Winograd.outputSide(ow);
         float[] dys = of(dy).data, dxs = of(dx).data, gates = dataOrNull(gate);
         scratch.reset();
-        float[] dyt = scratch.take(Winograd.channelsLastSize(oh, ow, ldn)), dxt = scratch.take(dxSize);
-        float[] tmp = scratch.take(Winograd.tileScratchSize(ldc, ldn));
+        float[] dyt = scratch.take(Winograd.channelsLastSize(poh, pow, ldn)), dxt = scratch.take(dxSize);
+        float[] tmp = scratch.take(Winograd.tileScratchSize(tw, ldc, ldn));
         float[][] u = filterPlanes.take(filters * channels);
         float[][] dm = outputPlanes.take(most * ldn);
         float[][] dv = inputPlanes.take(most * channels + ldc);
-        Winograd.filters(of(w).data, filters, channels, u, channels, 1);
+        Winograd.filters(of(w).data, filters, channels, u, channels, 1, tmp);
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
             for (int g = 0; g < images; g++) {
-                Winograd.channelsLast(dys, (i + g) * dy.cols(), filters, oh, ow, dyt, ldn);
+                Winograd.channelsLast(dys, (i + g) * dy.cols(), filters, oh, ow, poh, pow, dyt, ldn);
                 Winograd.outputGradTiles(dyt, th, tw, ldn, g * perImage, dm, tmp);
             }
             for (int point = 0; point < Winograd.POINTS; point++) {
@@ -507,7 +509,7 @@ public final class SimdBackend implements Backend {
                 int image = (i + g) * dx.cols();
                 Arrays.fill(dxt, 0, dxSize, 0f);
                 Winograd.inputGradTiles(dv, channels, g * perImage, th, tw, dxt, ldc, tmp);
-                Winograd.channelsFirst(dxt, ldc, channels, height, width, dxs, image);
+                Winograd.channelsFirst(dxt, ldc, channels, height, width, pw, dxs, image);
                 if (gates != null) {
                     ConvKernels.applyGate(dxs, gates, image, channels * height * width);
                 }
@@ -527,9 +529,11 @@ public final class SimdBackend implements Backend {
         int ldc = Winograd.lanes(channels), ldn = Winograd.lanes(filters);
         float[] dys = of(dy).data, xs = of(x).data;
         scratch.reset();
-        float[] xt = scratch.take(Winograd.channelsLastSize(height, width, ldc));
-        float[] dyt = scratch.take(Winograd.channelsLastSize(oh, ow, ldn));
-        float[] tmp = scratch.take(Winograd.tileScratchSize(ldc, ldn));
+        int ph = Winograd.inputSide(height), pw = Winograd.inputSide(width);
+        int poh = Winograd.outputSide(oh), pow = Winograd.outputSide(ow);
+        float[] xt = scratch.take(Winograd.channelsLastSize(ph, pw, ldc));
+        float[] dyt = scratch.take(Winograd.channelsLastSize(poh, pow, ldn));
+        float[] tmp = scratch.take(Winograd.tileScratchSize(tw, ldc, ldn));
         float[][] du = filterPlanes.take(filters * channels);
         float[][] v = inputPlanes.take(most * ldc);
         float[][] dm = outputPlanes.take(most * ldn);
@@ -541,9 +545,9 @@ public final class SimdBackend implements Backend {
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
             for (int g = 0; g < images; g++) {
-                Winograd.channelsLast(xs, (i + g) * x.cols(), channels, height, width, xt, ldc);
+                Winograd.channelsLast(xs, (i + g) * x.cols(), channels, height, width, ph, pw, xt, ldc);
                 Winograd.inputTiles(xt, th, tw, ldc, g * perImage, v, tmp);
-                Winograd.channelsLast(dys, (i + g) * dy.cols(), filters, oh, ow, dyt, ldn);
+                Winograd.channelsLast(dys, (i + g) * dy.cols(), filters, oh, ow, poh, pow, dyt, ldn);
                 Winograd.outputGradTiles(dyt, th, tw, ldn, g * perImage, dm, tmp);
             }
             for (int point = 0; point < Winograd.POINTS; point++) {
@@ -551,7 +555,7 @@ public final class SimdBackend implements Backend {
                         null, false, null);
             }
         }
-        Winograd.filterGrads(du, filters, channels, of(w).data, alpha, beta);
+        Winograd.filterGrads(du, filters, channels, of(w).data, alpha, beta, tmp);
         if (b != null) {
             ConvKernels.channelSums(dys, batch, filters, oh * ow, of(b).data, alpha, beta);
         }

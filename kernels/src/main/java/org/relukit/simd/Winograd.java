@@ -5,30 +5,34 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The transforms of Winograd's minimal filtering F(2 × 2, 3 × 3) (Lavin and Gray, "Fast Algorithms
- * for Convolutional Neural Networks", 2016), which turn a 3 × 3 convolution into 16 matrix products
- * with 4/9 of the patch matrix's multiply-adds. The outputs go in 2 × 2 tiles; tile (ti, tj) reads
- * the 4 × 4 block of the input from row 2·ti, column 2·tj, and each of the 16 points ξ = 4·q + p of
+ * The transforms of Winograd's minimal filtering F(4 × 4, 3 × 3) (Lavin and Gray, "Fast Algorithms
+ * for Convolutional Neural Networks", 2016), which turn a 3 × 3 convolution into 36 matrix products
+ * with 1/4 of the patch matrix's multiply-adds. The outputs go in 4 × 4 tiles; tile (ti, tj) reads
+ * the 6 × 6 block of the input from row 4·ti, column 4·tj, and each of the 36 points ξ = 6·q + p of
  * the transformed domain is a plane of its own, a matrix over tile × (channel or filter):
  * <pre>
- *   V = Bᵀ d B   (input block d, 4 × 4)       U = G g Gᵀ   (filter g, 3 × 3)
- *   M_ξ[t][n] = Σ_c V_ξ[t][c] · U_ξ[c][n]    y = Aᵀ M A   (2 × 2 outputs)
+ *   V = Bᵀ d B   (input block d, 6 × 6)       U = G g Gᵀ   (filter g, 3 × 3)
+ *   M_ξ[t][n] = Σ_c V_ξ[t][c] · U_ξ[c][n]    y = Aᵀ M A   (4 × 4 outputs)
  * </pre>
- * and, for training, their adjoints: {@code dM = A dy Aᵀ}, {@code dV_ξ = dM_ξ · U_ξᵀ}, {@code dd = B dV Bᵀ}
- * (added back where d was read) and {@code dU_ξ = dM_ξᵀ · V_ξ}, {@code dg = Gᵀ dU G}. The matrices'
- * entries are 0, ±1 and ±½, so a transform only adds and halves. A tile past an odd output size
- * reads zeros and its extra outputs are dropped: the maps are padded to even sides.
+ * with the interpolation points 0, ±1, ±2 (the matrices are written out where they are applied),
+ * and, for training, their adjoints: {@code dM = A dy Aᵀ}, {@code dV_ξ = dM_ξ · U_ξᵀ},
+ * {@code dd = B dV Bᵀ} (added back where d was read) and {@code dU_ξ = dM_ξᵀ · V_ξ}, {@code dg = Gᵀ dU G}.
+ * Tiles past an output size that is not a multiple of 4 read zeros and their extra outputs are
+ * dropped: the maps are padded ({@link #inputSide}, {@link #outputSide}).
  *
  * <p>The maps are channels last ({@code [position][ld]}, an image's maps transposed by the caller),
- * so every transform is the same few vector adds over a vector of channels at a time, and its loads
- * and stores are whole vectors; a transform of the channels one by one ran at ≈ 100 cycles a tile
- * (jmh/PERFORMANCE.md, entry 26). All {@link #lanes} lanes of a row are transformed: those past the
- * channels carry whatever the array held and are never read as channels. A group of images' tiles
- * are numbered image by image, then row by row: {@code t = first + ti·tw + tj}.
+ * so every transform is the same few vector operations over a vector of channels at a time, and
+ * its loads and stores are whole vectors; a transform of the channels one by one ran at ≈ 100
+ * cycles a 4 × 4 tile (jmh/PERFORMANCE.md, entry 26). All {@link #lanes} lanes of a row are
+ * transformed: those past the channels carry whatever the array held and are never read as
+ * channels. A group of images' tiles are numbered image by image, then row by row:
+ * {@code t = first + ti·tw + tj}. Each transform goes down the block's columns into {@code tmp},
+ * then along its rows: done in one pass, a transform was too big for C2 to inline its vector
+ * operations, and its vectors were boxed (entry 26).
  */
 final class Winograd {
-    /** Points of the transformed 4 × 4 domain: the number of products per convolution. */
-    static final int POINTS = 16;
+    /** Points of the transformed 6 × 6 domain: the number of products per convolution. */
+    static final int POINTS = 36;
 
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
     private static final int V = S.length();
@@ -37,7 +41,17 @@ final class Winograd {
 
     /** Tiles along an output side of {@code outputs} values. */
     static int tiles(int outputs) {
-        return (outputs + 1) / 2;
+        return Math.ceilDiv(outputs, 4);
+    }
+
+    /** An input side padded with zeros to the blocks its tiles read: 4 per tile and 2 more. */
+    static int inputSide(int side) {
+        return 4 * tiles(side - 2) + 2;
+    }
+
+    /** An output side padded to whole tiles. */
+    static int outputSide(int side) {
+        return 4 * tiles(side);
     }
 
     /** The row stride of a channels-last array of n channels: whole vectors, padded as {@link SimdKernels#paddedStride}. */
@@ -45,107 +59,130 @@ final class Winograd {
         return SimdKernels.paddedStride(Math.ceilDiv(n, V) * V);
     }
 
-    /** {@code u[ξ][n·nStride + c·cStride] = (G g Gᵀ)_ξ} for the 3 × 3 filter g of filter n on channel c of {@code w[N × C·9]}. */
-    static void filters(float[] w, int filters, int channels, float[][] u, int nStride, int cStride) {
-        for (int n = 0; n < filters; n++) {
-            for (int c = 0; c < channels; c++) {
-                int g = (n * channels + c) * 9, o = n * nStride + c * cStride;
-                // G down each column of g (rows g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2), then along each row.
-                float a0 = w[g], a1 = w[g + 1], a2 = w[g + 2];
-                float b0 = w[g + 3], b1 = w[g + 4], b2 = w[g + 5];
-                float c0 = w[g + 6], c1 = w[g + 7], c2 = w[g + 8];
-                float s0 = 0.5f * (a0 + c0), s1 = 0.5f * (a1 + c1), s2 = 0.5f * (a2 + c2);
-                filterRow(a0, a1, a2, u, 0, o);
-                filterRow(s0 + 0.5f * b0, s1 + 0.5f * b1, s2 + 0.5f * b2, u, 4, o);
-                filterRow(s0 - 0.5f * b0, s1 - 0.5f * b1, s2 - 0.5f * b2, u, 8, o);
-                filterRow(c0, c1, c2, u, 12, o);
-            }
-        }
-    }
-
-    private static void filterRow(float h0, float h1, float h2, float[][] u, int point, int o) {
-        float sum = 0.5f * (h0 + h2);
-        u[point][o] = h0;
-        u[point + 1][o] = sum + 0.5f * h1;
-        u[point + 2][o] = sum - 0.5f * h1;
-        u[point + 3][o] = h2;
-    }
-
-    /** A map side rounded up to whole tiles: the maps below are padded with zeros to even sides. */
-    static int even(int side) {
-        return side + (side & 1);
-    }
-
-    /** Floats of one image's maps laid out by {@link #channelsLast}. */
-    static int channelsLastSize(int height, int width, int ld) {
-        return even(height) * even(width) * ld;
-    }
-
-    /** Floats of the {@code tmp} scratch the tile transforms take, for rows of up to max(ldc, ldn) lanes. */
-    static int tileScratchSize(int ldc, int ldn) {
-        return POINTS * Math.max(ldc, ldn);
+    /** Floats of the {@code tmp} scratch the transforms take: a row of tw tiles, rows of up to max(ldc, ldn) lanes. */
+    static int tileScratchSize(int tw, int ldc, int ldn) {
+        return POINTS * tw * Math.max(ldc, ldn);
     }
 
     /**
-     * {@code xt[(r·even(width) + s)·ld + c] = x[xOff + (c·height + r)·width + s]}, one image's maps
-     * channels last, with zeros in the padding row and column of odd sides (so a tile past an odd
-     * output size reads zeros, and no transform tests its edges).
+     * {@code u[ξ][n·nStride + c·cStride] = (G g Gᵀ)_ξ} for the 3 × 3 filter g of filter n on channel
+     * c of {@code w[N × C·9]}; {@code tmp} holds 54 floats.
      */
-    static void channelsLast(float[] x, int xOff, int channels, int height, int width, float[] xt, int ld) {
-        int pw = even(width), map = height * width;
-        if (pw == width) {
-            // One transpose of the whole maps: each channel's map is read as one run, which the
-            // prefetcher follows; a transpose per map row ran 4× slower in the conv step.
-            SimdKernels.transpose(x, xOff, channels, map, xt, 0, ld);
-        } else {
-            for (int r = 0; r < height; r++) {
-                SimdKernels.transpose(x, xOff + r * width, channels, width, map, xt, r * pw * ld, ld);
-                Arrays.fill(xt, (r * pw + width) * ld, (r + 1) * pw * ld, 0f);
+    static void filters(float[] w, int filters, int channels, float[][] u, int nStride, int cStride, float[] tmp) {
+        // The inner loop runs along the planes' rows, so that each plane is written in order.
+        boolean filtersInner = nStride < cStride;
+        int outer = filtersInner ? channels : filters, inner = filtersInner ? filters : channels;
+        for (int a = 0; a < outer; a++) {
+            for (int b = 0; b < inner; b++) {
+                int n = filtersInner ? b : a, c = filtersInner ? a : b;
+                int g = (n * channels + c) * 9, o = n * nStride + c * cStride;
+                for (int j = 0; j < 3; j++) {
+                    interpolate(w[g + j], w[g + 3 + j], w[g + 6 + j], tmp, j, 3);
+                }
+                for (int q = 0; q < 6; q++) {
+                    interpolate(tmp[3 * q], tmp[3 * q + 1], tmp[3 * q + 2], tmp, 18 + 6 * q, 1);
+                }
+                for (int point = 0; point < POINTS; point++) {
+                    u[point][o] = tmp[18 + point];
+                }
             }
         }
-        Arrays.fill(xt, height * pw * ld, even(height) * pw * ld, 0f);
     }
 
-    /** The inverse of {@link #channelsLast}: the padding dropped, into {@code x[xOff + (c·height + r)·width + s]}. */
-    static void channelsFirst(float[] xt, int ld, int channels, int height, int width, float[] x, int xOff) {
-        int pw = even(width), map = height * width;
-        if (pw == width) {
-            SimdKernels.transpose(xt, 0, map, channels, ld, x, xOff, map);
-        } else {
-            for (int r = 0; r < height; r++) {
-                SimdKernels.transpose(xt, r * pw * ld, width, channels, ld, x, xOff + r * width, map);
+    /**
+     * G·(h0, h1, h2) into {@code out[o + i·stride]}: the filter at the points 0, ±1, ±2 and ∞,
+     * G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1].
+     */
+    private static void interpolate(float h0, float h1, float h2, float[] out, int o, int stride) {
+        float even = h0 + h2, quarter = h0 * (1f / 24) + h2 * (1f / 6), odd = h1 * (1f / 12);
+        out[o] = h0 * 0.25f;
+        out[o + stride] = (even + h1) * (-1f / 6);
+        out[o + 2 * stride] = (even - h1) * (-1f / 6);
+        out[o + 3 * stride] = quarter + odd;
+        out[o + 4 * stride] = quarter - odd;
+        out[o + 5 * stride] = h2;
+    }
+
+    /** Floats of one image's maps laid out by {@link #channelsLast} with padded sides. */
+    static int channelsLastSize(int paddedHeight, int paddedWidth, int ld) {
+        return paddedHeight * paddedWidth * ld;
+    }
+
+    /**
+     * {@code xt[(r·paddedWidth + s)·ld + c] = x[xOff + (c·height + r)·width + s]}, one image's maps
+     * channels last, with zeros in the padding rows and columns (so the tiles past the outputs read
+     * zeros, and no transform tests its edges).
+     */
+    static void channelsLast(float[] x, int xOff, int channels, int height, int width, int paddedHeight, int paddedWidth,
+                             float[] xt, int ld) {
+        // One transpose of the whole maps, each channel's map read as one run, which the prefetcher
+        // follows (a transpose per map row ran 4× slower in the conv step); then the rows are moved
+        // apart to make room for the padding, last row first, so none is overwritten before it moves.
+        SimdKernels.transpose(x, xOff, channels, height * width, xt, 0, ld);
+        if (paddedWidth != width) {
+            for (int r = height - 1; r >= 0; r--) {
+                System.arraycopy(xt, r * width * ld, xt, r * paddedWidth * ld, width * ld);
+                Arrays.fill(xt, (r * paddedWidth + width) * ld, (r + 1) * paddedWidth * ld, 0f);
             }
         }
+        Arrays.fill(xt, height * paddedWidth * ld, paddedHeight * paddedWidth * ld, 0f);
     }
+
+    /**
+     * The inverse of {@link #channelsLast}: the padding dropped, into {@code x[xOff + (c·height + r)·width + s]}.
+     * The rows of {@code xt} are moved together first, so {@code xt} is left changed.
+     */
+    static void channelsFirst(float[] xt, int ld, int channels, int height, int width, int paddedWidth, float[] x, int xOff) {
+        if (paddedWidth != width) {
+            for (int r = 1; r < height; r++) {
+                System.arraycopy(xt, r * paddedWidth * ld, xt, r * width * ld, width * ld);
+            }
+        }
+        SimdKernels.transpose(xt, 0, height * width, channels, ld, x, xOff, height * width);
+    }
+
+    /*
+     * Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+     * on (d0 … d5), with t0 = d4 − 4d2, t1 = d3 − 4d1, t2 = d4 − d2, t3 = 2(d3 − d1):
+     * 4d0 − 5d2 + d4, t0 + t1, t0 − t1, t2 + t3, t2 − t3, 4d1 − 5d3 + d5.
+     */
 
     /**
      * {@code v[ξ][t·ld + c] = (Bᵀ d B)_ξ} for the th × tw tiles of one image whose maps lie channels
-     * last in {@code xt} ({@link #channelsLast}), its first tile numbered {@code first}.
+     * last in {@code xt} ({@link #channelsLast}, sides {@link #inputSide}), its first tile numbered {@code first}.
      */
     static void inputTiles(float[] xt, int th, int tw, int ld, int first, float[][] v, float[] tmp) {
-        int row = (2 * tw + 2) * ld;
+        int row = (4 * tw + 2) * ld;
         for (int ti = 0; ti < th; ti++) {
             for (int tj = 0; tj < tw; tj++) {
-                int in = ti * 2 * row + 2 * tj * ld, out = (first + ti * tw + tj) * ld;
-                for (int b = 0; b < 4; b++) {
-                    // Bᵀ down column b: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
-                    for (int c = 0, i = in + b * ld; c < ld; c += V, i += V) {
-                        FloatVector d0 = at(xt, i), d1 = at(xt, i + row), d2 = at(xt, i + 2 * row), d3 = at(xt, i + 3 * row);
-                        d0.sub(d2).intoArray(tmp, b * ld + c);
-                        d1.add(d2).intoArray(tmp, (4 + b) * ld + c);
-                        d2.sub(d1).intoArray(tmp, (8 + b) * ld + c);
-                        d1.sub(d3).intoArray(tmp, (12 + b) * ld + c);
+                int in = ti * 4 * row + 4 * tj * ld, out = (first + ti * tw + tj) * ld;
+                for (int b = 0; b < 6; b++) {
+                    // Bᵀ down column b, into rows 0 … 5 of tmp's 6 × 6.
+                    for (int c = 0, i = in + b * ld, o = b * ld; c < ld; c += V, i += V, o += V) {
+                        FloatVector d0 = at(xt, i), d1 = at(xt, i + row), d2 = at(xt, i + 2 * row);
+                        FloatVector d3 = at(xt, i + 3 * row), d4 = at(xt, i + 4 * row), d5 = at(xt, i + 5 * row);
+                        FloatVector t0 = d4.sub(d2.mul(4f)), t1 = d3.sub(d1.mul(4f)), t2 = d4.sub(d2), t3 = d3.sub(d1).mul(2f);
+                        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(tmp, o);
+                        t0.add(t1).intoArray(tmp, o + 6 * ld);
+                        t0.sub(t1).intoArray(tmp, o + 12 * ld);
+                        t2.add(t3).intoArray(tmp, o + 18 * ld);
+                        t2.sub(t3).intoArray(tmp, o + 24 * ld);
+                        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(tmp, o + 30 * ld);
                     }
                 }
-                for (int q = 0; q < 4; q++) {
+                for (int q = 0; q < 6; q++) {
                     // Then B along row q, the same combinations.
-                    float[] v0 = v[4 * q], v1 = v[4 * q + 1], v2 = v[4 * q + 2], v3 = v[4 * q + 3];
-                    for (int c = 0, e = 4 * q * ld; c < ld; c += V, e += V) {
-                        FloatVector e0 = at(tmp, e), e1 = at(tmp, e + ld), e2 = at(tmp, e + 2 * ld), e3 = at(tmp, e + 3 * ld);
-                        e0.sub(e2).intoArray(v0, out + c);
-                        e1.add(e2).intoArray(v1, out + c);
-                        e2.sub(e1).intoArray(v2, out + c);
-                        e1.sub(e3).intoArray(v3, out + c);
+                    float[] v0 = v[6 * q], v1 = v[6 * q + 1], v2 = v[6 * q + 2], v3 = v[6 * q + 3], v4 = v[6 * q + 4], v5 = v[6 * q + 5];
+                    for (int c = 0, e = 6 * q * ld, o = out; c < ld; c += V, e += V, o += V) {
+                        FloatVector d0 = at(tmp, e), d1 = at(tmp, e + ld), d2 = at(tmp, e + 2 * ld);
+                        FloatVector d3 = at(tmp, e + 3 * ld), d4 = at(tmp, e + 4 * ld), d5 = at(tmp, e + 5 * ld);
+                        FloatVector t0 = d4.sub(d2.mul(4f)), t1 = d3.sub(d1.mul(4f)), t2 = d4.sub(d2), t3 = d3.sub(d1).mul(2f);
+                        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(v0, o);
+                        t0.add(t1).intoArray(v1, o);
+                        t0.sub(t1).intoArray(v2, o);
+                        t2.add(t3).intoArray(v3, o);
+                        t2.sub(t3).intoArray(v4, o);
+                        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(v5, o);
                     }
                 }
             }
@@ -156,105 +193,169 @@ final class Winograd {
         return FloatVector.fromArray(S, a, i);
     }
 
+    /*
+     * Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1], on (m0 … m5), with
+     * a = m1 + m2, b = m1 − m2, c = m3 + m4, e = m3 − m4: m0 + a + c, b + 2e, a + 4c, b + 8e + m5.
+     */
+
     /**
      * The outputs from {@code m[ξ][t·ldm + n]}: {@code y = Aᵀ M A} plus {@code bias[n]} (padded to
      * ld lanes), then ReLU when asked, for one image's th × tw tiles from {@code first}, into
-     * {@code yt} as {@link #channelsLast} lays out maps of 2·th × 2·tw.
+     * {@code yt} as {@link #channelsLast} lays out maps of 4·th × 4·tw.
      */
     static void outputTiles(float[][] m, int ldm, int first, int th, int tw, float[] bias, boolean relu,
                             float[] yt, int ld, float[] tmp) {
-        int row = 2 * tw * ld;
+        int row = 4 * tw * ld;
         // max(v, −∞) is v, NaN included, so the ReLU is a choice of floor rather than a branch on a vector.
-        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         for (int ti = 0; ti < th; ti++) {
-            for (int tj = 0; tj < tw; tj++) {
-                int in = (first + ti * tw + tj) * ldm, out = ti * 2 * row + 2 * tj * ld;
-                for (int p = 0; p < 4; p++) {
-                    // Aᵀ down column p: m0 + m1 + m2 and m1 − m2 − m3.
-                    float[] m0 = m[p], m1 = m[4 + p], m2 = m[8 + p], m3 = m[12 + p];
-                    for (int n = 0, i = in; n < ld; n += V, i += V) {
-                        FloatVector y1 = at(m1, i), y2 = at(m2, i);
-                        at(m0, i).add(y1).add(y2).intoArray(tmp, p * ld + n);
-                        y1.sub(y2).sub(at(m3, i)).intoArray(tmp, (4 + p) * ld + n);
-                    }
-                }
-                for (int r = 0; r < 2; r++) {
-                    // Then along row r, plus the bias.
-                    for (int n = 0, e = 4 * r * ld, o = out + r * row; n < ld; n += V, e += V, o += V) {
-                        FloatVector e0 = at(tmp, e), e1 = at(tmp, e + ld), e2 = at(tmp, e + 2 * ld), e3 = at(tmp, e + 3 * ld);
-                        FloatVector b = at(bias, n);
-                        e0.add(e1).add(e2).add(b).max(floor).intoArray(yt, o);
-                        e1.sub(e2).sub(e3).add(b).max(floor).intoArray(yt, o + ld);
-                    }
+            outputColumns(m, ldm, first + ti * tw, tw, ld, tmp);
+            outputRows(tmp, tw, ld, bias, floor, yt, ti * 4 * row, row);
+        }
+    }
+
+    /*
+     * Each pass over a row of tiles is a method of its own, each tile's half-way values in its own
+     * 36 rows of tmp. With both passes in one method, the transform was too big for C2 to inline
+     * its vector operations (NodeCountInliningCutoff), and they boxed.
+     */
+
+    /** The column pass of {@link #outputTiles} over tw tiles from {@code first}: Aᵀ down each column. */
+    private static void outputColumns(float[][] m, int ldm, int first, int tw, int ld, float[] tmp) {
+        for (int tj = 0; tj < tw; tj++) {
+            int in = (first + tj) * ldm, half = tj * POINTS * ld;
+            for (int p = 0; p < 6; p++) {
+                float[] m0 = m[p], m1 = m[6 + p], m2 = m[12 + p], m3 = m[18 + p], m4 = m[24 + p], m5 = m[30 + p];
+                for (int n = 0, i = in, o = half + p * ld; n < ld; n += V, i += V, o += V) {
+                    FloatVector y1 = at(m1, i), y2 = at(m2, i), y3 = at(m3, i), y4 = at(m4, i);
+                    FloatVector a = y1.add(y2), b = y1.sub(y2), c = y3.add(y4), e = y3.sub(y4);
+                    at(m0, i).add(a).add(c).intoArray(tmp, o);
+                    e.mul(2f).add(b).intoArray(tmp, o + 6 * ld);
+                    c.mul(4f).add(a).intoArray(tmp, o + 12 * ld);
+                    e.mul(8f).add(b).add(at(m5, i)).intoArray(tmp, o + 18 * ld);
                 }
             }
         }
     }
+
+    /** The row pass of {@link #outputTiles}: along each row, plus the bias, into the row of tiles at {@code out}. */
+    private static void outputRows(float[] tmp, int tw, int ld, float[] bias, float reluFloor, float[] yt, int out, int row) {
+        FloatVector floor = FloatVector.broadcast(S, reluFloor);
+        for (int tj = 0; tj < tw; tj++) {
+            for (int r = 0; r < 4; r++) {
+                int e = tj * POINTS * ld + 6 * r * ld, o = out + 4 * tj * ld + r * row;
+                for (int n = 0; n < ld; n += V, e += V, o += V) {
+                    FloatVector y1 = at(tmp, e + ld), y2 = at(tmp, e + 2 * ld), y3 = at(tmp, e + 3 * ld), y4 = at(tmp, e + 4 * ld);
+                    FloatVector a = y1.add(y2), b = y1.sub(y2), c = y3.add(y4), d = y3.sub(y4);
+                    FloatVector bias0 = at(bias, n);
+                    at(tmp, e).add(a).add(c).add(bias0).max(floor).intoArray(yt, o);
+                    d.mul(2f).add(b).add(bias0).max(floor).intoArray(yt, o + ld);
+                    c.mul(4f).add(a).add(bias0).max(floor).intoArray(yt, o + 2 * ld);
+                    d.mul(8f).add(b).add(at(tmp, e + 5 * ld)).add(bias0).max(floor).intoArray(yt, o + 3 * ld);
+                }
+            }
+        }
+    }
+
+    /*
+     * A = (Aᵀ)ᵀ on (y0 … y3), with a = y0 + y2, b = y1 + y3, c = y0 + 4y2, e = 2y1 + 8y3:
+     * y0, a + b, a − b, c + e, c − e, y3.
+     */
 
     /**
      * {@code dm[ξ][t·ld + n] = (A dy Aᵀ)_ξ} for one image's th × tw tiles of output gradients, laid
-     * out by {@link #channelsLast} (so those past an odd size are zeros), its first tile numbered {@code first}.
+     * out by {@link #channelsLast} (sides {@link #outputSide}, so those past the outputs are zeros),
+     * its first tile numbered {@code first}.
      */
     static void outputGradTiles(float[] dyt, int th, int tw, int ld, int first, float[][] dm, float[] tmp) {
-        int row = 2 * tw * ld;
+        int row = 4 * tw * ld;
         for (int ti = 0; ti < th; ti++) {
             for (int tj = 0; tj < tw; tj++) {
-                int in = ti * 2 * row + 2 * tj * ld, out = (first + ti * tw + tj) * ld;
-                for (int s = 0; s < 2; s++) {
-                    // A = [1 0; 1 1; 1 −1; 0 −1] down column s: y0, y0 + y1, y0 − y1, −y1.
-                    for (int n = 0, i = in + s * ld; n < ld; n += V, i += V) {
-                        FloatVector y0 = at(dyt, i), y1 = at(dyt, i + row);
-                        y0.intoArray(tmp, s * ld + n);
-                        y0.add(y1).intoArray(tmp, (2 + s) * ld + n);
-                        y0.sub(y1).intoArray(tmp, (4 + s) * ld + n);
-                        y1.neg().intoArray(tmp, (6 + s) * ld + n);
+                int in = ti * 4 * row + 4 * tj * ld, out = (first + ti * tw + tj) * ld;
+                for (int s = 0; s < 4; s++) {
+                    // A down column s, into rows 0 … 5 of tmp's 6 × 4.
+                    for (int n = 0, i = in + s * ld, o = s * ld; n < ld; n += V, i += V, o += V) {
+                        FloatVector y0 = at(dyt, i), y1 = at(dyt, i + row), y2 = at(dyt, i + 2 * row), y3 = at(dyt, i + 3 * row);
+                        FloatVector a = y0.add(y2), b = y1.add(y3), c = y2.mul(4f).add(y0), e = y3.mul(4f).add(y1).mul(2f);
+                        y0.intoArray(tmp, o);
+                        a.add(b).intoArray(tmp, o + 4 * ld);
+                        a.sub(b).intoArray(tmp, o + 8 * ld);
+                        c.add(e).intoArray(tmp, o + 12 * ld);
+                        c.sub(e).intoArray(tmp, o + 16 * ld);
+                        y3.intoArray(tmp, o + 20 * ld);
                     }
                 }
-                for (int q = 0; q < 4; q++) {
+                for (int q = 0; q < 6; q++) {
                     // Then along row q, the same combinations.
-                    float[] g0 = dm[4 * q], g1 = dm[4 * q + 1], g2 = dm[4 * q + 2], g3 = dm[4 * q + 3];
-                    for (int n = 0, e = 2 * q * ld; n < ld; n += V, e += V) {
-                        FloatVector z0 = at(tmp, e), z1 = at(tmp, e + ld);
-                        z0.intoArray(g0, out + n);
-                        z0.add(z1).intoArray(g1, out + n);
-                        z0.sub(z1).intoArray(g2, out + n);
-                        z1.neg().intoArray(g3, out + n);
+                    float[] g0 = dm[6 * q], g1 = dm[6 * q + 1], g2 = dm[6 * q + 2], g3 = dm[6 * q + 3], g4 = dm[6 * q + 4], g5 = dm[6 * q + 5];
+                    for (int n = 0, e0 = 4 * q * ld, o = out; n < ld; n += V, e0 += V, o += V) {
+                        FloatVector y0 = at(tmp, e0), y1 = at(tmp, e0 + ld), y2 = at(tmp, e0 + 2 * ld), y3 = at(tmp, e0 + 3 * ld);
+                        FloatVector a = y0.add(y2), b = y1.add(y3), c = y2.mul(4f).add(y0), e = y3.mul(4f).add(y1).mul(2f);
+                        y0.intoArray(g0, o);
+                        a.add(b).intoArray(g1, o);
+                        a.sub(b).intoArray(g2, o);
+                        c.add(e).intoArray(g3, o);
+                        c.sub(e).intoArray(g4, o);
+                        y3.intoArray(g5, o);
                     }
                 }
             }
         }
     }
 
+    /*
+     * B = (Bᵀ)ᵀ on (k0 … k5), with a = k1 + k2, b = k1 − k2, c = k3 + k4, d = k3 − k4:
+     * 4k0, 4(k5 − b) − 2d, −5k0 − 4a − c, b + 2d − 5k5, k0 + a + c, k5.
+     */
+
     /**
      * Adds {@code B dV Bᵀ} of one image's th × tw tiles (from {@code dv[ξ][t·ldv + c]}, the first
-     * numbered {@code first}) onto the 4 × 4 blocks they were read from, in {@code dxt} as
-     * {@link #channelsLast} lays it out.
+     * numbered {@code first}) onto the 6 × 6 blocks they were read from, in {@code dxt} as
+     * {@link #channelsLast} lays it out (sides {@link #inputSide}).
      */
     static void inputGradTiles(float[][] dv, int ldv, int first, int th, int tw, float[] dxt, int ld, float[] tmp) {
-        int row = (2 * tw + 2) * ld;
+        int row = (4 * tw + 2) * ld;
         for (int ti = 0; ti < th; ti++) {
-            for (int tj = 0; tj < tw; tj++) {
-                int in = (first + ti * tw + tj) * ldv, out = ti * 2 * row + 2 * tj * ld;
-                for (int p = 0; p < 4; p++) {
-                    // B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1] down column p: k0, k1 − k2 + k3, k1 + k2 − k0, −k3.
-                    float[] v0 = dv[p], v1 = dv[4 + p], v2 = dv[8 + p], v3 = dv[12 + p];
-                    for (int c = 0, i = in; c < ld; c += V, i += V) {
-                        FloatVector k0 = at(v0, i), k1 = at(v1, i), k2 = at(v2, i), k3 = at(v3, i);
-                        k0.intoArray(tmp, p * ld + c);
-                        k1.sub(k2).add(k3).intoArray(tmp, (4 + p) * ld + c);
-                        k1.add(k2).sub(k0).intoArray(tmp, (8 + p) * ld + c);
-                        k3.neg().intoArray(tmp, (12 + p) * ld + c);
-                    }
+            inputGradColumns(dv, ldv, first + ti * tw, tw, ld, tmp);
+            inputGradRows(tmp, tw, ld, dxt, ti * 4 * row, row);
+        }
+    }
+
+    /** The column pass of {@link #inputGradTiles} over tw tiles from {@code first}, as {@link #outputColumns}: B down each column. */
+    private static void inputGradColumns(float[][] dv, int ldv, int first, int tw, int ld, float[] tmp) {
+        for (int tj = 0; tj < tw; tj++) {
+            int in = (first + tj) * ldv, half = tj * POINTS * ld;
+            for (int p = 0; p < 6; p++) {
+                float[] v0 = dv[p], v1 = dv[6 + p], v2 = dv[12 + p], v3 = dv[18 + p], v4 = dv[24 + p], v5 = dv[30 + p];
+                for (int c = 0, i = in, o = half + p * ld; c < ld; c += V, i += V, o += V) {
+                    FloatVector k0 = at(v0, i), k1 = at(v1, i), k2 = at(v2, i), k3 = at(v3, i), k4 = at(v4, i), k5 = at(v5, i);
+                    FloatVector a = k1.add(k2), b = k1.sub(k2), cc = k3.add(k4), d = k3.sub(k4);
+                    k0.mul(4f).intoArray(tmp, o);
+                    k5.sub(b).mul(4f).sub(d.mul(2f)).intoArray(tmp, o + 6 * ld);
+                    k0.mul(-5f).sub(a.mul(4f)).sub(cc).intoArray(tmp, o + 12 * ld);
+                    d.mul(2f).add(b).sub(k5.mul(5f)).intoArray(tmp, o + 18 * ld);
+                    k0.add(a).add(cc).intoArray(tmp, o + 24 * ld);
+                    k5.intoArray(tmp, o + 30 * ld);
                 }
-                for (int a = 0; a < 4; a++) {
-                    // Then along row a, added onto row a of the block.
-                    for (int c = 0, e = 4 * a * ld, o = out + a * row; c < ld; c += V, e += V, o += V) {
-                        FloatVector e0 = at(tmp, e), e1 = at(tmp, e + ld), e2 = at(tmp, e + 2 * ld), e3 = at(tmp, e + 3 * ld);
-                        add(dxt, o, e0);
-                        add(dxt, o + ld, e1.sub(e2).add(e3));
-                        add(dxt, o + 2 * ld, e1.add(e2).sub(e0));
-                        add(dxt, o + 3 * ld, e3.neg());
-                    }
+            }
+        }
+    }
+
+    /** The row pass of {@link #inputGradTiles}: along each row, added onto the blocks of the row of tiles at {@code out}. */
+    private static void inputGradRows(float[] tmp, int tw, int ld, float[] dxt, int out, int row) {
+        for (int tj = 0; tj < tw; tj++) {
+            for (int r = 0; r < 6; r++) {
+                int e = tj * POINTS * ld + 6 * r * ld, o = out + 4 * tj * ld + r * row;
+                for (int c = 0; c < ld; c += V, e += V, o += V) {
+                    FloatVector k0 = at(tmp, e), k1 = at(tmp, e + ld), k2 = at(tmp, e + 2 * ld);
+                    FloatVector k3 = at(tmp, e + 3 * ld), k4 = at(tmp, e + 4 * ld), k5 = at(tmp, e + 5 * ld);
+                    FloatVector a = k1.add(k2), b = k1.sub(k2), cc = k3.add(k4), d = k3.sub(k4);
+                    add(dxt, o, k0.mul(4f));
+                    add(dxt, o + ld, k5.sub(b).mul(4f).sub(d.mul(2f)));
+                    add(dxt, o + 2 * ld, k0.mul(-5f).sub(a.mul(4f)).sub(cc));
+                    add(dxt, o + 3 * ld, d.mul(2f).add(b).sub(k5.mul(5f)));
+                    add(dxt, o + 4 * ld, k0.add(a).add(cc));
+                    add(dxt, o + 5 * ld, k5);
                 }
             }
         }
@@ -265,32 +366,33 @@ final class Winograd {
     }
 
     /**
-     * {@code w[n][c·9 + u·3 + v] = beta·w + alpha·(Gᵀ dU G)[u][v]} from {@code du[ξ][n·C + c]}; with
-     * beta = 0 the old w is not read.
+     * {@code w[n][c·9 + r·3 + s] = beta·w + alpha·(Gᵀ dU G)[r][s]} from {@code du[ξ][n·C + c]}; with
+     * beta = 0 the old w is not read. {@code tmp} holds 21 floats.
      */
-    static void filterGrads(float[][] du, int filters, int channels, float[] w, float alpha, float beta) {
+    static void filterGrads(float[][] du, int filters, int channels, float[] w, float alpha, float beta, float[] tmp) {
         for (int n = 0; n < filters; n++) {
             for (int c = 0; c < channels; c++) {
                 int i = n * channels + c, g = i * 9;
-                // Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1] down each column, then along the rows.
-                float s0 = 0.5f * (du[4][i] + du[8][i]), s1 = 0.5f * (du[5][i] + du[9][i]);
-                float s2 = 0.5f * (du[6][i] + du[10][i]), s3 = 0.5f * (du[7][i] + du[11][i]);
-                gradFilterRow(du[0][i] + s0, du[1][i] + s1, du[2][i] + s2, du[3][i] + s3, w, g, alpha, beta);
-                gradFilterRow(0.5f * (du[4][i] - du[8][i]), 0.5f * (du[5][i] - du[9][i]),
-                        0.5f * (du[6][i] - du[10][i]), 0.5f * (du[7][i] - du[11][i]), w, g + 3, alpha, beta);
-                gradFilterRow(s0 + du[12][i], s1 + du[13][i], s2 + du[14][i], s3 + du[15][i], w, g + 6, alpha, beta);
+                for (int p = 0; p < 6; p++) {
+                    gather(du[p][i], du[6 + p][i], du[12 + p][i], du[18 + p][i], du[24 + p][i], du[30 + p][i], tmp, p, 6);
+                }
+                for (int r = 0; r < 3; r++) {
+                    int e = 6 * r;
+                    gather(tmp[e], tmp[e + 1], tmp[e + 2], tmp[e + 3], tmp[e + 4], tmp[e + 5], tmp, 18, 1);
+                    for (int s = 0; s < 3; s++) {
+                        int o = g + 3 * r + s;
+                        w[o] = beta == 0f ? alpha * tmp[18 + s] : beta * w[o] + alpha * tmp[18 + s];
+                    }
+                }
             }
         }
     }
 
-    private static void gradFilterRow(float h0, float h1, float h2, float h3, float[] w, int o, float alpha, float beta) {
-        float half = 0.5f * (h1 + h2);
-        update(w, o, h0 + half, alpha, beta);
-        update(w, o + 1, 0.5f * (h1 - h2), alpha, beta);
-        update(w, o + 2, half + h3, alpha, beta);
-    }
-
-    private static void update(float[] w, int o, float gradient, float alpha, float beta) {
-        w[o] = beta == 0f ? alpha * gradient : beta * w[o] + alpha * gradient;
+    /** Gᵀ·(h0 … h5) into {@code out[o + i·stride]}: the adjoint of {@link #interpolate}. */
+    private static void gather(float h0, float h1, float h2, float h3, float h4, float h5, float[] out, int o, int stride) {
+        float sum = h1 + h2, difference = h2 - h1, far = h3 + h4, farDifference = h3 - h4;
+        out[o] = h0 * 0.25f - sum * (1f / 6) + far * (1f / 24);
+        out[o + stride] = difference * (1f / 6) + farDifference * (1f / 12);
+        out[o + 2 * stride] = (far - sum) * (1f / 6) + h5;
     }
 }

@@ -972,10 +972,12 @@ public abstract class BackendConformance {
                 new ConvShape(BATCH, 1, 16, 16, 10), new ConvShape(BATCH, 10, 14, 14, 15),
                 new ConvShape(2, 1, 16, 16, 50), new ConvShape(2, 50, 14, 14, 75), new ConvShape(2, 75, 12, 12, 100),
                 new ConvShape(2, 100, 10, 10, 125), new ConvShape(2, 1, 28, 28, 50),
-                // From 32 channels the SIMD backend goes through Winograd's tiles: one tile with three
-                // outputs dropped, odd widths and heights, and a batch of two groups, the second part-filled.
-                new ConvShape(3, 32, 3, 3, 5), new ConvShape(2, 33, 3, 9, 7), new ConvShape(2, 40, 7, 4, 17),
-                new ConvShape(37, 32, 8, 8, 9));
+                // From 32 channels and maps of 5 × 5 the SIMD backend goes through Winograd's 4 × 4 tiles:
+                // one whole tile, one with 7 of its 16 outputs dropped, sides that are not whole tiles
+                // (3 × 9, 7 × 4 outputs), and a batch of two groups of images, the second part-filled;
+                // a 3 × 3 map of 32 channels stays on the patch matrix.
+                new ConvShape(1, 32, 6, 6, 3), new ConvShape(3, 32, 5, 5, 5), new ConvShape(2, 33, 5, 11, 7),
+                new ConvShape(2, 40, 9, 6, 17), new ConvShape(37, 32, 14, 14, 9), new ConvShape(3, 32, 3, 3, 5));
         Stream<ConvShape> randomShapes = IntStream.range(0, 4).mapToObj(i -> new ConvShape(random.nextInt(1, 5),
                 random.nextInt(1, 21), random.nextInt(3, 15), random.nextInt(3, 15), random.nextInt(1, 21)));
         return Stream.of(fixed, randomShapes, Stream.of(new ConvShape(0, 3, 5, 5, 4), new ConvShape(0, 32, 5, 5, 4))).flatMap(s -> s);

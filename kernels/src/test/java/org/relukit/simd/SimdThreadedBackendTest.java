@@ -68,14 +68,15 @@ class SimdThreadedBackendTest extends BackendConformance {
     /**
      * The conv kernels give the same bits on one thread and on two, where their products are split:
      * the groups of images, blocks of channels and groups of tiles are chosen from the shapes alone.
-     * 5 images of 16 × 16: with 15 channels through 64 filters (the patch matrix), groups of 3 and 2
+     * 5 images: with 15 channels of 16 × 16 through 64 filters (the patch matrix), groups of 3 and 2
      * images, the first group's product split and the second's on the calling thread; with 96
-     * channels through 192 filters (Winograd's tiles), every product split.
+     * channels of 32 × 32 through 192 filters (Winograd's tiles), groups of 4 images and 1, the
+     * first group's products split and the second's on the calling thread.
      */
-    @ParameterizedTest(name = "channels={0} filters={1}")
-    @CsvSource({"15, 64", "96, 192"})
-    void convKernelsGiveTheSameBitsOnOneAndTwoThreads(int channels, int filters) {
-        int batch = 5, side = 16, positions = (side - 2) * (side - 2);
+    @ParameterizedTest(name = "channels={0} filters={1} side={2}")
+    @CsvSource({"15, 64, 16", "96, 192, 32"})
+    void convKernelsGiveTheSameBitsOnOneAndTwoThreads(int channels, int filters, int side) {
+        int batch = 5, positions = (side - 2) * (side - 2);
         RandomTensors random = random("conv threads", "");
         float[] x = random.gaussian(batch * channels * side * side, 0, 1), gate = random.gaussian(x.length, 0, 1);
         float[] w = random.signed(filters * channels * 9), b = random.signed(filters);
