@@ -463,7 +463,7 @@ public final class SimdBackend implements Backend {
         float[][] u = filterPlanes.take(channels * filters);
         float[][] v = inputPlanes.take(most * ldc);
         float[][] m = outputPlanes.take(most * filters + ldn);
-        Winograd.filters(of(w).data, filters, channels, u, 1, filters, tmp);
+        Winograd.filters(of(w).data, filters, channels, u, true, scratch.take(filters * channels * 9), tmp);
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
             for (int g = 0; g < images; g++) {
@@ -495,7 +495,7 @@ public final class SimdBackend implements Backend {
         float[][] u = filterPlanes.take(filters * channels);
         float[][] dm = outputPlanes.take(most * ldn);
         float[][] dv = inputPlanes.take(most * channels + ldc);
-        Winograd.filters(of(w).data, filters, channels, u, channels, 1, tmp);
+        Winograd.filters(of(w).data, filters, channels, u, false, scratch.take(filters * channels * 9), tmp);
         for (int i = 0; i < batch; i += group) {
             int images = Math.min(group, batch - i), columns = images * perImage;
             for (int g = 0; g < images; g++) {

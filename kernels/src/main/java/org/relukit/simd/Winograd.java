@@ -65,42 +65,56 @@ final class Winograd {
     }
 
     /**
-     * {@code u[ξ][n·nStride + c·cStride] = (G g Gᵀ)_ξ} for the 3 × 3 filter g of filter n on channel
-     * c of {@code w[N × C·9]}; {@code tmp} holds 54 floats.
+     * {@code u[ξ][c·F + n]} (filtersInner, for the forward) or {@code u[ξ][n·C + c]} (for the input
+     * gradient) {@code = (G g Gᵀ)_ξ} for the 3 × 3 filter g of filter n on channel c of
+     * {@code w[F × C·9]}. w is transposed into {@code wt} first ({@code F·C·9} floats), so that the
+     * transform runs over whole vectors of the inner index; {@code tmp} holds 18 rows of it, each
+     * rounded up to whole vectors.
      */
-    static void filters(float[] w, int filters, int channels, float[][] u, int nStride, int cStride, float[] tmp) {
-        // The inner loop runs along the planes' rows, so that each plane is written in order.
-        boolean filtersInner = nStride < cStride;
+    static void filters(float[] w, int filters, int channels, float[][] u, boolean filtersInner, float[] wt, float[] tmp) {
         int outer = filtersInner ? channels : filters, inner = filtersInner ? filters : channels;
+        if (filtersInner) {
+            SimdKernels.transpose(w, 0, filters, 9 * channels, wt, 0, filters);
+        } else {
+            for (int n = 0; n < filters; n++) {
+                SimdKernels.transpose(w, n * 9 * channels, channels, 9, wt, n * 9 * channels, channels);
+            }
+        }
+        // wt[(a·9 + k)·inner + b] now holds tap k of the filter of (outer a, inner b). Whole vectors
+        // past a row's end read the next row and write into the next plane row, which its own turn
+        // overwrites; past the last, they reach the arrays' slack.
+        // G down the filters' columns j into tmp[(3q + j)·ts + b] (rows of whole vectors), then
+        // along its rows q into the planes: G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙;
+        // 0 0 1], the filter at the points 0, ±1, ±2 and ∞. Both passes in one method, too big to be
+        // inlined into its caller, which would then be too big for C2 to inline the vector operations.
+        int ts = Math.ceilDiv(inner, V) * V;
         for (int a = 0; a < outer; a++) {
-            for (int b = 0; b < inner; b++) {
-                int n = filtersInner ? b : a, c = filtersInner ? a : b;
-                int g = (n * channels + c) * 9, o = n * nStride + c * cStride;
-                for (int j = 0; j < 3; j++) {
-                    interpolate(w[g + j], w[g + 3 + j], w[g + 6 + j], tmp, j, 3);
+            for (int j = 0; j < 3; j++) {
+                for (int b = 0, i = a * 9 * inner + j * inner, o = j * ts; b < inner; b += V, i += V, o += V) {
+                    FloatVector h0 = at(wt, i), h1 = at(wt, i + 3 * inner), h2 = at(wt, i + 6 * inner);
+                    FloatVector even = h0.add(h2), quarter = h0.mul(1f / 24).add(h2.mul(1f / 6)), odd = h1.mul(1f / 12);
+                    h0.mul(0.25f).intoArray(tmp, o);
+                    even.add(h1).mul(-1f / 6).intoArray(tmp, o + 3 * ts);
+                    even.sub(h1).mul(-1f / 6).intoArray(tmp, o + 6 * ts);
+                    quarter.add(odd).intoArray(tmp, o + 9 * ts);
+                    quarter.sub(odd).intoArray(tmp, o + 12 * ts);
+                    h2.intoArray(tmp, o + 15 * ts);
                 }
-                for (int q = 0; q < 6; q++) {
-                    interpolate(tmp[3 * q], tmp[3 * q + 1], tmp[3 * q + 2], tmp, 18 + 6 * q, 1);
-                }
-                for (int point = 0; point < POINTS; point++) {
-                    u[point][o] = tmp[18 + point];
+            }
+            for (int q = 0; q < 6; q++) {
+                float[] u0 = u[6 * q], u1 = u[6 * q + 1], u2 = u[6 * q + 2], u3 = u[6 * q + 3], u4 = u[6 * q + 4], u5 = u[6 * q + 5];
+                for (int b = 0, i = 3 * q * ts, o = a * inner; b < inner; b += V, i += V, o += V) {
+                    FloatVector h0 = at(tmp, i), h1 = at(tmp, i + ts), h2 = at(tmp, i + 2 * ts);
+                    FloatVector even = h0.add(h2), quarter = h0.mul(1f / 24).add(h2.mul(1f / 6)), odd = h1.mul(1f / 12);
+                    h0.mul(0.25f).intoArray(u0, o);
+                    even.add(h1).mul(-1f / 6).intoArray(u1, o);
+                    even.sub(h1).mul(-1f / 6).intoArray(u2, o);
+                    quarter.add(odd).intoArray(u3, o);
+                    quarter.sub(odd).intoArray(u4, o);
+                    h2.intoArray(u5, o);
                 }
             }
         }
-    }
-
-    /**
-     * G·(h0, h1, h2) into {@code out[o + i·stride]}: the filter at the points 0, ±1, ±2 and ∞,
-     * G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1].
-     */
-    private static void interpolate(float h0, float h1, float h2, float[] out, int o, int stride) {
-        float even = h0 + h2, quarter = h0 * (1f / 24) + h2 * (1f / 6), odd = h1 * (1f / 12);
-        out[o] = h0 * 0.25f;
-        out[o + stride] = (even + h1) * (-1f / 6);
-        out[o + 2 * stride] = (even - h1) * (-1f / 6);
-        out[o + 3 * stride] = quarter + odd;
-        out[o + 4 * stride] = quarter - odd;
-        out[o + 5 * stride] = h2;
     }
 
     /** Floats of one image's maps laid out by {@link #channelsLast} with padded sides. */
@@ -366,33 +380,43 @@ final class Winograd {
     }
 
     /**
-     * {@code w[n][c·9 + r·3 + s] = beta·w + alpha·(Gᵀ dU G)[r][s]} from {@code du[ξ][n·C + c]}; with
-     * beta = 0 the old w is not read. {@code tmp} holds 21 floats.
+     * {@code w[n][c·9 + r·3 + s] = beta·w + alpha·(Gᵀ dU G)[r][s]} from {@code du[ξ][n·C + c]}, a
+     * filter at a time over whole vectors of channels; with beta = 0 the old w is not read.
+     * {@code tmp} holds 36 rows of C floats rounded up to whole vectors.
      */
     static void filterGrads(float[][] du, int filters, int channels, float[] w, float alpha, float beta, float[] tmp) {
+        // Gᵀ = [¼ −⅙ −⅙ 1/24 1/24 0; 0 −⅙ ⅙ 1/12 −1/12 0; 0 −⅙ −⅙ ⅙ ⅙ 1], the adjoint of the filter
+        // transform: down the columns p of a filter's planes into tmp[(6r + p)·ts + c], then along
+        // the rows r into tmp[(18 + 3r + s)·ts + c], the gradient of tap 3r + s. One method, as filters.
+        int ts = Math.ceilDiv(channels, V) * V, taps = 9 * channels, grads = 18 * ts, t = 27 * ts;
         for (int n = 0; n < filters; n++) {
-            for (int c = 0; c < channels; c++) {
-                int i = n * channels + c, g = i * 9;
-                for (int p = 0; p < 6; p++) {
-                    gather(du[p][i], du[6 + p][i], du[12 + p][i], du[18 + p][i], du[24 + p][i], du[30 + p][i], tmp, p, 6);
-                }
-                for (int r = 0; r < 3; r++) {
-                    int e = 6 * r;
-                    gather(tmp[e], tmp[e + 1], tmp[e + 2], tmp[e + 3], tmp[e + 4], tmp[e + 5], tmp, 18, 1);
-                    for (int s = 0; s < 3; s++) {
-                        int o = g + 3 * r + s;
-                        w[o] = beta == 0f ? alpha * tmp[18 + s] : beta * w[o] + alpha * tmp[18 + s];
-                    }
+            for (int p = 0; p < 6; p++) {
+                float[] d0 = du[p], d1 = du[6 + p], d2 = du[12 + p], d3 = du[18 + p], d4 = du[24 + p], d5 = du[30 + p];
+                for (int c = 0, i = n * channels, o = p * ts; c < channels; c += V, i += V, o += V) {
+                    FloatVector h0 = at(d0, i), h1 = at(d1, i), h2 = at(d2, i), h3 = at(d3, i), h4 = at(d4, i), h5 = at(d5, i);
+                    FloatVector sum = h1.add(h2), far = h3.add(h4);
+                    h0.mul(0.25f).sub(sum.mul(1f / 6)).add(far.mul(1f / 24)).intoArray(tmp, o);
+                    h2.sub(h1).mul(1f / 6).add(h3.sub(h4).mul(1f / 12)).intoArray(tmp, o + 6 * ts);
+                    far.sub(sum).mul(1f / 6).add(h5).intoArray(tmp, o + 12 * ts);
                 }
             }
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0, i = 6 * r * ts, o = grads + 3 * r * ts; c < channels; c += V, i += V, o += V) {
+                    FloatVector h0 = at(tmp, i), h1 = at(tmp, i + ts), h2 = at(tmp, i + 2 * ts);
+                    FloatVector h3 = at(tmp, i + 3 * ts), h4 = at(tmp, i + 4 * ts), h5 = at(tmp, i + 5 * ts);
+                    FloatVector sum = h1.add(h2), far = h3.add(h4);
+                    h0.mul(0.25f).sub(sum.mul(1f / 6)).add(far.mul(1f / 24)).intoArray(tmp, o);
+                    h2.sub(h1).mul(1f / 6).add(h3.sub(h4).mul(1f / 12)).intoArray(tmp, o + ts);
+                    far.sub(sum).mul(1f / 6).add(h5).intoArray(tmp, o + 2 * ts);
+                }
+            }
+            // tmp[grads + k·ts + c] → tmp[t + c·9 + k], then onto row n of w.
+            SimdKernels.transpose(tmp, grads, 9, channels, ts, tmp, t, 9);
+            // A scalar loop (which C2 vectorises itself): with Vector API calls here too, the method
+            // was past C2's inlining cutoff.
+            for (int i = 0, row = n * taps; i < taps; i++) {
+                w[row + i] = beta == 0f ? alpha * tmp[t + i] : beta * w[row + i] + alpha * tmp[t + i];
+            }
         }
-    }
-
-    /** Gᵀ·(h0 … h5) into {@code out[o + i·stride]}: the adjoint of {@link #interpolate}. */
-    private static void gather(float h0, float h1, float h2, float h3, float h4, float h5, float[] out, int o, int stride) {
-        float sum = h1 + h2, difference = h2 - h1, far = h3 + h4, farDifference = h3 - h4;
-        out[o] = h0 * 0.25f - sum * (1f / 6) + far * (1f / 24);
-        out[o + stride] = difference * (1f / 6) + farDifference * (1f / 12);
-        out[o + 2 * stride] = (far - sum) * (1f / 6) + h5;
     }
 }
