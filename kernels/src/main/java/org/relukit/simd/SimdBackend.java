@@ -399,10 +399,12 @@ public final class SimdBackend implements Backend {
     }
 
     /*
-     * The convolutions of layers with many input channels go through Winograd's F(2 × 2, 3 × 3)
-     * instead ({@link Winograd}): 16 products over a group of images' tiles, with 4/9 of the patch
-     * matrix's multiply-adds. With few channels the products' sums are too short to pay for the
-     * transforms, and the patch matrix is cheap.
+     * The convolutions of layers with many input channels go through Winograd's F(4 × 4, 3 × 3)
+     * instead ({@link Winograd}): 36 products over a group of images' tiles, with 1/4 of the patch
+     * matrix's multiply-adds (F(2 × 2, 3 × 3), 16 products with 4/9, ran the conv step 10–40%
+     * slower: jmh/PERFORMANCE.md, entry 27). With few channels the products' sums are too short to
+     * pay for the transforms, and the patch matrix is cheap; on maps under 5 × 5 a tile's 36 points
+     * cost as much as the patch matrix's 9 terms an output.
      */
 
     /** {@code -Drelukit.simd.winograd=false} keeps every layer on the patch matrix, to compare the two. */
@@ -415,7 +417,7 @@ public final class SimdBackend implements Backend {
     private static final int WINOGRAD_CHANNELS = 32;
     /**
      * Tiles a Winograd product aims at: its rows. 64 to 512 ran alike (bench, default conv nets);
-     * the 16 planes of a group's transformed operands grow with it (16 × 250 × 256 floats ≈ 4 MB).
+     * the 36 planes of a group's transformed operands grow with it (36 × 256 × 256 floats ≈ 9 MB).
      */
     private static final int GROUP_TILES = 256;
 
@@ -423,7 +425,7 @@ public final class SimdBackend implements Backend {
         return WINOGRAD && channels >= WINOGRAD_CHANNELS && height >= 5 && width >= 5;
     }
 
-    /** The 16 planes of a transformed operand, grown once, as {@link Scratch}. */
+    /** The 36 planes of a transformed operand, grown once, as {@link Scratch}. */
     private static final class Planes {
         private final float[][] arrays = new float[Winograd.POINTS][0];
 
