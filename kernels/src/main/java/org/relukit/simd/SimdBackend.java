@@ -401,8 +401,8 @@ public final class SimdBackend implements Backend {
     /*
      * The convolutions of layers with many input channels go through Winograd's F(4 × 4, 3 × 3)
      * instead ({@link Winograd}): 36 products over a group of images' tiles, with 1/4 of the patch
-     * matrix's multiply-adds (F(2 × 2, 3 × 3), 16 products with 4/9, ran the conv step 10–40%
-     * slower: jmh/PERFORMANCE.md, entry 27). With few channels the products' sums are too short to
+     * matrix's multiply-adds (F(2 × 2, 3 × 3), 16 products with 4/9, ran the conv step at a median
+     * 0.72× of this speed: jmh/PERFORMANCE.md, entry 27). With few channels the products' sums are too short to
      * pay for the transforms, and the patch matrix is cheap; on maps under 5 × 5 a tile's 36 points
      * cost as much as the patch matrix's 9 terms an output.
      */
