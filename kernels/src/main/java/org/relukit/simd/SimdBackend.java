@@ -415,6 +415,8 @@ public final class SimdBackend implements Backend {
      * student's layers have 100 to 200.
      */
     private static final int WINOGRAD_CHANNELS = 32;
+    /** Map sides from which a convolution goes through Winograd's transforms (3 × 3 outputs and up). */
+    private static final int WINOGRAD_SIDE = 5;
     /**
      * Tiles a Winograd product aims at: its rows. 64 to 512 ran alike (bench, default conv nets);
      * the 36 planes of a group's transformed operands grow with it (36 × 256 × 256 floats ≈ 9 MB).
@@ -422,7 +424,7 @@ public final class SimdBackend implements Backend {
     private static final int GROUP_TILES = 256;
 
     private static boolean winograd(int channels, int height, int width) {
-        return WINOGRAD && channels >= WINOGRAD_CHANNELS && height >= 5 && width >= 5;
+        return WINOGRAD && channels >= WINOGRAD_CHANNELS && height >= WINOGRAD_SIDE && width >= WINOGRAD_SIDE;
     }
 
     /** The 36 planes of a transformed operand, grown once, as {@link Scratch}. */

@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * channels. A group of images' tiles are numbered image by image, then row by row:
  * {@code t = first + ti·tw + tj}. Each transform goes down the block's columns into {@code tmp},
  * then along its rows: done in one pass, a transform was too big for C2 to inline its vector
- * operations, and its vectors were boxed (entry 26).
+ * operations, and its vectors were boxed (entries 26 and 27a).
  */
 final class Winograd {
     /** Points of the transformed 6 × 6 domain: the number of products per convolution. */
@@ -80,13 +80,13 @@ final class Winograd {
                 SimdKernels.transpose(w, n * 9 * channels, channels, 9, wt, n * 9 * channels, channels);
             }
         }
-        // wt[(a·9 + k)·inner + b] now holds tap k of the filter of (outer a, inner b). Whole vectors
-        // past a row's end read the next row and write into the next plane row, which its own turn
-        // overwrites; past the last, they reach the arrays' slack.
-        // G down the filters' columns j into tmp[(3q + j)·ts + b] (rows of whole vectors), then
-        // along its rows q into the planes: G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙;
-        // 0 0 1], the filter at the points 0, ±1, ±2 and ∞. Both passes in one method, too big to be
-        // inlined into its caller, which would then be too big for C2 to inline the vector operations.
+        // wt[(a·9 + k)·inner + b] now holds tap k of the filter of (outer a, inner b). G goes down
+        // the filters' columns j into tmp[(3q + j)·ts + b] (rows of whole vectors), then along its
+        // rows q into the planes: G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1],
+        // the filter at the points 0, ±1, ±2 and ∞. Whole vectors past a row's end read the next row
+        // and write into the next plane row, which its own turn overwrites; past the last, they
+        // reach the arrays' slack. Both passes are in this one method, too big to be inlined into
+        // its caller, which would then be too big for C2 to inline the vector operations.
         int ts = Math.ceilDiv(inner, V) * V;
         for (int a = 0; a < outer; a++) {
             for (int j = 0; j < 3; j++) {
