@@ -3,6 +3,7 @@ package org.relukit.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -43,6 +44,26 @@ final class SimdKernels {
      */
     private static final boolean FINISH_EACH_TILE = EIGHT_ROW_TILES;
 
+    /**
+     * The 8 × 8 blocks use 256-bit vectors whatever {@link SimdSpecies#FLOAT} is: they are plain data
+     * movement, and a block is eight floats wide. Narrower hardware would emulate them, so there
+     * the transpose stays scalar.
+     */
+    private static final boolean BLOCK_TRANSPOSE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final VectorShuffle<Float> FROM_LEFT_1 = VectorShuffle.fromValues(S8, 0, 0, 2, 2, 4, 4, 6, 6);
+    private static final VectorShuffle<Float> FROM_RIGHT_1 = VectorShuffle.fromValues(S8, 1, 1, 3, 3, 5, 5, 7, 7);
+    private static final VectorShuffle<Float> FROM_LEFT_2 = VectorShuffle.fromValues(S8, 0, 1, 0, 1, 4, 5, 4, 5);
+    private static final VectorShuffle<Float> FROM_RIGHT_2 = VectorShuffle.fromValues(S8, 2, 3, 2, 3, 6, 7, 6, 7);
+    private static final VectorShuffle<Float> FROM_LEFT_4 = VectorShuffle.fromValues(S8, 0, 1, 2, 3, 0, 1, 2, 3);
+    private static final VectorShuffle<Float> FROM_RIGHT_4 = VectorShuffle.fromValues(S8, 4, 5, 6, 7, 4, 5, 6, 7);
+    private static final VectorMask<Float> ODD_1 = VectorMask.fromValues(S8, false, true, false, true, false, true, false, true);
+    private static final VectorMask<Float> ODD_2 = VectorMask.fromValues(S8, false, false, true, true, false, false, true, true);
+    private static final VectorMask<Float> ODD_4 = VectorMask.fromValues(S8, false, false, false, false, true, true, true, true);
+
+    /** Each thread's panel for {@link #pack}, grown to the largest k it has seen; never shrunk, so a step allocates nothing. */
+    private static final ThreadLocal<float[][]> PANEL = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
     private SimdKernels() {}
 
     /**
@@ -55,8 +76,8 @@ final class SimdKernels {
     }
 
     /**
-     * {@code t[p·ldt + j] = w[j][p]} for a row-major {@code w[n × k]}. Eight rows are read side by
-     * side so the writes are runs of eight floats rather than single floats a whole row apart.
+     * {@code t[p·ldt + j] = w[j][p]} for a row-major {@code w[n × k]}: 8 × 8 blocks in registers
+     * ({@link #transposeBlock}) where the CPU has 256-bit vectors, the edges one float at a time.
      */
     static void transpose(float[] w, int n, int k, float[] t, int ldt) {
         transpose(w, 0, n, k, t, 0, ldt);
@@ -69,6 +90,27 @@ final class SimdKernels {
 
     /** {@link #transpose} of the {@code n × k} matrix at {@code w[wOff]}, rows {@code ldw} apart, into {@code t[tOff + p·ldt + j]}. */
     static void transpose(float[] w, int wOff, int n, int k, int ldw, float[] t, int tOff, int ldt) {
+        if (!BLOCK_TRANSPOSE) {
+            transposeScalar(w, wOff, n, k, ldw, t, tOff, ldt);
+            return;
+        }
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            int p = 0;
+            for (; p + 8 <= k; p += 8) {
+                transposeBlock(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt);
+            }
+            transposeScalar(w, wOff + j * ldw + p, 8, k - p, ldw, t, tOff + p * ldt + j, ldt);
+        }
+        transposeScalar(w, wOff + j * ldw, n - j, k, ldw, t, tOff + j, ldt);
+    }
+
+    /**
+     * {@link #transpose} one float at a time, eight rows read side by side so the writes are runs
+     * of eight floats rather than single floats a whole row apart. Where the CPU's vectors are
+     * narrower than 256 bits this does it all.
+     */
+    static void transposeScalar(float[] w, int wOff, int n, int k, int ldw, float[] t, int tOff, int ldt) {
         int j = 0;
         for (; j + 8 <= n; j += 8) {
             int r = wOff + j * ldw;
@@ -91,6 +133,37 @@ final class SimdKernels {
     }
 
     /**
+     * One 8 × 8 block, {@code t[tOff + c·ldt + r] = w[wOff + r·ldw + c]}, in three stages that swap
+     * the off-diagonal halves of 2 × 2, 4 × 4 and 8 × 8 sub-blocks. Each output of a stage is one
+     * single-vector lane move and one blend with constant masks: the two-vector {@code rearrange}
+     * costs more on AVX2 (entries 24 and 28 of jmh/PERFORMANCE.md).
+     */
+    private static void transposeBlock(float[] w, int wOff, int ldw, float[] t, int tOff, int ldt) {
+        FloatVector r0 = FloatVector.fromArray(S8, w, wOff), r1 = FloatVector.fromArray(S8, w, wOff + ldw);
+        FloatVector r2 = FloatVector.fromArray(S8, w, wOff + 2 * ldw), r3 = FloatVector.fromArray(S8, w, wOff + 3 * ldw);
+        FloatVector r4 = FloatVector.fromArray(S8, w, wOff + 4 * ldw), r5 = FloatVector.fromArray(S8, w, wOff + 5 * ldw);
+        FloatVector r6 = FloatVector.fromArray(S8, w, wOff + 6 * ldw), r7 = FloatVector.fromArray(S8, w, wOff + 7 * ldw);
+        // After stage 1, x0 holds columns 0, 2, 4, 6 of rows 0–1 interleaved, x1 columns 1, 3, 5, 7.
+        FloatVector x0 = r0.blend(r1.rearrange(FROM_LEFT_1), ODD_1), x1 = r0.rearrange(FROM_RIGHT_1).blend(r1, ODD_1);
+        FloatVector x2 = r2.blend(r3.rearrange(FROM_LEFT_1), ODD_1), x3 = r2.rearrange(FROM_RIGHT_1).blend(r3, ODD_1);
+        FloatVector x4 = r4.blend(r5.rearrange(FROM_LEFT_1), ODD_1), x5 = r4.rearrange(FROM_RIGHT_1).blend(r5, ODD_1);
+        FloatVector x6 = r6.blend(r7.rearrange(FROM_LEFT_1), ODD_1), x7 = r6.rearrange(FROM_RIGHT_1).blend(r7, ODD_1);
+        // After stage 2, y0 holds columns 0 and 4 of rows 0–3, y1 columns 2 and 6, y2 1 and 5, y3 3 and 7.
+        FloatVector y0 = x0.blend(x2.rearrange(FROM_LEFT_2), ODD_2), y1 = x0.rearrange(FROM_RIGHT_2).blend(x2, ODD_2);
+        FloatVector y2 = x1.blend(x3.rearrange(FROM_LEFT_2), ODD_2), y3 = x1.rearrange(FROM_RIGHT_2).blend(x3, ODD_2);
+        FloatVector y4 = x4.blend(x6.rearrange(FROM_LEFT_2), ODD_2), y5 = x4.rearrange(FROM_RIGHT_2).blend(x6, ODD_2);
+        FloatVector y6 = x5.blend(x7.rearrange(FROM_LEFT_2), ODD_2), y7 = x5.rearrange(FROM_RIGHT_2).blend(x7, ODD_2);
+        y0.blend(y4.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff);
+        y2.blend(y6.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff + ldt);
+        y1.blend(y5.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff + 2 * ldt);
+        y3.blend(y7.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff + 3 * ldt);
+        y0.rearrange(FROM_RIGHT_4).blend(y4, ODD_4).intoArray(t, tOff + 4 * ldt);
+        y2.rearrange(FROM_RIGHT_4).blend(y6, ODD_4).intoArray(t, tOff + 5 * ldt);
+        y1.rearrange(FROM_RIGHT_4).blend(y5, ODD_4).intoArray(t, tOff + 6 * ldt);
+        y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4).intoArray(t, tOff + 7 * ldt);
+    }
+
+    /**
      * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·b) + beta·c (+ bias) (ReLU) (⊙ gate>0)}.
      * {@code a} is read as {@code a[i·aRow + p·aCol]}, so a transposed left operand costs nothing;
      * {@code b} as {@code b[p·ldb + j]}; {@code b} and {@code c} need a vector's slack past their last
@@ -108,33 +181,52 @@ final class SimdKernels {
             throw new IllegalArgumentException("gemm operands need " + (V - 1) + " floats of slack past the last row");
         }
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
+        float[][] panel = PANEL.get();
+        if (panel[0].length < 3 * V * k) {
+            panel[0] = new float[3 * V * k];
+        }
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
-            rowChunk(a, aRow, aCol, b, ldb, c, i0, Math.min(rowTo, i0 + chunk), n, k, alpha, beta, bias, relu, gate);
+            rowChunk(a, aRow, aCol, b, ldb, panel[0], c, i0, Math.min(rowTo, i0 + chunk), n, k, alpha, beta, bias, relu, gate);
+        }
+    }
+
+    /**
+     * Copies the three-vector column block of b at column j, k rows, into a contiguous panel. The
+     * tiles then read b at a constant stride, so C2 drops their loads' bounds checks, and the panel
+     * stays in L1 for all the rows: on this AVX2 CPU the 4 × 3 tile ran 8–15% faster (entry 29
+     * of jmh/PERFORMANCE.md). The copy is one load and store per float of b per row chunk.
+     */
+    private static void pack(float[] b, int ldb, int j, int k, float[] panel) {
+        for (int p = 0, bo = j, po = 0; p < k; p++, bo += ldb, po += 3 * V) {
+            FloatVector.fromArray(S, b, bo).intoArray(panel, po);
+            FloatVector.fromArray(S, b, bo + V).intoArray(panel, po + V);
+            FloatVector.fromArray(S, b, bo + 2 * V).intoArray(panel, po + 2 * V);
         }
     }
 
     /** Rows {@code [rowFrom, rowTo)}, a chunk small enough for L2: the loops over register tiles. */
-    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo,
-                                 int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, int ldb, float[] panel, float[] c, int rowFrom,
+                                 int rowTo, int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
         int j = 0;
         for (; j + 3 * V <= n; j += 3 * V) {
+            pack(b, ldb, j, k, panel);
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
-                tile8x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile8x3(a, aRow, aCol, panel, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile4x3(a, aRow, aCol, panel, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 4, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x3(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile1x3(a, aRow, aCol, panel, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 1, j, 3 * V, n, bias, relu, gate);
                 }
@@ -172,7 +264,7 @@ final class SimdKernels {
      * FMA latency on both pipes, with 4 of AVX-512's 32 registers left for the operands. On this
      * Zen 5 it ran at 170–200 GFLOP/s where 4 × 2 ran at 100–157 (notes in jmh/PERFORMANCE.md).
      */
-    private static void tile8x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    private static void tile8x3(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
@@ -183,7 +275,8 @@ final class SimdKernels {
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = 3 * V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -306,14 +399,15 @@ final class SimdKernels {
         c72.intoArray(c, o7 + 2 * V);
     }
 
-    private static void tile4x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    private static void tile4x3(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = 3 * V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -380,11 +474,12 @@ final class SimdKernels {
         c32.intoArray(c, o3 + 2 * V);
     }
 
-    private static void tile1x3(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    private static void tile1x3(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         int a0 = i * aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = 3 * V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
