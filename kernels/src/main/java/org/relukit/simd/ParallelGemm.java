@@ -28,7 +28,7 @@ final class ParallelGemm extends HandOff {
 
     /** The current product, published to the helpers by {@link #handOut}. */
     private float[] a, b, c, bias, gate;
-    private int aRow, aCol, ldb, rows, n, k, pieceRows, pieces;
+    private int aRow, aCol, rows, n, k, pieceRows, pieces;
     /** Per thread: the next unclaimed piece of its range ({@link #rangeStart}). */
     private final AtomicIntegerArray next;
     private float alpha, beta;
@@ -48,14 +48,13 @@ final class ParallelGemm extends HandOff {
         return threads;
     }
 
-    /** {@link SimdKernels#gemm} over rows {@code [0, m)}, in pieces of whole register tiles. */
-    void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int m, int n, int k,
+    /** {@link SimdKernels#gemm} over rows {@code [0, m)}, in pieces of whole register tiles; b is packed. */
+    void gemm(float[] a, int aRow, int aCol, float[] b, float[] c, int m, int n, int k,
               float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         this.a = a;
         this.aRow = aRow;
         this.aCol = aCol;
         this.b = b;
-        this.ldb = ldb;
         this.c = c;
         this.rows = m;
         this.n = n;
@@ -118,7 +117,7 @@ final class ParallelGemm extends HandOff {
 
     private void runPiece(int piece) {
         int from = piece * pieceRows, to = Math.min(rows, from + pieceRows);
-        SimdKernels.gemm(a, aRow, aCol, b, ldb, c, from, to, n, k, alpha, beta, bias, relu, gate);
+        SimdKernels.gemm(a, aRow, aCol, b, c, from, to, n, k, alpha, beta, bias, relu, gate);
     }
 
     /** Helper {@code index} computes thread index + 1's pieces (thread 0 is the caller). */

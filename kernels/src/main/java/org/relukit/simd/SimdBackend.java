@@ -44,8 +44,8 @@ public final class SimdBackend implements Backend {
     private SimdBackend[] halves;
     /** Runs the second half of a split step; null with one thread, where the halves run in turn. */
     private final HalfThread secondHalf;
-    /** The transposed right operand of the current product; grown, never shrunk, so a step allocates nothing. */
-    private float[] transposed = new float[0];
+    /** The right operand of the current product, {@link SimdKernels#pack}ed; grown, never shrunk, so a step allocates nothing. */
+    private float[] packed = new float[0];
 
     SimdBackend(int threads) {
         this.threads = threads;
@@ -97,10 +97,7 @@ public final class SimdBackend implements Backend {
 
     private void layer(Tensor x, Tensor w, Tensor b, Tensor out, boolean relu) {
         int n = w.rows(), k = w.cols();
-        int ldt = SimdKernels.paddedStride(n);
-        float[] wt = transposeBuffer(ldt * k);
-        SimdKernels.transpose(of(w).data, n, k, wt, ldt);
-        gemm(of(x).data, k, 1, wt, ldt, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
+        gemm(of(x).data, k, 1, of(w).data, k, true, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
     }
 
     @Override
@@ -191,15 +188,8 @@ public final class SimdBackend implements Backend {
     @Override
     public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c, float alpha, float beta) {
         int m = c.rows(), n = c.cols(), k = transposeA ? a.rows() : a.cols();
-        float[] right = of(b).data;
-        int ldb = n;
-        if (transposeB) {
-            ldb = SimdKernels.paddedStride(n);
-            right = transposeBuffer(ldb * k);
-            SimdKernels.transpose(of(b).data, n, k, right, ldb);
-        }
         int aRow = transposeA ? 1 : a.cols(), aCol = transposeA ? a.cols() : 1;
-        gemm(of(a).data, aRow, aCol, right, ldb, of(c).data, m, n, k, alpha, beta, null, false, null);
+        gemm(of(a).data, aRow, aCol, of(b).data, b.cols(), transposeB, of(c).data, m, n, k, alpha, beta, null, false, null);
     }
 
     @Override
@@ -218,11 +208,6 @@ public final class SimdBackend implements Backend {
     public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
                                   Tensor gate, Tensor dx, Tensor dGamma, Tensor dBeta) {
         scalar.batchNormBackward(dy, x, gamma, batchMean, batchInvStd, gate, dx, dGamma, dBeta);
-    }
-
-    private float[] transposeBuffer(int size) {
-        transposed = grown(transposed, size);
-        return transposed;
     }
 
     /** {@code array}, or a new one when it is shorter than {@code size} floats and a tensor's slack. */
@@ -255,13 +240,25 @@ public final class SimdBackend implements Backend {
         return parallel == null ? 0 : parallel.helperProducts();
     }
 
-    /** Splits the rows of c across threads when the product is big enough to pay for it. */
+    /** {@link #gemm} with b read as {@code b[p·ldb + j]}. */
     private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int m, int n, int k,
                       float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        gemm(a, aRow, aCol, b, ldb, false, c, m, n, k, alpha, beta, bias, relu, gate);
+    }
+
+    /**
+     * Packs b (read as {@code b[p·ldb + j]}, or {@code b[j·ldb + p]} when {@code transposedB}) on the
+     * calling thread, then splits the rows of c across threads when the product is big enough to pay
+     * for it.
+     */
+    private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, boolean transposedB, float[] c, int m,
+                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        packed = grown(packed, SimdKernels.packedSize(n, k));
+        SimdKernels.pack(b, ldb, transposedB, n, k, packed);
         if (parallel == null || (long) m * n * k < PARALLEL_WORK || m < 2 * SimdKernels.MR) {
-            SimdKernels.gemm(a, aRow, aCol, b, ldb, c, 0, m, n, k, alpha, beta, bias, relu, gate);
+            SimdKernels.gemm(a, aRow, aCol, packed, c, 0, m, n, k, alpha, beta, bias, relu, gate);
         } else {
-            parallel.gemm(a, aRow, aCol, b, ldb, c, m, n, k, alpha, beta, bias, relu, gate);
+            parallel.gemm(a, aRow, aCol, packed, c, m, n, k, alpha, beta, bias, relu, gate);
         }
     }
 

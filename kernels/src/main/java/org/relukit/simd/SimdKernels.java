@@ -8,10 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API kernels over row-major arrays. Every matrix product of the workload is one call of
- * {@link #gemm}: {@code c = epilogue(a · b)} with {@code b} read row-major with row stride
- * {@code ldb}, so weights and activations are used where they lie; only the forward layer needs
- * its weights transposed first ({@link #transpose}). The last partial vector of a row is loaded
- * whole (the arrays have slack) and stored under a mask. Scaling and accumulating into c happen in
+ * {@link #gemm}: {@code c = epilogue(a · b)}, with a read at any strides (so a transposed left
+ * operand costs nothing) and b first copied into panels ({@link #pack}), row-major or transposed,
+ * so weights and activations are used where they lie. The last partial vector of a row is
+ * computed whole and stored under a mask. Scaling and accumulating into c happen in
  * registers before the single store, which is what fuses the SGD update into the weight gradient;
  * bias, ReLU and gate are applied to the tile just stored, or to the row chunk once its tiles are
  * stored ({@link #FINISH_EACH_TILE}).
@@ -60,9 +60,6 @@ final class SimdKernels {
     private static final VectorMask<Float> ODD_1 = VectorMask.fromValues(S8, false, true, false, true, false, true, false, true);
     private static final VectorMask<Float> ODD_2 = VectorMask.fromValues(S8, false, false, true, true, false, false, true, true);
     private static final VectorMask<Float> ODD_4 = VectorMask.fromValues(S8, false, false, false, false, true, true, true, true);
-
-    /** Each thread's panel for {@link #pack}, grown to the largest k it has seen; never shrunk, so a step allocates nothing. */
-    private static final ThreadLocal<float[][]> PANEL = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     private SimdKernels() {}
 
@@ -163,11 +160,54 @@ final class SimdKernels {
         y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4).intoArray(t, tOff + 7 * ldt);
     }
 
+    /** The floats {@link #pack} writes: k rows of the n columns rounded up to whole vectors. */
+    static int packedSize(int n, int k) {
+        return k * Math.ceilDiv(n, V) * V;
+    }
+
     /**
-     * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·b) + beta·c (+ bias) (ReLU) (⊙ gate>0)}.
-     * {@code a} is read as {@code a[i·aRow + p·aCol]}, so a transposed left operand costs nothing;
-     * {@code b} as {@code b[p·ldb + j]}; {@code b} and {@code c} need a vector's slack past their last
-     * row ({@link org.relukit.backend.HostTensor#SLACK}).
+     * Copies the right operand of a product, {@code b(p, j)} for {@code p < k}, {@code j < n}, into
+     * the panels its tiles read: the column block at j, three vectors wide (or one vector, for the
+     * columns left over), goes to {@code packed[j·k + p·width + q] = b(p, j + q)}. b is read as
+     * {@code b[p·ldb + j]}, or with {@code transposed} as {@code b[j·ldb + p]}, so a forward layer
+     * reads its weights where they lie, transposed into the panels by {@link #transpose}'s blocks.
+     *
+     * <p>Why a copy: the tiles then read b contiguously at a constant stride, so C2 drops their loads'
+     * bounds checks, and a panel of 3 vectors × k stays in L1 for all of c's rows. The 4 × 3 tile on
+     * this AVX2 CPU ran 8–15% faster (entry 29 of jmh/PERFORMANCE.md). It is one pass over b per
+     * product, done before the rows are split across threads, which share the panels. The lanes of a
+     * partial last vector past column n hold whatever they held: only masked stores read them.
+     */
+    static void pack(float[] b, int ldb, boolean transposed, int n, int k, float[] packed) {
+        int j = 0;
+        for (; j + 3 * V <= n; j += 3 * V) {
+            if (transposed) {
+                transpose(b, j * ldb, 3 * V, k, ldb, packed, j * k, 3 * V);
+            } else {
+                for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += 3 * V) {
+                    FloatVector.fromArray(S, b, bo).intoArray(packed, po);
+                    FloatVector.fromArray(S, b, bo + V).intoArray(packed, po + V);
+                    FloatVector.fromArray(S, b, bo + 2 * V).intoArray(packed, po + 2 * V);
+                }
+            }
+        }
+        for (; j < n; j += V) {
+            if (transposed) {
+                transpose(b, j * ldb, Math.min(V, n - j), k, ldb, packed, j * k, V);
+            } else {
+                // A partial vector is loaded whole: b has a vector's slack past its last row.
+                for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += V) {
+                    FloatVector.fromArray(S, b, bo).intoArray(packed, po);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·b) + beta·c (+ bias) (ReLU) (⊙ gate>0)},
+     * with b ({@code k × n}) given {@link #pack}ed. {@code a} is read as {@code a[i·aRow + p·aCol]},
+     * so a transposed left operand costs nothing; {@code c} needs a vector's slack past its last row
+     * ({@link org.relukit.backend.HostTensor#SLACK}).
      *
      * <p>Rows go in chunks whose slice of {@code a} fits in L2; within a chunk, columns go in blocks
      * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
@@ -175,58 +215,39 @@ final class SimdKernels {
      * is scaled and accumulated in registers and stored once; bias, ReLU and gate follow per tile or
      * per chunk ({@link #FINISH_EACH_TILE}).
      */
-    static void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int rowFrom, int rowTo, int n,
+    static void gemm(float[] a, int aRow, int aCol, float[] packed, float[] c, int rowFrom, int rowTo, int n,
                      int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        if (n > 0 && k > 0 && (b.length < (long) (k - 1) * ldb + n + V - 1 || c.length < (long) rowTo * n + V - 1)) {
-            throw new IllegalArgumentException("gemm operands need " + (V - 1) + " floats of slack past the last row");
+        if (n > 0 && k > 0 && (packed.length < packedSize(n, k) || c.length < (long) rowTo * n + V - 1)) {
+            throw new IllegalArgumentException("gemm needs b packed and " + (V - 1) + " floats of slack past c's last row");
         }
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
-        float[][] panel = PANEL.get();
-        if (panel[0].length < 3 * V * k) {
-            panel[0] = new float[3 * V * k];
-        }
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
-            rowChunk(a, aRow, aCol, b, ldb, panel[0], c, i0, Math.min(rowTo, i0 + chunk), n, k, alpha, beta, bias, relu, gate);
-        }
-    }
-
-    /**
-     * Copies the three-vector column block of b at column j, k rows, into a contiguous panel. The
-     * tiles then read b at a constant stride, so C2 drops their loads' bounds checks, and the panel
-     * stays in L1 for all the rows: on this AVX2 CPU the 4 × 3 tile ran 8–15% faster (entry 29
-     * of jmh/PERFORMANCE.md). The copy is one load and store per float of b per row chunk.
-     */
-    private static void pack(float[] b, int ldb, int j, int k, float[] panel) {
-        for (int p = 0, bo = j, po = 0; p < k; p++, bo += ldb, po += 3 * V) {
-            FloatVector.fromArray(S, b, bo).intoArray(panel, po);
-            FloatVector.fromArray(S, b, bo + V).intoArray(panel, po + V);
-            FloatVector.fromArray(S, b, bo + 2 * V).intoArray(panel, po + 2 * V);
+            rowChunk(a, aRow, aCol, packed, c, i0, Math.min(rowTo, i0 + chunk), n, k, alpha, beta, bias, relu, gate);
         }
     }
 
     /** Rows {@code [rowFrom, rowTo)}, a chunk small enough for L2: the loops over register tiles. */
-    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, int ldb, float[] panel, float[] c, int rowFrom,
-                                 int rowTo, int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, float[] c, int rowFrom, int rowTo, int n,
+                                 int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
         int j = 0;
         for (; j + 3 * V <= n; j += 3 * V) {
-            pack(b, ldb, j, k, panel);
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
-                tile8x3(a, aRow, aCol, panel, c, i, j, n, k, alpha, beta);
+                tile8x3(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x3(a, aRow, aCol, panel, c, i, j, n, k, alpha, beta);
+                tile4x3(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 4, j, 3 * V, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x3(a, aRow, aCol, panel, c, i, j, n, k, alpha, beta);
+                tile1x3(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 1, j, 3 * V, n, bias, relu, gate);
                 }
@@ -236,19 +257,19 @@ final class SimdKernels {
             int cols = Math.min(V, n - j);
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
-                tile8x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 8, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile4x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 4, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x1(a, aRow, aCol, b, ldb, c, i, j, n, k, alpha, beta);
+                tile1x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 1, j, cols, n, bias, relu, gate);
                 }
@@ -276,7 +297,7 @@ final class SimdKernels {
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
         for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
-            int bo = 3 * V * p;
+            int bo = j * k + 3 * V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -407,7 +428,7 @@ final class SimdKernels {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
         for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
-            int bo = 3 * V * p;
+            int bo = j * k + 3 * V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -479,7 +500,7 @@ final class SimdKernels {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         int a0 = i * aRow;
         for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
-            int bo = 3 * V * p;
+            int bo = j * k + 3 * V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
@@ -511,13 +532,14 @@ final class SimdKernels {
      * the method then stayed in slow tier-2 code (13 steps/s at batch 1024). The mask is made here:
      * passed in, it would be a boxed object.
      */
-    private static void tile8x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    private static void tile8x1(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = j * k + V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
@@ -558,12 +580,13 @@ final class SimdKernels {
         c7.intoArray(c, (i + 7) * n + j, m);
     }
 
-    private static void tile4x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    private static void tile4x1(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = j * k + V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
@@ -588,12 +611,13 @@ final class SimdKernels {
         c3.intoArray(c, (i + 3) * n + j, m);
     }
 
-    private static void tile1x1(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int i, int j,
+    private static void tile1x1(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S);
         int a0 = i * aRow;
-        for (int p = 0, ap = 0, bo = j; p < k; p++, ap += aCol, bo += ldb) {
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = j * k + V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
         }
