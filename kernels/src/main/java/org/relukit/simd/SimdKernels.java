@@ -179,26 +179,36 @@ final class SimdKernels {
      * partial last vector past column n hold whatever they held: only masked stores read them.
      */
     static void pack(float[] b, int ldb, boolean transposed, int n, int k, float[] packed) {
+        if (!transposed) {
+            packRows(b, ldb, n, k, packed);
+            return;
+        }
         int j = 0;
         for (; j + 3 * V <= n; j += 3 * V) {
-            if (transposed) {
-                transpose(b, j * ldb, 3 * V, k, ldb, packed, j * k, 3 * V);
-            } else {
-                for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += 3 * V) {
-                    FloatVector.fromArray(S, b, bo).intoArray(packed, po);
-                    FloatVector.fromArray(S, b, bo + V).intoArray(packed, po + V);
-                    FloatVector.fromArray(S, b, bo + 2 * V).intoArray(packed, po + 2 * V);
-                }
-            }
+            transpose(b, j * ldb, 3 * V, k, ldb, packed, j * k, 3 * V);
         }
         for (; j < n; j += V) {
-            if (transposed) {
-                transpose(b, j * ldb, Math.min(V, n - j), k, ldb, packed, j * k, V);
-            } else {
-                // A partial vector is loaded whole: b has a vector's slack past its last row.
-                for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += V) {
-                    FloatVector.fromArray(S, b, bo).intoArray(packed, po);
-                }
+            transpose(b, j * ldb, Math.min(V, n - j), k, ldb, packed, j * k, V);
+        }
+    }
+
+    /**
+     * {@link #pack} of a row-major b, one row of b at a time, so b is read as one stream (it often
+     * comes from L3: the weights the last step's update wrote). A partial last vector is loaded
+     * whole: b has a vector's slack past its last row.
+     */
+    private static void packRows(float[] b, int ldb, int n, int k, float[] packed) {
+        int whole = n / (3 * V) * (3 * V);
+        for (int p = 0; p < k; p++) {
+            int bo = p * ldb, j = 0;
+            for (; j < whole; j += 3 * V) {
+                int po = j * k + p * 3 * V;
+                FloatVector.fromArray(S, b, bo + j).intoArray(packed, po);
+                FloatVector.fromArray(S, b, bo + j + V).intoArray(packed, po + V);
+                FloatVector.fromArray(S, b, bo + j + 2 * V).intoArray(packed, po + 2 * V);
+            }
+            for (; j < n; j += V) {
+                FloatVector.fromArray(S, b, bo + j).intoArray(packed, j * k + p * V);
             }
         }
     }
