@@ -17,7 +17,7 @@ import org.relukit.scalar.ScalarBackend;
  * classes) is handed to a scalar reference backend, so it gives the same bits as the scalar
  * backend. Shapes are checked before a call gets here (see {@link Backend}).
  *
- * <p>Not for two threads at once: the transpose, statistics and patch-matrix buffers below are per instance.
+ * <p>Not for two threads at once: the packed-operand, statistics and patch-matrix buffers below are per instance.
  * With {@code threads > 1} a large product also runs on {@link ParallelGemm}'s helper threads
  * (daemons, started with the backend), which the call waits for; they spin for half a millisecond
  * after each product before they park, and {@link #close} stops them. A training step over a large

@@ -64,9 +64,10 @@ final class SimdKernels {
     private SimdKernels() {}
 
     /**
-     * The row stride for a transposed operand with n columns: n, plus a cache line when the rows
-     * would lie a multiple of 1 KB apart. Then a tile's panel (the same columns of k rows) would
-     * fall into a few L1 sets and evict itself; at 1024² that cost a third of the speed.
+     * The row stride for a scratch matrix with n columns: n, plus a cache line when the rows would
+     * lie a multiple of 1 KB apart. Then the same columns of k rows (a panel being packed, a block
+     * being transformed) would fall into a few L1 sets and evict each other; at 1024², when the
+     * tiles still read b in place, that cost a third of the speed (entry 8 of jmh/PERFORMANCE.md).
      */
     static int paddedStride(int n) {
         return (n * Float.BYTES) % 1024 == 0 && n > 0 ? n + 64 / Float.BYTES : n;
