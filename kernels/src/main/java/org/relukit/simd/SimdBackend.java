@@ -471,6 +471,8 @@ public final class SimdBackend implements Backend {
                 Winograd.channelsLast(xs, (i + g) * x.cols(), channels, height, width, ph, pw, xt, ldc);
                 Winograd.inputTiles(xt, th, tw, ldc, g * perImage, v, tmp);
             }
+            // U's plane is packed again for every group: the copy lands in one buffer hot in L2, where
+            // 36 planes packed once per call are read from L3 (entry 29c of jmh/PERFORMANCE.md).
             for (int point = 0; point < Winograd.POINTS; point++) {
                 gemm(v[point], ldc, 1, u[point], filters, m[point], columns, filters, channels, 1f, 0f, null, false, null);
             }
