@@ -221,8 +221,8 @@ final class SimdKernels {
      * so a transposed left operand costs nothing; {@code c} needs a vector's slack past its last row
      * ({@link org.relukit.backend.HostTensor#SLACK}).
      *
-     * <p>Rows go in chunks whose slice of {@code a} fits in L2, its 8-row blocks first copied to
-     * {@code packedA} ({@link #packLeft}; {@link #packedLeftSize} floats); within a chunk, columns go in blocks
+     * <p>Rows go in chunks whose slice of {@code a} fits in L2 (copied row-major to {@code packedA}
+     * first where the 8-row tiles need it: {@link #copyLeft}); within a chunk, columns go in blocks
      * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
      * {@code b} stays in cache, and the columns left over one vector at a time. Each register tile
      * is scaled and accumulated in registers and stored once; bias, ReLU and gate follow per tile or
@@ -238,60 +238,53 @@ final class SimdKernels {
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
             int i1 = Math.min(rowTo, i0 + chunk);
-            packLeft(a, aRow, aCol, i0, i1, k, packedA);
-            rowChunk(a, aRow, aCol, packedA, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
+            if (EIGHT_ROW_TILES && aCol != 1) {
+                copyLeft(a, aRow, aCol, i0, i1, k, packedA);
+                rowChunk(packedA, paddedStride(k), 1, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
+            } else {
+                rowChunk(a, aRow, aCol, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
+            }
         }
     }
 
-    /**
-     * The floats {@link #gemm} needs in {@code packedA} for rows below m: k per row of each whole
-     * block of eight rows, where the 8-row tiles run; none where they do not.
-     */
+    /** The floats {@link #gemm} needs in {@code packedA} for rows below m: a copy of a, where the 8-row tiles run. */
     static int packedLeftSize(int m, int k) {
-        return EIGHT_ROW_TILES ? m / MR * MR * k : 0;
+        return EIGHT_ROW_TILES ? m * paddedStride(k) : 0;
     }
 
     /**
-     * Copies each whole block of 8 rows of a in {@code [rowFrom, rowTo)} (rowFrom a multiple of 8)
-     * to {@code packedA[i·k + 8p + r] = a(i + r, p)}, for the 8-row tiles. Read in place, a's eight
-     * rows each cost the tile a bounds check and an index per step of the sum, and with them C2 ran
-     * out of registers: the tile ran at 157–183 GFLOP/s on the Zen 5, from the copy at 194–227
-     * (entry 31 of jmh/PERFORMANCE.md). Rows left over after the last whole block, and the 4-row
-     * tiles of AVX2, read a in place: a copy of 4 rows measured slower there (entry 29a).
+     * Rows {@code [rowFrom, rowTo)} of a copied row-major, {@code packedA[i·ld + p] = a(i, p)} with
+     * ld the {@link #paddedStride} of k (rows 4 KB apart at batch 1024 fell into a few L1 sets), for the
+     * 8-row tiles, which read a only so: with the row index alone a plain function of the sum's loop
+     * counter, C2 checks each row's bounds once before the loop instead of at every step, and keeps
+     * the indices in registers. Read through aCol, the tile ran at 157–183 GFLOP/s on the Zen 5,
+     * row-major at 194–227 (entries 31 and 32 of jmh/PERFORMANCE.md). A transposed a (the weight
+     * gradient's) is transposed by {@link #transpose}'s blocks. The 4-row tiles of AVX2 read a in
+     * place: there the row-major form measured slower (entry 29a).
      */
-    private static void packLeft(float[] a, int aRow, int aCol, int rowFrom, int rowTo, int k, float[] packedA) {
-        if (!EIGHT_ROW_TILES) {
+    private static void copyLeft(float[] a, int aRow, int aCol, int rowFrom, int rowTo, int k, float[] packedA) {
+        int ld = paddedStride(k);
+        if (aRow == 1) {
+            transpose(a, rowFrom, k, rowTo - rowFrom, aCol, packedA, rowFrom * ld, ld);
             return;
         }
-        for (int i = rowFrom; i + 8 <= rowTo; i += 8) {
-            int o = i * k;
-            if (aCol == 1) {
-                transpose(a, i * aRow, 8, k, aRow, packedA, o, 8);
-            } else if (aRow == 1 && BLOCK_TRANSPOSE) {
-                for (int p = 0, ai = i; p < k; p++, ai += aCol) {
-                    FloatVector.fromArray(S8, a, ai).intoArray(packedA, o + 8 * p);
-                }
-            } else {
-                for (int p = 0; p < k; p++) {
-                    for (int r = 0; r < 8; r++) {
-                        packedA[o + 8 * p + r] = a[(i + r) * aRow + p * aCol];
-                    }
-                }
+        for (int i = rowFrom; i < rowTo; i++) {
+            for (int p = 0; p < k; p++) {
+                packedA[i * ld + p] = a[i * aRow + p * aCol];
             }
         }
     }
 
     /** Rows {@code [rowFrom, rowTo)}, a chunk small enough for L2: the loops over register tiles. */
-    private static void rowChunk(float[] a, int aRow, int aCol, float[] packedA, float[] b, float[] c, int rowFrom,
-                                 int rowTo, int n, int k, float alpha, float beta, float[] bias, boolean relu,
-                                 float[] gate) {
+    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, float[] c, int rowFrom, int rowTo, int n,
+                                 int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
         int j = 0;
         for (; j + 3 * V <= n; j += 3 * V) {
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
-                tile8x3(packedA, b, c, i, j, n, k, alpha, beta);
+                tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
                 }
@@ -312,8 +305,8 @@ final class SimdKernels {
         for (; j < n; j += V) {
             int cols = Math.min(V, n - j);
             int i = rowFrom;
-            for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
-                tile8x1(packedA, b, c, i, j, n, k, alpha, beta);
+            for (; i + 8 <= rowTo; i += 8) {
+                tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 8, j, cols, n, bias, relu, gate);
                 }
@@ -340,9 +333,10 @@ final class SimdKernels {
      * The hot tile: 8 rows × 3 vectors is 24 accumulators, enough independent FMAs to cover the
      * FMA latency on both pipes, with 4 of AVX-512's 32 registers left for the operands. On this
      * Zen 5 it ran at 170–200 GFLOP/s where 4 × 2 ran at 100–157 (notes in jmh/PERFORMANCE.md).
-     * Its 8 rows of a come from {@link #packLeft}'s block, 8 floats per step of the sum.
+     * a is row-major here ({@link #copyLeft}).
      */
-    private static void tile8x3(float[] a, float[] b, float[] c, int i, int j, int n, int k, float alpha, float beta) {
+    private static void tile8x3(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
@@ -351,40 +345,41 @@ final class SimdKernels {
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
         for (int p = 0; p < k; p++) {
-            int ap = i * k + 8 * p, bo = j * k + 3 * V * p;
+            int bo = j * k + 3 * V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
-            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(S, a[ap + 1]);
+            x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(S, a[ap + 2]);
+            x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
-            x = FloatVector.broadcast(S, a[ap + 3]);
+            x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
-            x = FloatVector.broadcast(S, a[ap + 4]);
+            x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
             c42 = x.fma(b2, c42);
-            x = FloatVector.broadcast(S, a[ap + 5]);
+            x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
             c52 = x.fma(b2, c52);
-            x = FloatVector.broadcast(S, a[ap + 6]);
+            x = FloatVector.broadcast(S, a[a6 + p]);
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
             c62 = x.fma(b2, c62);
-            x = FloatVector.broadcast(S, a[ap + 7]);
+            x = FloatVector.broadcast(S, a[a7 + p]);
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
             c72 = x.fma(b2, c72);
@@ -587,21 +582,23 @@ final class SimdKernels {
      * the method then stayed in slow tier-2 code (13 steps/s at batch 1024). The mask is made here:
      * passed in, it would be a boxed object.
      */
-    private static void tile8x1(float[] a, float[] b, float[] c, int i, int j, int n, int k, float alpha, float beta) {
+    private static void tile8x1(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
+                                int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
-        for (int p = 0; p < k; p++) {
-            int ap = i * k + 8 * p, bo = j * k + V * p;
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = j * k + V * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
-            c0 = FloatVector.broadcast(S, a[ap]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[ap + 1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[ap + 2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[ap + 3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, a[ap + 4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, a[ap + 5]).fma(b0, c5);
-            c6 = FloatVector.broadcast(S, a[ap + 6]).fma(b0, c6);
-            c7 = FloatVector.broadcast(S, a[ap + 7]).fma(b0, c7);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(b0, c7);
         }
         if (alpha != 1f) {
             c0 = c0.mul(alpha);
