@@ -35,12 +35,14 @@ final class SimdKernels {
      */
     private static final boolean EIGHT_ROW_TILES = SimdSpecies.EIGHT_ROW_TILES;
     /**
-     * Where the epilogue (bias, ReLU, gate) runs: on each tile just stored, while it is in L1, or
-     * once over a row chunk after all its tiles. Per tile measured faster on the AVX-512 VM (entry
-     * 11 of jmh/PERFORMANCE.md); on the AVX2 EPYC the per-tile gate reads were cache misses that
-     * no prefetcher foresaw, a quarter of the input gradient's time at batch 1024, and per chunk
-     * the step ran 1.8× faster there (entry 19). It goes with the tile height, which tells the two
-     * machines apart; the bits are the same either way.
+     * Where the epilogue (bias, ReLU, gate) runs: on the tiles just stored, while they are in L1
+     * (the 8-row tiles of a column block together, the smaller ones one by one), or once over a row
+     * chunk after all its tiles. Per tile measured faster on the AVX-512 VM (entry 11 of
+     * jmh/PERFORMANCE.md), and per column block faster still at batch 1024, where the gate's rows
+     * are then read in longer runs (entry 33); on the AVX2 EPYC the per-tile gate reads were cache
+     * misses that no prefetcher foresaw, a quarter of the input gradient's time at batch 1024, and
+     * per chunk the step ran 1.8× faster there (entry 19). It goes with the tile height, which tells
+     * the two machines apart; the bits are the same either way.
      */
     private static final boolean FINISH_EACH_TILE = EIGHT_ROW_TILES;
 
@@ -285,9 +287,9 @@ final class SimdKernels {
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
                 tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
-                if (finishTiles) {
-                    finish(c, i, 8, j, 3 * V, n, bias, relu, gate);
-                }
+            }
+            if (finishTiles && i > rowFrom) {
+                finish(c, rowFrom, i - rowFrom, j, 3 * V, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
                 tile4x3(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
@@ -307,9 +309,9 @@ final class SimdKernels {
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
                 tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
-                if (finishTiles) {
-                    finish(c, i, 8, j, cols, n, bias, relu, gate);
-                }
+            }
+            if (finishTiles && i > rowFrom) {
+                finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
                 tile4x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
