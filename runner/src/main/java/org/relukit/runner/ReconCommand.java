@@ -455,7 +455,15 @@ final class ReconCommand implements Callable<Integer> {
                         }
                     }
                 });
+                files.awaitCheckpoints();
             } catch (RuntimeException fault) {
+                try {
+                    files.awaitCheckpoints();
+                } catch (RuntimeException alsoFailed) {
+                    if (alsoFailed != fault) {
+                        fault.addSuppressed(alsoFailed);
+                    }
+                }
                 progress.clear();
                 files.sortMetricsByTrial();
                 stderr.printf("relukit: the run failed; results so far are in %s; continue with: relukit recon --resume %s%n",
