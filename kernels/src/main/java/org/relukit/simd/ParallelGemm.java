@@ -27,7 +27,7 @@ final class ParallelGemm extends HandOff {
     private volatile Throwable failure;
 
     /** The current product, published to the helpers by {@link #handOut}. */
-    private float[] a, packedA, b, c, bias, gate;
+    private float[] a, aCopy, b, c, bias, gate;
     private int aRow, aCol, rows, n, k, pieceRows, pieces;
     /** Per thread: the next unclaimed piece of its range ({@link #rangeStart}). */
     private final AtomicIntegerArray next;
@@ -50,12 +50,12 @@ final class ParallelGemm extends HandOff {
 
     /**
      * {@link SimdKernels#gemm} over rows {@code [0, m)}, in pieces of whole register tiles; b is
-     * packed, and each thread packs its rows of a into {@code packedA}.
+     * packed, and each thread copies its rows of a into {@code aCopy} where the tiles need a row-major a.
      */
-    void gemm(float[] a, int aRow, int aCol, float[] packedA, float[] b, float[] c, int m, int n, int k,
+    void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] b, float[] c, int m, int n, int k,
               float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         this.a = a;
-        this.packedA = packedA;
+        this.aCopy = aCopy;
         this.aRow = aRow;
         this.aCol = aCol;
         this.b = b;
@@ -121,7 +121,7 @@ final class ParallelGemm extends HandOff {
 
     private void runPiece(int piece) {
         int from = piece * pieceRows, to = Math.min(rows, from + pieceRows);
-        SimdKernels.gemm(a, aRow, aCol, packedA, b, c, from, to, n, k, alpha, beta, bias, relu, gate);
+        SimdKernels.gemm(a, aRow, aCol, aCopy, b, c, from, to, n, k, alpha, beta, bias, relu, gate);
     }
 
     /** Helper {@code index} computes thread index + 1's pieces (thread 0 is the caller). */

@@ -46,8 +46,8 @@ public final class SimdBackend implements Backend {
     private final HalfThread secondHalf;
     /** The right operand of the current product, {@link SimdKernels#pack}ed; grown, never shrunk, so a step allocates nothing. */
     private float[] packed = new float[0];
-    /** Room for the left operand's 8-row blocks, which {@link SimdKernels#gemm} packs; grown likewise. */
-    private float[] packedLeft = new float[0];
+    /** Room for the row-major copy of a transposed left operand that {@link SimdKernels#gemm} makes; grown likewise. */
+    private float[] leftCopy = new float[0];
 
     SimdBackend(int threads) {
         this.threads = threads;
@@ -256,12 +256,12 @@ public final class SimdBackend implements Backend {
     private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, boolean transposedB, float[] c, int m,
                       int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         packed = grown(packed, SimdKernels.packedSize(n, k));
-        packedLeft = grown(packedLeft, SimdKernels.packedLeftSize(m, k));
+        leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k));
         SimdKernels.pack(b, ldb, transposedB, n, k, packed);
         if (parallel == null || (long) m * n * k < PARALLEL_WORK || m < 2 * SimdKernels.MR) {
-            SimdKernels.gemm(a, aRow, aCol, packedLeft, packed, c, 0, m, n, k, alpha, beta, bias, relu, gate);
+            SimdKernels.gemm(a, aRow, aCol, leftCopy, packed, c, 0, m, n, k, alpha, beta, bias, relu, gate);
         } else {
-            parallel.gemm(a, aRow, aCol, packedLeft, packed, c, m, n, k, alpha, beta, bias, relu, gate);
+            parallel.gemm(a, aRow, aCol, leftCopy, packed, c, m, n, k, alpha, beta, bias, relu, gate);
         }
     }
 

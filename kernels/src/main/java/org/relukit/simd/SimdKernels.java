@@ -220,42 +220,43 @@ final class SimdKernels {
     /**
      * Rows {@code [rowFrom, rowTo)} of {@code c[m × n] = alpha·(a·b) + beta·c (+ bias) (ReLU) (⊙ gate>0)},
      * with b ({@code k × n}) given {@link #pack}ed. {@code a} is read as {@code a[i·aRow + p·aCol]},
-     * so a transposed left operand costs nothing; {@code c} needs a vector's slack past its last row
+     * so a transposed left operand costs no transpose of its own (on AVX-512, one copy per row
+     * chunk); {@code c} needs a vector's slack past its last row
      * ({@link org.relukit.backend.HostTensor#SLACK}).
      *
-     * <p>Rows go in chunks whose slice of {@code a} fits in L2 (copied row-major to {@code packedA}
+     * <p>Rows go in chunks whose slice of {@code a} fits in L2 (copied row-major to {@code aCopy}
      * first where the 8-row tiles need it: {@link #copyLeft}); within a chunk, columns go in blocks
      * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
      * {@code b} stays in cache, and the columns left over one vector at a time. Each register tile
      * is scaled and accumulated in registers and stored once; bias, ReLU and gate follow per tile or
      * per chunk ({@link #FINISH_EACH_TILE}).
      */
-    static void gemm(float[] a, int aRow, int aCol, float[] packedA, float[] packed, float[] c, int rowFrom, int rowTo,
+    static void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] packed, float[] c, int rowFrom, int rowTo,
                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         if (n > 0 && k > 0 && (packed.length < packedSize(n, k) || c.length < (long) rowTo * n + V - 1
-                || packedA.length < packedLeftSize(rowTo, k))) {
-            throw new IllegalArgumentException("gemm needs b packed, room to pack a, and " + (V - 1)
+                || aCopy.length < leftCopySize(rowTo, k))) {
+            throw new IllegalArgumentException("gemm needs b packed, room to copy a, and " + (V - 1)
                     + " floats of slack past c's last row");
         }
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
             int i1 = Math.min(rowTo, i0 + chunk);
             if (EIGHT_ROW_TILES && aCol != 1) {
-                copyLeft(a, aRow, aCol, i0, i1, k, packedA);
-                rowChunk(packedA, paddedStride(k), 1, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
+                copyLeft(a, aRow, aCol, i0, i1, k, aCopy);
+                rowChunk(aCopy, paddedStride(k), 1, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
             } else {
                 rowChunk(a, aRow, aCol, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
             }
         }
     }
 
-    /** The floats {@link #gemm} needs in {@code packedA} for rows below m: a copy of a, where the 8-row tiles run. */
-    static int packedLeftSize(int m, int k) {
+    /** The floats {@link #gemm} needs in {@code aCopy} for rows below m: a row-major copy of a, where the 8-row tiles run. */
+    static int leftCopySize(int m, int k) {
         return EIGHT_ROW_TILES ? m * paddedStride(k) : 0;
     }
 
     /**
-     * Rows {@code [rowFrom, rowTo)} of a copied row-major, {@code packedA[i·ld + p] = a(i, p)} with
+     * Rows {@code [rowFrom, rowTo)} of a copied row-major, {@code aCopy[i·ld + p] = a(i, p)} with
      * ld the {@link #paddedStride} of k (rows 4 KB apart at batch 1024 fell into a few L1 sets), for the
      * 8-row tiles, which read a only so: with the row index alone a plain function of the sum's loop
      * counter, C2 checks each row's bounds once before the loop instead of at every step, and keeps
@@ -264,15 +265,15 @@ final class SimdKernels {
      * gradient's) is transposed by {@link #transpose}'s blocks. The 4-row tiles of AVX2 read a in
      * place: there the row-major form measured slower (entry 29a).
      */
-    private static void copyLeft(float[] a, int aRow, int aCol, int rowFrom, int rowTo, int k, float[] packedA) {
+    private static void copyLeft(float[] a, int aRow, int aCol, int rowFrom, int rowTo, int k, float[] aCopy) {
         int ld = paddedStride(k);
         if (aRow == 1) {
-            transpose(a, rowFrom, k, rowTo - rowFrom, aCol, packedA, rowFrom * ld, ld);
+            transpose(a, rowFrom, k, rowTo - rowFrom, aCol, aCopy, rowFrom * ld, ld);
             return;
         }
         for (int i = rowFrom; i < rowTo; i++) {
             for (int p = 0; p < k; p++) {
-                packedA[i * ld + p] = a[i * aRow + p * aCol];
+                aCopy[i * ld + p] = a[i * aRow + p * aCol];
             }
         }
     }

@@ -19,18 +19,18 @@ class ParallelGemmTest {
         int m = 64, n = 40, k = 30;
         SplittableRandom random = new SplittableRandom(7);
         float[] a = randomArray(random, m * k), b = randomArray(random, k * n + SLACK);
-        float[] packed = new float[SimdKernels.packedSize(n, k)], packedA = new float[SimdKernels.packedLeftSize(m, k)];
+        float[] packed = new float[SimdKernels.packedSize(n, k)], aCopy = new float[SimdKernels.leftCopySize(m, k)];
         SimdKernels.pack(b, n, false, n, k, packed);
         try (ParallelGemm parallel = new ParallelGemm(2)) {
             // c without slack: only the last piece fails the slack check, and the helper keeps that one.
             float[] shortC = new float[m * n];
             IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
-                    () -> parallel.gemm(a, k, 1, packedA, packed, shortC, m, n, k, 1f, 0f, null, false, null));
+                    () -> parallel.gemm(a, k, 1, aCopy, packed, shortC, m, n, k, 1f, 0f, null, false, null));
             assertTrue(failure.getMessage().contains("slack"), failure.getMessage());
             assertEquals(0, parallel.helperProducts(), "the helper's piece failed");
 
             float[] c = new float[m * n + SLACK];
-            parallel.gemm(a, k, 1, packedA, packed, c, m, n, k, 1f, 0f, null, false, null);
+            parallel.gemm(a, k, 1, aCopy, packed, c, m, n, k, 1f, 0f, null, false, null);
             assertEquals(1, parallel.helperProducts(), "the helper took part in the next product");
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
@@ -58,10 +58,10 @@ class ParallelGemmTest {
                     float[] a = randomArray(random, m * k), b = randomArray(random, k * n + SLACK);
                     float[] start = randomArray(random, m * n + SLACK);
                     float[] expected = start.clone(), c = start.clone(), packed = new float[SimdKernels.packedSize(n, k)];
-                    float[] packedA = new float[SimdKernels.packedLeftSize(m, k)];
+                    float[] aCopy = new float[SimdKernels.leftCopySize(m, k)];
                     SimdKernels.pack(b, n, false, n, k, packed);
-                    SimdKernels.gemm(a, k, 1, packedA, packed, expected, 0, m, n, k, 1f, 1f, null, false, null);
-                    parallel.gemm(a, k, 1, packedA, packed, c, m, n, k, 1f, 1f, null, false, null);
+                    SimdKernels.gemm(a, k, 1, aCopy, packed, expected, 0, m, n, k, 1f, 1f, null, false, null);
+                    parallel.gemm(a, k, 1, aCopy, packed, c, m, n, k, 1f, 1f, null, false, null);
                     for (int i = 0; i < m * n; i++) {
                         assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(c[i]),
                                 threads + " threads, m = " + m + ": c[" + i / n + "][" + i % n + "]");

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The product reads its left operand through any pair of strides, {@code a(i, p) = a[i·aRow + p·aCol]}:
  * row-major (the forward and the input gradient), transposed (the weight gradient), and neither,
- * which the copy of a's 8-row blocks takes one float at a time. The same matrix laid out any of these
+ * which the row-major copy for the 8-row tiles takes one float at a time. The same matrix laid out any of these
  * ways gives the same bits, and they match a float64 sum. Row counts cover the 8-row blocks and the
  * rows after the last whole block.
  */
@@ -44,7 +44,7 @@ class SimdGemmTest {
                 }
             }
             float[] c = new float[m * n + SLACK];
-            SimdKernels.gemm(a, aRow, aCol, new float[SimdKernels.packedLeftSize(m, k)], packed, c, 0, m, n, k,
+            SimdKernels.gemm(a, aRow, aCol, new float[SimdKernels.leftCopySize(m, k)], packed, c, 0, m, n, k,
                     1f, 0f, null, false, null);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
