@@ -691,10 +691,19 @@ final class SimdKernels {
      */
     private static void finish(float[] c, int i, int rows, int j, int cols, int n,
                                float[] bias, boolean relu, float[] gate) {
+        if (cols > 3 * V && rows > 1) {
+            // A whole row chunk (AVX2): row by row, so the gate is read in long runs (entry 19).
+            for (int r = i; r < i + rows; r++) {
+                finish(c, r, 1, j, cols, n, bias, relu, gate);
+            }
+            return;
+        }
+        // A column block: down each column of vectors (entry 35 of jmh/PERFORMANCE.md).
         int end = j + cols;
-        for (int r = i; r < i + rows; r++) {
-            for (int q = j; q < end; q += V) {
-                int off = r * n + q;
+        for (int q = j; q < end; q += V) {
+            VectorMask<Float> tail = S.indexInRange(q, end);
+            boolean whole = q + V <= end;
+            for (int off = i * n + q, last = off + rows * n; off < last; off += n) {
                 FloatVector v = FloatVector.fromArray(S, c, off);
                 if (bias != null) {
                     v = v.add(FloatVector.fromArray(S, bias, q));
@@ -705,10 +714,10 @@ final class SimdKernels {
                 if (gate != null) {
                     v = v.blend(0f, FloatVector.fromArray(S, gate, off).compare(VectorOperators.LE, 0f));
                 }
-                if (q + V <= end) {
+                if (whole) {
                     v.intoArray(c, off);
                 } else {
-                    v.intoArray(c, off, S.indexInRange(q, end));
+                    v.intoArray(c, off, tail);
                 }
             }
         }
