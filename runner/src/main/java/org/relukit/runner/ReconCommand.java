@@ -460,9 +460,7 @@ final class ReconCommand implements Callable<Integer> {
                 try {
                     files.awaitCheckpoints();
                 } catch (RuntimeException alsoFailed) {
-                    if (alsoFailed != fault) {
-                        fault.addSuppressed(alsoFailed);
-                    }
+                    fault.addSuppressed(alsoFailed);
                 }
                 progress.clear();
                 files.sortMetricsByTrial();

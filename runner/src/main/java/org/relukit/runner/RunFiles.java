@@ -183,10 +183,8 @@ final class RunFiles implements AutoCloseable {
         int exit;
         try {
             exit = experiment.getAsInt();
-            awaitCheckpoints();
         } catch (RuntimeException | Error e) {
             try {
-                awaitCheckpoints();
                 recordEnd(e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
                         ? Main.USAGE : Main.FAULT);
             } catch (RuntimeException alsoFailed) {
