@@ -271,7 +271,13 @@ final class ConvKernels {
                 tail += a[off + s];
             }
         }
-        return sumLanes(acc) + tail;
+        // Lanes summed in a fixed order (reduceLanes' order is the CPU's). Here, not in a helper:
+        // a vector passed to a call that C2 leaves un-inlined is boxed (entry 36 of jmh/PERFORMANCE.md).
+        float sum = 0f;
+        for (int lane = 0; lane < V; lane++) {
+            sum += acc.lane(lane);
+        }
+        return sum + tail;
     }
 
     /** Σ (a − aCentre)·(b − bCentre) over channel j: the squared deviations, or dy against x's. */
@@ -289,14 +295,11 @@ final class ConvKernels {
                 tail += (a[off + s] - aCentre) * (b[off + s] - bCentre);
             }
         }
-        return sumLanes(acc) + tail;
-    }
-
-    private static float sumLanes(FloatVector v) {
+        // As in channelSum.
         float sum = 0f;
         for (int lane = 0; lane < V; lane++) {
-            sum += v.lane(lane);
+            sum += acc.lane(lane);
         }
-        return sum;
+        return sum + tail;
     }
 }

@@ -47,11 +47,13 @@ final class SimdKernels {
     private static final boolean FINISH_EACH_TILE = EIGHT_ROW_TILES;
 
     /**
-     * The 8 × 8 blocks use 256-bit vectors whatever {@link SimdSpecies#FLOAT} is: they are plain data
-     * movement, and a block is eight floats wide. Narrower hardware would emulate them, so there
-     * the transpose stays scalar.
+     * The 8 × 8 blocks use 256-bit vectors where {@link SimdSpecies#FLOAT} has 8 or 16 lanes: they
+     * are plain data movement, and a block is eight floats wide. With 4 lanes (a forced 128-bit
+     * species, or 128-bit hardware) the transpose stays scalar, so that the process uses one vector
+     * species: beside a second one the Vector API's shared call sites see two vector classes, and
+     * C2 then at times boxed every vector of the conv kernels' loops (entry 36 of jmh/PERFORMANCE.md).
      */
-    private static final boolean BLOCK_TRANSPOSE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    private static final boolean BLOCK_TRANSPOSE = V >= 8;
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
     private static final VectorShuffle<Float> FROM_LEFT_1 = VectorShuffle.fromValues(S8, 0, 0, 2, 2, 4, 4, 6, 6);
     private static final VectorShuffle<Float> FROM_RIGHT_1 = VectorShuffle.fromValues(S8, 1, 1, 3, 3, 5, 5, 7, 7);

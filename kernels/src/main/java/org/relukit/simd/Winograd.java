@@ -91,7 +91,8 @@ final class Winograd {
         for (int a = 0; a < outer; a++) {
             for (int j = 0; j < 3; j++) {
                 for (int b = 0, i = a * 9 * inner + j * inner, o = j * ts; b < inner; b += V, i += V, o += V) {
-                    FloatVector h0 = at(wt, i), h1 = at(wt, i + 3 * inner), h2 = at(wt, i + 6 * inner);
+                    FloatVector h0 = FloatVector.fromArray(S, wt, i), h1 = FloatVector.fromArray(S, wt, i + 3 * inner);
+                    FloatVector h2 = FloatVector.fromArray(S, wt, i + 6 * inner);
                     FloatVector even = h0.add(h2), quarter = h0.mul(1f / 24).add(h2.mul(1f / 6)), odd = h1.mul(1f / 12);
                     h0.mul(0.25f).intoArray(tmp, o);
                     even.add(h1).mul(-1f / 6).intoArray(tmp, o + 3 * ts);
@@ -104,7 +105,8 @@ final class Winograd {
             for (int q = 0; q < 6; q++) {
                 float[] u0 = u[6 * q], u1 = u[6 * q + 1], u2 = u[6 * q + 2], u3 = u[6 * q + 3], u4 = u[6 * q + 4], u5 = u[6 * q + 5];
                 for (int b = 0, i = 3 * q * ts, o = a * inner; b < inner; b += V, i += V, o += V) {
-                    FloatVector h0 = at(tmp, i), h1 = at(tmp, i + ts), h2 = at(tmp, i + 2 * ts);
+                    FloatVector h0 = FloatVector.fromArray(S, tmp, i), h1 = FloatVector.fromArray(S, tmp, i + ts);
+                    FloatVector h2 = FloatVector.fromArray(S, tmp, i + 2 * ts);
                     FloatVector even = h0.add(h2), quarter = h0.mul(1f / 24).add(h2.mul(1f / 6)), odd = h1.mul(1f / 12);
                     h0.mul(0.25f).intoArray(u0, o);
                     even.add(h1).mul(-1f / 6).intoArray(u1, o);
@@ -173,8 +175,11 @@ final class Winograd {
                 for (int b = 0; b < 6; b++) {
                     // Bᵀ down column b, into rows 0 … 5 of tmp's 6 × 6.
                     for (int c = 0, i = in + b * ld, o = b * ld; c < ld; c += V, i += V, o += V) {
-                        FloatVector d0 = at(xt, i), d1 = at(xt, i + row), d2 = at(xt, i + 2 * row);
-                        FloatVector d3 = at(xt, i + 3 * row), d4 = at(xt, i + 4 * row), d5 = at(xt, i + 5 * row);
+                        FloatVector d0 = FloatVector.fromArray(S, xt, i), d1 = FloatVector.fromArray(S, xt, i + row);
+                        FloatVector d2 = FloatVector.fromArray(S, xt, i + 2 * row);
+                        FloatVector d3 = FloatVector.fromArray(S, xt, i + 3 * row);
+                        FloatVector d4 = FloatVector.fromArray(S, xt, i + 4 * row);
+                        FloatVector d5 = FloatVector.fromArray(S, xt, i + 5 * row);
                         FloatVector t0 = d4.sub(d2.mul(4f)), t1 = d3.sub(d1.mul(4f)), t2 = d4.sub(d2), t3 = d3.sub(d1).mul(2f);
                         d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(tmp, o);
                         t0.add(t1).intoArray(tmp, o + 6 * ld);
@@ -188,8 +193,11 @@ final class Winograd {
                     // Then B along row q, the same combinations.
                     float[] v0 = v[6 * q], v1 = v[6 * q + 1], v2 = v[6 * q + 2], v3 = v[6 * q + 3], v4 = v[6 * q + 4], v5 = v[6 * q + 5];
                     for (int c = 0, e = 6 * q * ld, o = out; c < ld; c += V, e += V, o += V) {
-                        FloatVector d0 = at(tmp, e), d1 = at(tmp, e + ld), d2 = at(tmp, e + 2 * ld);
-                        FloatVector d3 = at(tmp, e + 3 * ld), d4 = at(tmp, e + 4 * ld), d5 = at(tmp, e + 5 * ld);
+                        FloatVector d0 = FloatVector.fromArray(S, tmp, e), d1 = FloatVector.fromArray(S, tmp, e + ld);
+                        FloatVector d2 = FloatVector.fromArray(S, tmp, e + 2 * ld);
+                        FloatVector d3 = FloatVector.fromArray(S, tmp, e + 3 * ld);
+                        FloatVector d4 = FloatVector.fromArray(S, tmp, e + 4 * ld);
+                        FloatVector d5 = FloatVector.fromArray(S, tmp, e + 5 * ld);
                         FloatVector t0 = d4.sub(d2.mul(4f)), t1 = d3.sub(d1.mul(4f)), t2 = d4.sub(d2), t3 = d3.sub(d1).mul(2f);
                         d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(v0, o);
                         t0.add(t1).intoArray(v1, o);
@@ -201,10 +209,6 @@ final class Winograd {
                 }
             }
         }
-    }
-
-    private static FloatVector at(float[] a, int i) {
-        return FloatVector.fromArray(S, a, i);
     }
 
     /*
@@ -241,12 +245,13 @@ final class Winograd {
             for (int p = 0; p < 6; p++) {
                 float[] m0 = m[p], m1 = m[6 + p], m2 = m[12 + p], m3 = m[18 + p], m4 = m[24 + p], m5 = m[30 + p];
                 for (int n = 0, i = in, o = half + p * ld; n < ld; n += V, i += V, o += V) {
-                    FloatVector y1 = at(m1, i), y2 = at(m2, i), y3 = at(m3, i), y4 = at(m4, i);
+                    FloatVector y1 = FloatVector.fromArray(S, m1, i), y2 = FloatVector.fromArray(S, m2, i);
+                    FloatVector y3 = FloatVector.fromArray(S, m3, i), y4 = FloatVector.fromArray(S, m4, i);
                     FloatVector a = y1.add(y2), b = y1.sub(y2), c = y3.add(y4), e = y3.sub(y4);
-                    at(m0, i).add(a).add(c).intoArray(tmp, o);
+                    FloatVector.fromArray(S, m0, i).add(a).add(c).intoArray(tmp, o);
                     e.mul(2f).add(b).intoArray(tmp, o + 6 * ld);
                     c.mul(4f).add(a).intoArray(tmp, o + 12 * ld);
-                    e.mul(8f).add(b).add(at(m5, i)).intoArray(tmp, o + 18 * ld);
+                    e.mul(8f).add(b).add(FloatVector.fromArray(S, m5, i)).intoArray(tmp, o + 18 * ld);
                 }
             }
         }
@@ -259,13 +264,16 @@ final class Winograd {
             for (int r = 0; r < 4; r++) {
                 int e = tj * POINTS * ld + 6 * r * ld, o = out + 4 * tj * ld + r * row;
                 for (int n = 0; n < ld; n += V, e += V, o += V) {
-                    FloatVector y1 = at(tmp, e + ld), y2 = at(tmp, e + 2 * ld), y3 = at(tmp, e + 3 * ld), y4 = at(tmp, e + 4 * ld);
+                    FloatVector y1 = FloatVector.fromArray(S, tmp, e + ld);
+                    FloatVector y2 = FloatVector.fromArray(S, tmp, e + 2 * ld);
+                    FloatVector y3 = FloatVector.fromArray(S, tmp, e + 3 * ld);
+                    FloatVector y4 = FloatVector.fromArray(S, tmp, e + 4 * ld);
                     FloatVector a = y1.add(y2), b = y1.sub(y2), c = y3.add(y4), d = y3.sub(y4);
-                    FloatVector bias0 = at(bias, n);
-                    at(tmp, e).add(a).add(c).add(bias0).max(floor).intoArray(yt, o);
+                    FloatVector bias0 = FloatVector.fromArray(S, bias, n);
+                    FloatVector.fromArray(S, tmp, e).add(a).add(c).add(bias0).max(floor).intoArray(yt, o);
                     d.mul(2f).add(b).add(bias0).max(floor).intoArray(yt, o + ld);
                     c.mul(4f).add(a).add(bias0).max(floor).intoArray(yt, o + 2 * ld);
-                    d.mul(8f).add(b).add(at(tmp, e + 5 * ld)).add(bias0).max(floor).intoArray(yt, o + 3 * ld);
+                    d.mul(8f).add(b).add(FloatVector.fromArray(S, tmp, e + 5 * ld)).add(bias0).max(floor).intoArray(yt, o + 3 * ld);
                 }
             }
         }
@@ -289,7 +297,9 @@ final class Winograd {
                 for (int s = 0; s < 4; s++) {
                     // A down column s, into rows 0 … 5 of tmp's 6 × 4.
                     for (int n = 0, i = in + s * ld, o = s * ld; n < ld; n += V, i += V, o += V) {
-                        FloatVector y0 = at(dyt, i), y1 = at(dyt, i + row), y2 = at(dyt, i + 2 * row), y3 = at(dyt, i + 3 * row);
+                        FloatVector y0 = FloatVector.fromArray(S, dyt, i), y1 = FloatVector.fromArray(S, dyt, i + row);
+                        FloatVector y2 = FloatVector.fromArray(S, dyt, i + 2 * row);
+                        FloatVector y3 = FloatVector.fromArray(S, dyt, i + 3 * row);
                         FloatVector a = y0.add(y2), b = y1.add(y3), c = y2.mul(4f).add(y0), e = y3.mul(4f).add(y1).mul(2f);
                         y0.intoArray(tmp, o);
                         a.add(b).intoArray(tmp, o + 4 * ld);
@@ -303,7 +313,9 @@ final class Winograd {
                     // Then along row q, the same combinations.
                     float[] g0 = dm[6 * q], g1 = dm[6 * q + 1], g2 = dm[6 * q + 2], g3 = dm[6 * q + 3], g4 = dm[6 * q + 4], g5 = dm[6 * q + 5];
                     for (int n = 0, e0 = 4 * q * ld, o = out; n < ld; n += V, e0 += V, o += V) {
-                        FloatVector y0 = at(tmp, e0), y1 = at(tmp, e0 + ld), y2 = at(tmp, e0 + 2 * ld), y3 = at(tmp, e0 + 3 * ld);
+                        FloatVector y0 = FloatVector.fromArray(S, tmp, e0), y1 = FloatVector.fromArray(S, tmp, e0 + ld);
+                        FloatVector y2 = FloatVector.fromArray(S, tmp, e0 + 2 * ld);
+                        FloatVector y3 = FloatVector.fromArray(S, tmp, e0 + 3 * ld);
                         FloatVector a = y0.add(y2), b = y1.add(y3), c = y2.mul(4f).add(y0), e = y3.mul(4f).add(y1).mul(2f);
                         y0.intoArray(g0, o);
                         a.add(b).intoArray(g1, o);
@@ -342,7 +354,9 @@ final class Winograd {
             for (int p = 0; p < 6; p++) {
                 float[] v0 = dv[p], v1 = dv[6 + p], v2 = dv[12 + p], v3 = dv[18 + p], v4 = dv[24 + p], v5 = dv[30 + p];
                 for (int c = 0, i = in, o = half + p * ld; c < ld; c += V, i += V, o += V) {
-                    FloatVector k0 = at(v0, i), k1 = at(v1, i), k2 = at(v2, i), k3 = at(v3, i), k4 = at(v4, i), k5 = at(v5, i);
+                    FloatVector k0 = FloatVector.fromArray(S, v0, i), k1 = FloatVector.fromArray(S, v1, i);
+                    FloatVector k2 = FloatVector.fromArray(S, v2, i), k3 = FloatVector.fromArray(S, v3, i);
+                    FloatVector k4 = FloatVector.fromArray(S, v4, i), k5 = FloatVector.fromArray(S, v5, i);
                     FloatVector a = k1.add(k2), b = k1.sub(k2), cc = k3.add(k4), d = k3.sub(k4);
                     k0.mul(4f).intoArray(tmp, o);
                     k5.sub(b).mul(4f).sub(d.mul(2f)).intoArray(tmp, o + 6 * ld);
@@ -361,22 +375,21 @@ final class Winograd {
             for (int r = 0; r < 6; r++) {
                 int e = tj * POINTS * ld + 6 * r * ld, o = out + 4 * tj * ld + r * row;
                 for (int c = 0; c < ld; c += V, e += V, o += V) {
-                    FloatVector k0 = at(tmp, e), k1 = at(tmp, e + ld), k2 = at(tmp, e + 2 * ld);
-                    FloatVector k3 = at(tmp, e + 3 * ld), k4 = at(tmp, e + 4 * ld), k5 = at(tmp, e + 5 * ld);
+                    FloatVector k0 = FloatVector.fromArray(S, tmp, e), k1 = FloatVector.fromArray(S, tmp, e + ld);
+                    FloatVector k2 = FloatVector.fromArray(S, tmp, e + 2 * ld);
+                    FloatVector k3 = FloatVector.fromArray(S, tmp, e + 3 * ld);
+                    FloatVector k4 = FloatVector.fromArray(S, tmp, e + 4 * ld);
+                    FloatVector k5 = FloatVector.fromArray(S, tmp, e + 5 * ld);
                     FloatVector a = k1.add(k2), b = k1.sub(k2), cc = k3.add(k4), d = k3.sub(k4);
-                    add(dxt, o, k0.mul(4f));
-                    add(dxt, o + ld, k5.sub(b).mul(4f).sub(d.mul(2f)));
-                    add(dxt, o + 2 * ld, k0.mul(-5f).sub(a.mul(4f)).sub(cc));
-                    add(dxt, o + 3 * ld, d.mul(2f).add(b).sub(k5.mul(5f)));
-                    add(dxt, o + 4 * ld, k0.add(a).add(cc));
-                    add(dxt, o + 5 * ld, k5);
+                    FloatVector.fromArray(S, dxt, o).add(k0.mul(4f)).intoArray(dxt, o);
+                    FloatVector.fromArray(S, dxt, o + ld).add(k5.sub(b).mul(4f).sub(d.mul(2f))).intoArray(dxt, o + ld);
+                    FloatVector.fromArray(S, dxt, o + 2 * ld).add(k0.mul(-5f).sub(a.mul(4f)).sub(cc)).intoArray(dxt, o + 2 * ld);
+                    FloatVector.fromArray(S, dxt, o + 3 * ld).add(d.mul(2f).add(b).sub(k5.mul(5f))).intoArray(dxt, o + 3 * ld);
+                    FloatVector.fromArray(S, dxt, o + 4 * ld).add(k0.add(a).add(cc)).intoArray(dxt, o + 4 * ld);
+                    FloatVector.fromArray(S, dxt, o + 5 * ld).add(k5).intoArray(dxt, o + 5 * ld);
                 }
             }
         }
-    }
-
-    private static void add(float[] x, int o, FloatVector k) {
-        at(x, o).add(k).intoArray(x, o);
     }
 
     /**
@@ -393,7 +406,9 @@ final class Winograd {
             for (int p = 0; p < 6; p++) {
                 float[] d0 = du[p], d1 = du[6 + p], d2 = du[12 + p], d3 = du[18 + p], d4 = du[24 + p], d5 = du[30 + p];
                 for (int c = 0, i = n * channels, o = p * ts; c < channels; c += V, i += V, o += V) {
-                    FloatVector h0 = at(d0, i), h1 = at(d1, i), h2 = at(d2, i), h3 = at(d3, i), h4 = at(d4, i), h5 = at(d5, i);
+                    FloatVector h0 = FloatVector.fromArray(S, d0, i), h1 = FloatVector.fromArray(S, d1, i);
+                    FloatVector h2 = FloatVector.fromArray(S, d2, i), h3 = FloatVector.fromArray(S, d3, i);
+                    FloatVector h4 = FloatVector.fromArray(S, d4, i), h5 = FloatVector.fromArray(S, d5, i);
                     FloatVector sum = h1.add(h2), far = h3.add(h4);
                     h0.mul(0.25f).sub(sum.mul(1f / 6)).add(far.mul(1f / 24)).intoArray(tmp, o);
                     h2.sub(h1).mul(1f / 6).add(h3.sub(h4).mul(1f / 12)).intoArray(tmp, o + 6 * ts);
@@ -402,8 +417,11 @@ final class Winograd {
             }
             for (int r = 0; r < 3; r++) {
                 for (int c = 0, i = 6 * r * ts, o = grads + 3 * r * ts; c < channels; c += V, i += V, o += V) {
-                    FloatVector h0 = at(tmp, i), h1 = at(tmp, i + ts), h2 = at(tmp, i + 2 * ts);
-                    FloatVector h3 = at(tmp, i + 3 * ts), h4 = at(tmp, i + 4 * ts), h5 = at(tmp, i + 5 * ts);
+                    FloatVector h0 = FloatVector.fromArray(S, tmp, i), h1 = FloatVector.fromArray(S, tmp, i + ts);
+                    FloatVector h2 = FloatVector.fromArray(S, tmp, i + 2 * ts);
+                    FloatVector h3 = FloatVector.fromArray(S, tmp, i + 3 * ts);
+                    FloatVector h4 = FloatVector.fromArray(S, tmp, i + 4 * ts);
+                    FloatVector h5 = FloatVector.fromArray(S, tmp, i + 5 * ts);
                     FloatVector sum = h1.add(h2), far = h3.add(h4);
                     h0.mul(0.25f).sub(sum.mul(1f / 6)).add(far.mul(1f / 24)).intoArray(tmp, o);
                     h2.sub(h1).mul(1f / 6).add(h3.sub(h4).mul(1f / 12)).intoArray(tmp, o + ts);
