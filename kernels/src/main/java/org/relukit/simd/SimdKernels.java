@@ -47,25 +47,38 @@ final class SimdKernels {
     private static final boolean FINISH_EACH_TILE = EIGHT_ROW_TILES;
 
     /**
-     * The 8 × 8 blocks use 256-bit vectors where {@link SimdSpecies#FLOAT} has 8 or 16 lanes: they
-     * are plain data movement, and a block is eight floats wide. With 4 lanes (a forced 128-bit
-     * species, or 128-bit hardware) the transpose stays scalar, so that the process uses one vector
-     * species: beside a second one the Vector API's shared call sites see two vector classes, and
-     * C2 then at times boxed every vector of the conv kernels' loops (entry 36 of jmh/PERFORMANCE.md).
+     * The 8 × 8 blocks use {@link SimdSpecies#FLOAT} itself, so that the process has one vector
+     * species: beside a second one the Vector API's shared call sites see two vector classes, and C2
+     * then at times boxed every vector of the conv kernels' loops (entry 36 of jmh/PERFORMANCE.md).
+     * 8 lanes hold one block, 16 lanes two side by side; with 4 lanes the transpose stays scalar.
      */
-    private static final boolean BLOCK_TRANSPOSE = V >= 8;
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-    private static final VectorShuffle<Float> FROM_LEFT_1 = VectorShuffle.fromValues(S8, 0, 0, 2, 2, 4, 4, 6, 6);
-    private static final VectorShuffle<Float> FROM_RIGHT_1 = VectorShuffle.fromValues(S8, 1, 1, 3, 3, 5, 5, 7, 7);
-    private static final VectorShuffle<Float> FROM_LEFT_2 = VectorShuffle.fromValues(S8, 0, 1, 0, 1, 4, 5, 4, 5);
-    private static final VectorShuffle<Float> FROM_RIGHT_2 = VectorShuffle.fromValues(S8, 2, 3, 2, 3, 6, 7, 6, 7);
-    private static final VectorShuffle<Float> FROM_LEFT_4 = VectorShuffle.fromValues(S8, 0, 1, 2, 3, 0, 1, 2, 3);
-    private static final VectorShuffle<Float> FROM_RIGHT_4 = VectorShuffle.fromValues(S8, 4, 5, 6, 7, 4, 5, 6, 7);
-    private static final VectorMask<Float> ODD_1 = VectorMask.fromValues(S8, false, true, false, true, false, true, false, true);
-    private static final VectorMask<Float> ODD_2 = VectorMask.fromValues(S8, false, false, true, true, false, false, true, true);
-    private static final VectorMask<Float> ODD_4 = VectorMask.fromValues(S8, false, false, false, false, true, true, true, true);
+    private static final boolean BLOCK_TRANSPOSE = V == 8 || V == 16;
+    /** Stage s of a block (s = 1, 2, 4): lane h of each 8-lane half takes lane h with bit s cleared, or set. */
+    private static final VectorShuffle<Float> FROM_LEFT_1 = blockShuffle(1, false), FROM_RIGHT_1 = blockShuffle(1, true);
+    private static final VectorShuffle<Float> FROM_LEFT_2 = blockShuffle(2, false), FROM_RIGHT_2 = blockShuffle(2, true);
+    private static final VectorShuffle<Float> FROM_LEFT_4 = blockShuffle(4, false), FROM_RIGHT_4 = blockShuffle(4, true);
+    /** The lanes whose bit s is set, in each 8-lane half. */
+    private static final VectorMask<Float> ODD_1 = blockMask(1), ODD_2 = blockMask(2), ODD_4 = blockMask(4);
+    /** With 16 lanes, the left block's lanes and the right one's. */
+    private static final VectorMask<Float> FIRST_8 = S.indexInRange(0, 8), LAST_8 = FIRST_8.not();
+    /** With 16 lanes, lanes 8–15 moved to 0–7 and back. */
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(S, lane -> (lane + 8) % V);
+    /** With 16 lanes, a thread's 8 transposed rows of a block pair, on their way to t. */
+    private static final ThreadLocal<float[]> BLOCK_PAIR = ThreadLocal.withInitial(() -> new float[8 * 16]);
 
     private SimdKernels() {}
+
+    private static VectorShuffle<Float> blockShuffle(int bit, boolean set) {
+        return VectorShuffle.fromOp(S, lane -> set ? lane | bit : lane & ~bit);
+    }
+
+    private static VectorMask<Float> blockMask(int bit) {
+        boolean[] odd = new boolean[V];
+        for (int lane = 0; lane < V; lane++) {
+            odd[lane] = (lane & bit) != 0;
+        }
+        return VectorMask.fromArray(S, odd, 0);
+    }
 
     /**
      * The row stride for a scratch matrix with n columns: n, plus a cache line when the rows would
@@ -79,7 +92,7 @@ final class SimdKernels {
 
     /**
      * {@code t[p·ldt + j] = w[j][p]} for a row-major {@code w[n × k]}: 8 × 8 blocks in registers
-     * ({@link #transposeBlock}) where the CPU has 256-bit vectors, the edges one float at a time.
+     * ({@link #transposeBlocks}) where the species has 8 or 16 lanes, the edges one float at a time.
      */
     static void transpose(float[] w, int n, int k, float[] t, int ldt) {
         transpose(w, 0, n, k, t, 0, ldt);
@@ -96,11 +109,19 @@ final class SimdKernels {
             transposeScalar(w, wOff, n, k, ldw, t, tOff, ldt);
             return;
         }
+        float[] pair = V == 16 ? BLOCK_PAIR.get() : null;
         int j = 0;
         for (; j + 8 <= n; j += 8) {
             int p = 0;
-            for (; p + 8 <= k; p += 8) {
-                transposeBlock(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt);
+            // Stores may run 8 floats past this group's columns where the next group rewrites them.
+            boolean spill = j + 16 <= n;
+            for (; p + V <= k; p += V) {
+                transposeBlocks(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt, pair, true, spill);
+            }
+            if (V == 16 && p + 8 <= k && wOff + (j + 7) * ldw + p + V <= w.length) {
+                // One block left: its rows are read 16 floats long, the right half unused.
+                transposeBlocks(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt, pair, false, false);
+                p += 8;
             }
             transposeScalar(w, wOff + j * ldw + p, 8, k - p, ldw, t, tOff + p * ldt + j, ldt);
         }
@@ -135,16 +156,24 @@ final class SimdKernels {
     }
 
     /**
-     * One 8 × 8 block, {@code t[tOff + c·ldt + r] = w[wOff + r·ldw + c]}, in three stages that swap
-     * the off-diagonal halves of 2 × 2, 4 × 4 and 8 × 8 sub-blocks. Each output of a stage is one
-     * single-vector lane move and one blend with constant masks: the two-vector {@code rearrange}
-     * costs more on AVX2 (entries 24 and 28 of jmh/PERFORMANCE.md).
+     * The 8 × 8 block {@code t[tOff + c·ldt + r] = w[wOff + r·ldw + c]}, and with 16 lanes and
+     * {@code both} the block to its right too, each 8-lane half of a vector on its own block. Three
+     * stages swap the off-diagonal halves of 2 × 2, 4 × 4 and 8 × 8 sub-blocks. Each output of a
+     * stage is one single-vector lane move and one blend with constant masks: the two-vector
+     * {@code rearrange} costs more on AVX2 (entries 24 and 28 of jmh/PERFORMANCE.md).
+     *
+     * <p>With 16 lanes a transposed row holds 8 floats of t's row c and 8 of its row 8 + c. With
+     * {@code spill} the next 8 columns of t are the next group's, written after this one, so whole
+     * vectors are stored; otherwise they go through {@code pair} to {@link #storeBlockPair}'s masked
+     * stores. With those stores in this method, C1 ran out of virtual registers on it and left it
+     * in code that boxes every vector (entry 36).
      */
-    private static void transposeBlock(float[] w, int wOff, int ldw, float[] t, int tOff, int ldt) {
-        FloatVector r0 = FloatVector.fromArray(S8, w, wOff), r1 = FloatVector.fromArray(S8, w, wOff + ldw);
-        FloatVector r2 = FloatVector.fromArray(S8, w, wOff + 2 * ldw), r3 = FloatVector.fromArray(S8, w, wOff + 3 * ldw);
-        FloatVector r4 = FloatVector.fromArray(S8, w, wOff + 4 * ldw), r5 = FloatVector.fromArray(S8, w, wOff + 5 * ldw);
-        FloatVector r6 = FloatVector.fromArray(S8, w, wOff + 6 * ldw), r7 = FloatVector.fromArray(S8, w, wOff + 7 * ldw);
+    private static void transposeBlocks(float[] w, int wOff, int ldw, float[] t, int tOff, int ldt, float[] pair,
+                                        boolean both, boolean spill) {
+        FloatVector r0 = FloatVector.fromArray(S, w, wOff), r1 = FloatVector.fromArray(S, w, wOff + ldw);
+        FloatVector r2 = FloatVector.fromArray(S, w, wOff + 2 * ldw), r3 = FloatVector.fromArray(S, w, wOff + 3 * ldw);
+        FloatVector r4 = FloatVector.fromArray(S, w, wOff + 4 * ldw), r5 = FloatVector.fromArray(S, w, wOff + 5 * ldw);
+        FloatVector r6 = FloatVector.fromArray(S, w, wOff + 6 * ldw), r7 = FloatVector.fromArray(S, w, wOff + 7 * ldw);
         // After stage 1, x0 holds columns 0, 2, 4, 6 of rows 0–1 interleaved, x1 columns 1, 3, 5, 7.
         FloatVector x0 = r0.blend(r1.rearrange(FROM_LEFT_1), ODD_1), x1 = r0.rearrange(FROM_RIGHT_1).blend(r1, ODD_1);
         FloatVector x2 = r2.blend(r3.rearrange(FROM_LEFT_1), ODD_1), x3 = r2.rearrange(FROM_RIGHT_1).blend(r3, ODD_1);
@@ -155,14 +184,63 @@ final class SimdKernels {
         FloatVector y2 = x1.blend(x3.rearrange(FROM_LEFT_2), ODD_2), y3 = x1.rearrange(FROM_RIGHT_2).blend(x3, ODD_2);
         FloatVector y4 = x4.blend(x6.rearrange(FROM_LEFT_2), ODD_2), y5 = x4.rearrange(FROM_RIGHT_2).blend(x6, ODD_2);
         FloatVector y6 = x5.blend(x7.rearrange(FROM_LEFT_2), ODD_2), y7 = x5.rearrange(FROM_RIGHT_2).blend(x7, ODD_2);
-        y0.blend(y4.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff);
-        y2.blend(y6.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff + ldt);
-        y1.blend(y5.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff + 2 * ldt);
-        y3.blend(y7.rearrange(FROM_LEFT_4), ODD_4).intoArray(t, tOff + 3 * ldt);
-        y0.rearrange(FROM_RIGHT_4).blend(y4, ODD_4).intoArray(t, tOff + 4 * ldt);
-        y2.rearrange(FROM_RIGHT_4).blend(y6, ODD_4).intoArray(t, tOff + 5 * ldt);
-        y1.rearrange(FROM_RIGHT_4).blend(y5, ODD_4).intoArray(t, tOff + 6 * ldt);
-        y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4).intoArray(t, tOff + 7 * ldt);
+        FloatVector z0 = y0.blend(y4.rearrange(FROM_LEFT_4), ODD_4), z1 = y2.blend(y6.rearrange(FROM_LEFT_4), ODD_4);
+        FloatVector z2 = y1.blend(y5.rearrange(FROM_LEFT_4), ODD_4), z3 = y3.blend(y7.rearrange(FROM_LEFT_4), ODD_4);
+        FloatVector z4 = y0.rearrange(FROM_RIGHT_4).blend(y4, ODD_4), z5 = y2.rearrange(FROM_RIGHT_4).blend(y6, ODD_4);
+        FloatVector z6 = y1.rearrange(FROM_RIGHT_4).blend(y5, ODD_4), z7 = y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4);
+        if (V == 8) {
+            z0.intoArray(t, tOff);
+            z1.intoArray(t, tOff + ldt);
+            z2.intoArray(t, tOff + 2 * ldt);
+            z3.intoArray(t, tOff + 3 * ldt);
+            z4.intoArray(t, tOff + 4 * ldt);
+            z5.intoArray(t, tOff + 5 * ldt);
+            z6.intoArray(t, tOff + 6 * ldt);
+            z7.intoArray(t, tOff + 7 * ldt);
+            return;
+        }
+        if (both && spill) {
+            // Row c takes the left block's column c, row 8 + c the right block's (halves swapped);
+            // each also takes 8 floats that the next group overwrites.
+            z0.intoArray(t, tOff);
+            z1.intoArray(t, tOff + ldt);
+            z2.intoArray(t, tOff + 2 * ldt);
+            z3.intoArray(t, tOff + 3 * ldt);
+            z4.intoArray(t, tOff + 4 * ldt);
+            z5.intoArray(t, tOff + 5 * ldt);
+            z6.intoArray(t, tOff + 6 * ldt);
+            z7.intoArray(t, tOff + 7 * ldt);
+            z0.rearrange(SWAP_HALVES).intoArray(t, tOff + 8 * ldt);
+            z1.rearrange(SWAP_HALVES).intoArray(t, tOff + 9 * ldt);
+            z2.rearrange(SWAP_HALVES).intoArray(t, tOff + 10 * ldt);
+            z3.rearrange(SWAP_HALVES).intoArray(t, tOff + 11 * ldt);
+            z4.rearrange(SWAP_HALVES).intoArray(t, tOff + 12 * ldt);
+            z5.rearrange(SWAP_HALVES).intoArray(t, tOff + 13 * ldt);
+            z6.rearrange(SWAP_HALVES).intoArray(t, tOff + 14 * ldt);
+            z7.rearrange(SWAP_HALVES).intoArray(t, tOff + 15 * ldt);
+            return;
+        }
+        z0.intoArray(pair, 0);
+        z1.intoArray(pair, V);
+        z2.intoArray(pair, 2 * V);
+        z3.intoArray(pair, 3 * V);
+        z4.intoArray(pair, 4 * V);
+        z5.intoArray(pair, 5 * V);
+        z6.intoArray(pair, 6 * V);
+        z7.intoArray(pair, 7 * V);
+        storeBlockPair(pair, t, tOff, ldt, both);
+    }
+
+    /** Row c of {@code pair} holds column c of the left block in lanes 0–7 and of the right one in 8–15. */
+    private static void storeBlockPair(float[] pair, float[] t, int tOff, int ldt, boolean both) {
+        for (int c = 0; c < 8; c++) {
+            FloatVector z = FloatVector.fromArray(S, pair, c * V);
+            z.intoArray(t, tOff + c * ldt, FIRST_8);
+            if (both) {
+                // Lanes 8–15 land on the first 8 floats of t's row 8 + c.
+                z.intoArray(t, tOff + (8 + c) * ldt - 8, LAST_8);
+            }
+        }
     }
 
     /** The floats {@link #pack} writes: k rows of the n columns rounded up to whole vectors. */

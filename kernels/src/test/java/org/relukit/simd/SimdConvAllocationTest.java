@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.relukit.backend.RandomTensors;
@@ -31,13 +29,7 @@ class SimdConvAllocationTest {
     @ParameterizedTest(name = "channels={0}")
     @ValueSource(ints = {3, 33})
     void convAndBatchNorm2dKernelsAllocateNothingOnceCompiled(int channels) {
-        int bits = SimdSpecies.FLOAT.vectorBitSize(), cpuBits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        if (bits > cpuBits) {
-            // A species wider than the CPU's runs in the Vector API's Java fallback, which boxes every vector.
-            String why = "a forced " + bits + "-bit species is emulated on this " + cpuBits + "-bit CPU";
-            System.err.println("*** SKIPPING the conv allocation check: " + why + " ***");
-            Assumptions.abort(why);
-        }
+        NativeSpecies.assume("the conv allocation check");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         // 3 images of 8 x 7 through 5 filters: maps of 6 x 5, none a multiple of a vector.
         int batch = 3, height = 8, width = 7, filters = 5, positions = 30;
