@@ -188,7 +188,9 @@ final class SimdKernels {
         FloatVector z2 = y1.blend(y5.rearrange(FROM_LEFT_4), ODD_4), z3 = y3.blend(y7.rearrange(FROM_LEFT_4), ODD_4);
         FloatVector z4 = y0.rearrange(FROM_RIGHT_4).blend(y4, ODD_4), z5 = y2.rearrange(FROM_RIGHT_4).blend(y6, ODD_4);
         FloatVector z6 = y1.rearrange(FROM_RIGHT_4).blend(y5, ODD_4), z7 = y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4);
-        if (V == 8) {
+        if (V == 8 || both && spill) {
+            // With 16 lanes row c takes the left block's column c, row 8 + c the right block's (halves
+            // swapped), and each 8 floats that the next group overwrites.
             z0.intoArray(t, tOff);
             z1.intoArray(t, tOff + ldt);
             z2.intoArray(t, tOff + 2 * ldt);
@@ -197,27 +199,16 @@ final class SimdKernels {
             z5.intoArray(t, tOff + 5 * ldt);
             z6.intoArray(t, tOff + 6 * ldt);
             z7.intoArray(t, tOff + 7 * ldt);
-            return;
-        }
-        if (both && spill) {
-            // Row c takes the left block's column c, row 8 + c the right block's (halves swapped);
-            // each also takes 8 floats that the next group overwrites.
-            z0.intoArray(t, tOff);
-            z1.intoArray(t, tOff + ldt);
-            z2.intoArray(t, tOff + 2 * ldt);
-            z3.intoArray(t, tOff + 3 * ldt);
-            z4.intoArray(t, tOff + 4 * ldt);
-            z5.intoArray(t, tOff + 5 * ldt);
-            z6.intoArray(t, tOff + 6 * ldt);
-            z7.intoArray(t, tOff + 7 * ldt);
-            z0.rearrange(SWAP_HALVES).intoArray(t, tOff + 8 * ldt);
-            z1.rearrange(SWAP_HALVES).intoArray(t, tOff + 9 * ldt);
-            z2.rearrange(SWAP_HALVES).intoArray(t, tOff + 10 * ldt);
-            z3.rearrange(SWAP_HALVES).intoArray(t, tOff + 11 * ldt);
-            z4.rearrange(SWAP_HALVES).intoArray(t, tOff + 12 * ldt);
-            z5.rearrange(SWAP_HALVES).intoArray(t, tOff + 13 * ldt);
-            z6.rearrange(SWAP_HALVES).intoArray(t, tOff + 14 * ldt);
-            z7.rearrange(SWAP_HALVES).intoArray(t, tOff + 15 * ldt);
+            if (V == 16) {
+                z0.rearrange(SWAP_HALVES).intoArray(t, tOff + 8 * ldt);
+                z1.rearrange(SWAP_HALVES).intoArray(t, tOff + 9 * ldt);
+                z2.rearrange(SWAP_HALVES).intoArray(t, tOff + 10 * ldt);
+                z3.rearrange(SWAP_HALVES).intoArray(t, tOff + 11 * ldt);
+                z4.rearrange(SWAP_HALVES).intoArray(t, tOff + 12 * ldt);
+                z5.rearrange(SWAP_HALVES).intoArray(t, tOff + 13 * ldt);
+                z6.rearrange(SWAP_HALVES).intoArray(t, tOff + 14 * ldt);
+                z7.rearrange(SWAP_HALVES).intoArray(t, tOff + 15 * ldt);
+            }
             return;
         }
         z0.intoArray(pair, 0);
