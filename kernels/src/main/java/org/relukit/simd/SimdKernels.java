@@ -130,8 +130,8 @@ final class SimdKernels {
 
     /**
      * {@link #transpose} one float at a time, eight rows read side by side so the writes are runs
-     * of eight floats rather than single floats a whole row apart. Where the CPU's vectors are
-     * narrower than 256 bits this does it all.
+     * of eight floats rather than single floats a whole row apart. With a 4-lane species this does
+     * it all.
      */
     static void transposeScalar(float[] w, int wOff, int n, int k, int ldw, float[] t, int tOff, int ldt) {
         int j = 0;
