@@ -63,6 +63,8 @@ final class SimdKernels {
     private static final VectorMask<Float> FIRST_8 = S.indexInRange(0, 8), LAST_8 = FIRST_8.not();
     /** With 16 lanes, lanes 8–15 moved to 0–7 and back. */
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(S, lane -> (lane + 8) % V);
+    /** A thread's 8 partial last vectors of a {@link #tile8x2}, on their way to c. */
+    private static final ThreadLocal<float[]> EDGE_ROWS = ThreadLocal.withInitial(() -> new float[8 * V]);
     /** With 16 lanes, a thread's 8 transposed rows of a block pair, on their way to t. */
     private static final ThreadLocal<float[]> BLOCK_PAIR = ThreadLocal.withInitial(() -> new float[8 * 16]);
 
@@ -240,9 +242,33 @@ final class SimdKernels {
     }
 
     /**
+     * Where a product's three-vector column blocks end. On AVX2 they take every whole three vectors
+     * and the rest goes one vector at a time. With the 8-row tiles the vectors left after them go
+     * two at a time instead, the partial last vector included: one or three vectors left over give
+     * back one three-vector block, so that 4 = 2 + 2 and 6 = 2 + 2 + 2. The 8 × 1 tile, with 8
+     * broadcasts per vector load, ran at about half the 8 × 3 tile's speed and took 13% of the
+     * batch-64 step, where every layer's last vector is partial (entry 38 of jmh/PERFORMANCE.md).
+     */
+    static int threeBlockEnd(int n) {
+        int blocks = n / (3 * V);
+        if (EIGHT_ROW_TILES && blocks > 0) {
+            int left = Math.ceilDiv(n, V) - 3 * blocks;
+            if (left == 1 || left == 3) {
+                blocks--;
+            }
+        }
+        return 3 * V * blocks;
+    }
+
+    /** Whether the column block at j is two vectors wide (after {@link #threeBlockEnd}); otherwise one. */
+    private static boolean twoVectorBlock(int j, int n) {
+        return EIGHT_ROW_TILES && n - j > V;
+    }
+
+    /**
      * Copies the right operand of a product, {@code b(p, j)} for {@code p < k}, {@code j < n}, into
-     * the panels its tiles read: the column block at j, three vectors wide (or one vector, for the
-     * columns left over), goes to {@code packed[j·k + p·width + q] = b(p, j + q)}. b is read as
+     * the panels its tiles read: the column block at j, three, two or one vectors wide
+     * ({@link #threeBlockEnd}), goes to {@code packed[j·k + p·width + q] = b(p, j + q)}. b is read as
      * {@code b[p·ldb + j]}, or with {@code transposed} as {@code b[j·ldb + p]}, so a forward layer
      * reads its weights where they lie, transposed into the panels by {@link #transpose}'s blocks.
      *
@@ -258,8 +284,11 @@ final class SimdKernels {
             return;
         }
         int j = 0;
-        for (; j + 3 * V <= n; j += 3 * V) {
+        for (int wide = threeBlockEnd(n); j < wide; j += 3 * V) {
             transpose(b, j * ldb, 3 * V, k, ldb, packed, j * k, 3 * V);
+        }
+        for (; twoVectorBlock(j, n); j += 2 * V) {
+            transpose(b, j * ldb, Math.min(2 * V, n - j), k, ldb, packed, j * k, 2 * V);
         }
         for (; j < n; j += V) {
             transpose(b, j * ldb, Math.min(V, n - j), k, ldb, packed, j * k, V);
@@ -274,11 +303,17 @@ final class SimdKernels {
      */
     private static void packRows(float[] b, int ldb, int n, int k, float[] packed) {
         int j = 0;
-        for (; j + 3 * V <= n; j += 3 * V) {
+        for (int wide = threeBlockEnd(n); j < wide; j += 3 * V) {
             for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += 3 * V) {
                 FloatVector.fromArray(S, b, bo).intoArray(packed, po);
                 FloatVector.fromArray(S, b, bo + V).intoArray(packed, po + V);
                 FloatVector.fromArray(S, b, bo + 2 * V).intoArray(packed, po + 2 * V);
+            }
+        }
+        for (; twoVectorBlock(j, n); j += 2 * V) {
+            for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += 2 * V) {
+                FloatVector.fromArray(S, b, bo).intoArray(packed, po);
+                FloatVector.fromArray(S, b, bo + V).intoArray(packed, po + V);
             }
         }
         for (; j < n; j += V) {
@@ -298,7 +333,8 @@ final class SimdKernels {
      * <p>Rows go in chunks whose slice of {@code a} fits in L2 (copied row-major to {@code aCopy}
      * first where the 8-row tiles need it: {@link #copyLeft}); within a chunk, columns go in blocks
      * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
-     * {@code b} stays in cache, and the columns left over one vector at a time. Each register tile
+     * {@code b} stays in cache, and the columns left over two vectors or one at a time
+     * ({@link #threeBlockEnd}). Each register tile
      * is scaled and accumulated in registers and stored once; bias, ReLU and gate follow per tile or
      * per chunk ({@link #FINISH_EACH_TILE}).
      */
@@ -354,8 +390,9 @@ final class SimdKernels {
                                  int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
+        float[] edge = EIGHT_ROW_TILES ? EDGE_ROWS.get() : null;
         int j = 0;
-        for (; j + 3 * V <= n; j += 3 * V) {
+        for (int wide = threeBlockEnd(n); j < wide; j += 3 * V) {
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
                 tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
@@ -376,6 +413,30 @@ final class SimdKernels {
                 }
             }
         }
+        for (; twoVectorBlock(j, n); j += 2 * V) {
+            int cols = Math.min(2 * V, n - j);
+            int i = rowFrom;
+            for (; i + 8 <= rowTo; i += 8) {
+                tile8x2(a, aRow, b, c, i, j, n, k, alpha, beta, edge);
+            }
+            if (finishTiles && i > rowFrom) {
+                finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
+            }
+            for (; i + 4 <= rowTo; i += 4) {
+                tile4x1(a, aRow, aCol, b, j * k, 2 * V, c, i, j, n, k, alpha, beta);
+                tile4x1(a, aRow, aCol, b, j * k + V, 2 * V, c, i, j + V, n, k, alpha, beta);
+                if (finishTiles) {
+                    finish(c, i, 4, j, cols, n, bias, relu, gate);
+                }
+            }
+            for (; i < rowTo; i++) {
+                tile1x1(a, aRow, aCol, b, j * k, 2 * V, c, i, j, n, k, alpha, beta);
+                tile1x1(a, aRow, aCol, b, j * k + V, 2 * V, c, i, j + V, n, k, alpha, beta);
+                if (finishTiles) {
+                    finish(c, i, 1, j, cols, n, bias, relu, gate);
+                }
+            }
+        }
         for (; j < n; j += V) {
             int cols = Math.min(V, n - j);
             int i = rowFrom;
@@ -386,13 +447,13 @@ final class SimdKernels {
                 finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
+                tile4x1(a, aRow, aCol, b, j * k, V, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 4, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
+                tile1x1(a, aRow, aCol, b, j * k, V, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 1, j, cols, n, bias, relu, gate);
                 }
@@ -544,6 +605,135 @@ final class SimdKernels {
         c72.intoArray(c, o7 + 2 * V);
     }
 
+    /**
+     * Two vectors of columns, the second perhaps partial: the blocks left after the three-vector
+     * ones ({@link #threeBlockEnd}). 16 accumulators, 2 loads of b and 8 broadcasts per step of the
+     * sum, so nearly the 8 × 3 tile's multiply-adds per load. A partial vector goes to c through
+     * {@code edge} ({@link #storeEdge}): with its 8 masked stores here, C1 ran out of registers on
+     * the method, which then stayed in code that boxed every vector (84 steps/s at batch 64).
+     */
+    private static void tile8x2(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                float alpha, float beta, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0; p < k; p++) {
+            int bo = j * k + 2 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        if (alpha != 1f) {
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c10 = c10.mul(alpha);
+            c11 = c11.mul(alpha);
+            c20 = c20.mul(alpha);
+            c21 = c21.mul(alpha);
+            c30 = c30.mul(alpha);
+            c31 = c31.mul(alpha);
+            c40 = c40.mul(alpha);
+            c41 = c41.mul(alpha);
+            c50 = c50.mul(alpha);
+            c51 = c51.mul(alpha);
+            c60 = c60.mul(alpha);
+            c61 = c61.mul(alpha);
+            c70 = c70.mul(alpha);
+            c71 = c71.mul(alpha);
+        }
+        if (beta != 0f) {
+            c00 = FloatVector.fromArray(S, c, o0).mul(beta).add(c00);
+            c01 = FloatVector.fromArray(S, c, o0 + V).mul(beta).add(c01);
+            c10 = FloatVector.fromArray(S, c, o1).mul(beta).add(c10);
+            c11 = FloatVector.fromArray(S, c, o1 + V).mul(beta).add(c11);
+            c20 = FloatVector.fromArray(S, c, o2).mul(beta).add(c20);
+            c21 = FloatVector.fromArray(S, c, o2 + V).mul(beta).add(c21);
+            c30 = FloatVector.fromArray(S, c, o3).mul(beta).add(c30);
+            c31 = FloatVector.fromArray(S, c, o3 + V).mul(beta).add(c31);
+            c40 = FloatVector.fromArray(S, c, o4).mul(beta).add(c40);
+            c41 = FloatVector.fromArray(S, c, o4 + V).mul(beta).add(c41);
+            c50 = FloatVector.fromArray(S, c, o5).mul(beta).add(c50);
+            c51 = FloatVector.fromArray(S, c, o5 + V).mul(beta).add(c51);
+            c60 = FloatVector.fromArray(S, c, o6).mul(beta).add(c60);
+            c61 = FloatVector.fromArray(S, c, o6 + V).mul(beta).add(c61);
+            c70 = FloatVector.fromArray(S, c, o7).mul(beta).add(c70);
+            c71 = FloatVector.fromArray(S, c, o7 + V).mul(beta).add(c71);
+        }
+        c00.intoArray(c, o0);
+        c10.intoArray(c, o1);
+        c20.intoArray(c, o2);
+        c30.intoArray(c, o3);
+        c40.intoArray(c, o4);
+        c50.intoArray(c, o5);
+        c60.intoArray(c, o6);
+        c70.intoArray(c, o7);
+        if (j + 2 * V <= n) {
+            c01.intoArray(c, o0 + V);
+            c11.intoArray(c, o1 + V);
+            c21.intoArray(c, o2 + V);
+            c31.intoArray(c, o3 + V);
+            c41.intoArray(c, o4 + V);
+            c51.intoArray(c, o5 + V);
+            c61.intoArray(c, o6 + V);
+            c71.intoArray(c, o7 + V);
+        } else {
+            c01.intoArray(edge, 0);
+            c11.intoArray(edge, 1 * V);
+            c21.intoArray(edge, 2 * V);
+            c31.intoArray(edge, 3 * V);
+            c41.intoArray(edge, 4 * V);
+            c51.intoArray(edge, 5 * V);
+            c61.intoArray(edge, 6 * V);
+            c71.intoArray(edge, 7 * V);
+            storeEdge(edge, c, i, j + V, n);
+        }
+    }
+
+    /** The 8 partial vectors that {@link #tile8x2} left in edge, stored to rows i… of c from column j under a mask. */
+    private static void storeEdge(float[] edge, float[] c, int i, int j, int n) {
+        VectorMask<Float> m = S.indexInRange(j, n);
+        for (int r = 0; r < 8; r++) {
+            FloatVector.fromArray(S, edge, r * V).intoArray(c, (i + r) * n + j, m);
+        }
+    }
+
     private static void tile4x3(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
                                 int n, int k, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
@@ -650,7 +840,7 @@ final class SimdKernels {
     }
 
     /**
-     * One vector of columns: what is left of a row after the three-vector blocks, full or partial.
+     * One vector of columns: what is left of a row after the wider blocks, full or partial.
      * Loads are whole vectors (past the row's end they read the next row, or the arrays' slack) and
      * only the store is masked: with masked loads in its loop the 8-row tile was too big for C1, and
      * the method then stayed in slow tier-2 code (13 steps/s at batch 1024). The mask is made here:
@@ -704,13 +894,13 @@ final class SimdKernels {
         c7.intoArray(c, (i + 7) * n + j, m);
     }
 
-    private static void tile4x1(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
-                                int n, int k, float alpha, float beta) {
+    private static void tile4x1(float[] a, int aRow, int aCol, float[] b, int panel, int width, float[] c, int i,
+                                int j, int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
         for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
-            int bo = j * k + V * p;
+            int bo = panel + width * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
@@ -735,13 +925,13 @@ final class SimdKernels {
         c3.intoArray(c, (i + 3) * n + j, m);
     }
 
-    private static void tile1x1(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
-                                int n, int k, float alpha, float beta) {
+    private static void tile1x1(float[] a, int aRow, int aCol, float[] b, int panel, int width, float[] c, int i,
+                                int j, int n, int k, float alpha, float beta) {
         VectorMask<Float> m = S.indexInRange(j, n);
         FloatVector c0 = FloatVector.zero(S);
         int a0 = i * aRow;
         for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
-            int bo = j * k + V * p;
+            int bo = panel + width * p;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
         }
