@@ -249,7 +249,7 @@ final class SimdKernels {
      * broadcasts per vector load, ran at about half the 8 × 3 tile's speed and took 13% of the
      * batch-64 step, where every layer's last vector is partial (entry 38 of jmh/PERFORMANCE.md).
      */
-    static int threeBlockEnd(int n) {
+    private static int threeBlockEnd(int n) {
         int blocks = n / (3 * V);
         if (EIGHT_ROW_TILES && blocks > 0) {
             int left = Math.ceilDiv(n, V) - 3 * blocks;
