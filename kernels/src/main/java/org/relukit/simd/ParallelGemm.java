@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Runs one {@link SimdKernels#gemm} on several threads. The rows of {@code c} are cut into pieces,
  * 8 per thread; each thread owns a range of them, the calling thread the first, and takes pieces
- * from another thread's range once its own are done. (With one fixed band per thread, the calling
+ * from another thread's range once its own are done. Which thread computes a piece thus varies
+ * from run to run; the rows and their sums do not. (With one fixed band per thread, the calling
  * thread waited for the helper 2–3 ms of a 16 ms step at batch 1024, the helper's band being 5–10%
  * slower; with the pieces, 2 threads gave 13% more steps/s: entry 22 of jmh/PERFORMANCE.md.)
  *
@@ -31,12 +32,15 @@ final class ParallelGemm extends HandOff {
     private int aRow, aCol, rows, n, k, pieceRows, pieces;
     /** Per thread: the next unclaimed piece of its range ({@link #rangeStart}). */
     private final AtomicIntegerArray next;
+    /** Per thread: 1 while the last piece of its range is unclaimed. */
+    private final AtomicIntegerArray last;
     private float alpha, beta;
     private boolean relu;
 
     ParallelGemm(int threads) {
         this.threads = threads;
         next = new AtomicIntegerArray(threads);
+        last = new AtomicIntegerArray(threads);
         String[] helpers = new String[threads - 1];
         for (int h = 0; h < helpers.length; h++) {
             helpers[h] = "relukit-simd-" + (h + 1);
@@ -73,6 +77,7 @@ final class ParallelGemm extends HandOff {
         pieces = Math.ceilDiv(m, pieceRows);
         for (int t = 0; t < threads; t++) {
             next.set(t, rangeStart(t));
+            last.set(t, 1);
         }
         failure = null;
         running.set(threads - 1);
@@ -93,25 +98,36 @@ final class ParallelGemm extends HandOff {
     }
 
     /**
-     * Thread {@code t}'s pieces: the last of its own range first (no other thread takes it, so every
-     * thread with a range works on the product), then the rest of its range from the front, then
-     * what is left of the other threads' ranges. A faster thread thus takes over a slower one's
-     * pieces; each row is still computed whole by one thread, so the bits do not depend on who.
-     * Returns whether the thread had a range, i.e. took part.
+     * Thread {@code t}'s pieces: the last of its own range first, then the rest of its range from the
+     * front, then what is left of the other threads' ranges, their last pieces included. A faster
+     * thread thus takes over a slower one's pieces, and the calling thread never waits for a helper
+     * that has not started. (When each thread kept its range's last piece to itself, one process in
+     * five or so ran batch-64 steps on 2 threads at 0.6× one thread's speed, from start to end:
+     * entry 39 of jmh/PERFORMANCE.md.) Each row is still computed whole by one thread, so the bits
+     * do not depend on who. Returns whether the thread computed a piece.
      */
     private boolean runPieces(int t) {
-        int threads = threads(), own = rangeStart(t + 1) - 1;
-        if (own < rangeStart(t)) {
-            return false;
+        int threads = threads();
+        boolean took = false;
+        if (rangeStart(t + 1) > rangeStart(t) && last.compareAndSet(t, 1, 0)) {
+            runPiece(rangeStart(t + 1) - 1);
+            took = true;
         }
-        runPiece(own);
         for (int i = 0; i < threads; i++) {
             int u = (t + i) % threads, end = rangeStart(u + 1) - 1;
             for (int piece; (piece = next.getAndIncrement(u)) < end; ) {
                 runPiece(piece);
+                took = true;
             }
         }
-        return true;
+        for (int i = 1; i < threads; i++) {
+            int u = (t + i) % threads;
+            if (rangeStart(u + 1) > rangeStart(u) && last.compareAndSet(u, 1, 0)) {
+                runPiece(rangeStart(u + 1) - 1);
+                took = true;
+            }
+        }
+        return took;
     }
 
     /** The first piece of thread {@code t}'s range; thread t's range ends where thread t + 1's starts. */

@@ -25,8 +25,13 @@ import org.relukit.scalar.ScalarBackend;
  * backend of its own ({@link #half}), the second on a {@link HalfThread}.
  */
 public final class SimdBackend implements Backend {
-    /** Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. */
-    private static final long PARALLEL_WORK = 1L << 22;
+    /**
+     * Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. At
+     * 2¹⁹ the batch-64 step's larger products split, and 2 threads ran it 1.3–1.55× faster than one
+     * on the Zen 5 VM; 2²² kept them all on one thread, 2²⁰ gave 1.35×, 2¹⁸ was no better than 2¹⁹
+     * and less steady (entry 39 of jmh/PERFORMANCE.md).
+     */
+    private static final long PARALLEL_WORK = 1L << 19;
 
     /** Runs the cheap kernels; it keeps no state, and its tensors are the same {@link HostTensor}s. */
     private final ScalarBackend scalar = new ScalarBackend();

@@ -14,24 +14,23 @@ import org.junit.jupiter.api.Test;
 class ParallelGemmTest {
     private static final int SLACK = org.relukit.backend.HostTensor.SLACK;
 
+    /** Whichever thread computes the failing piece (the helper's own, or the caller's taken over), the caller throws. */
     @Test
-    void aFailureInAHelperBandIsThrownToTheCallerAndTheNextProductStillRuns() {
+    void aFailureInAnyPieceIsThrownToTheCallerAndTheNextProductStillRuns() {
         int m = 64, n = 40, k = 30;
         SplittableRandom random = new SplittableRandom(7);
         float[] a = randomArray(random, m * k), b = randomArray(random, k * n + SLACK);
         float[] packed = new float[SimdKernels.packedSize(n, k)], aCopy = new float[SimdKernels.leftCopySize(m, k)];
         SimdKernels.pack(b, n, false, n, k, packed);
         try (ParallelGemm parallel = new ParallelGemm(2)) {
-            // c without slack: only the last piece fails the slack check, and the helper keeps that one.
+            // c without slack: only the last piece fails the slack check.
             float[] shortC = new float[m * n];
             IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
                     () -> parallel.gemm(a, k, 1, aCopy, packed, shortC, m, n, k, 1f, 0f, null, false, null));
             assertTrue(failure.getMessage().contains("slack"), failure.getMessage());
-            assertEquals(0, parallel.helperProducts(), "the helper's piece failed");
 
             float[] c = new float[m * n + SLACK];
             parallel.gemm(a, k, 1, aCopy, packed, c, m, n, k, 1f, 0f, null, false, null);
-            assertEquals(1, parallel.helperProducts(), "the helper took part in the next product");
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double sum = 0;
