@@ -89,15 +89,18 @@ class SimdThreadedBackendTest extends BackendConformance {
         float[] x = random.gaussian(batch * channels * side * side, 0, 1), gate = random.gaussian(x.length, 0, 1);
         float[] w = random.signed(filters * channels * 9), b = random.signed(filters);
         float[] dy = random.gaussian(batch * filters * positions, 0, 1);
-        long before = simd.productsOnHelpers();
-        float[][] two = convResults(backend, x, gate, w, b, dy, batch, channels, side, filters);
-        assertTrue(simd.productsOnHelpers() > before, "some products should be split across the 2 threads");
         try (SimdBackend one = new SimdBackend(1)) {
             float[][] single = convResults(one, x, gate, w, b, dy, batch, channels, side, filters);
             String[] names = {"y", "dx", "w", "b"};
-            for (int i = 0; i < names.length; i++) {
-                assertArrayEquals(single[i], two[i], names[i] + " differs between 1 and 2 threads");
+            // Until the helper has taken part (at most 20 times): who computes a piece is not fixed.
+            long before = simd.productsOnHelpers();
+            for (int round = 0; round < 20 && simd.productsOnHelpers() == before; round++) {
+                float[][] two = convResults(backend, x, gate, w, b, dy, batch, channels, side, filters);
+                for (int i = 0; i < names.length; i++) {
+                    assertArrayEquals(single[i], two[i], names[i] + " differs between 1 and 2 threads");
+                }
             }
+            assertTrue(simd.productsOnHelpers() > before, "some products should be split across the 2 threads");
         }
     }
 
