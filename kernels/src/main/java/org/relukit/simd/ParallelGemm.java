@@ -108,11 +108,7 @@ final class ParallelGemm extends HandOff {
      */
     private boolean runPieces(int t) {
         int threads = threads();
-        boolean took = false;
-        if (rangeStart(t + 1) > rangeStart(t) && last.compareAndSet(t, 1, 0)) {
-            runPiece(rangeStart(t + 1) - 1);
-            took = true;
-        }
+        boolean took = runLastPiece(t);
         for (int i = 0; i < threads; i++) {
             int u = (t + i) % threads, end = rangeStart(u + 1) - 1;
             for (int piece; (piece = next.getAndIncrement(u)) < end; ) {
@@ -121,13 +117,18 @@ final class ParallelGemm extends HandOff {
             }
         }
         for (int i = 1; i < threads; i++) {
-            int u = (t + i) % threads;
-            if (rangeStart(u + 1) > rangeStart(u) && last.compareAndSet(u, 1, 0)) {
-                runPiece(rangeStart(u + 1) - 1);
-                took = true;
-            }
+            took |= runLastPiece((t + i) % threads);
         }
         return took;
+    }
+
+    /** Runs the last piece of thread u's range, unless the range is empty or another thread claimed it first. */
+    private boolean runLastPiece(int u) {
+        if (rangeStart(u + 1) == rangeStart(u) || !last.compareAndSet(u, 1, 0)) {
+            return false;
+        }
+        runPiece(rangeStart(u + 1) - 1);
+        return true;
     }
 
     /** The first piece of thread {@code t}'s range; thread t's range ends where thread t + 1's starts. */
