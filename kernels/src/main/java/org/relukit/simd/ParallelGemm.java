@@ -102,8 +102,8 @@ final class ParallelGemm extends HandOff {
      * front, then what is left of the other threads' ranges, their last pieces included. A faster
      * thread thus takes over a slower one's pieces, and the calling thread never waits for a helper
      * that has not started. (When each thread kept its range's last piece to itself, one process in
-     * five or so ran batch-64 steps on 2 threads at 0.6× one thread's speed, from start to end:
-     * entry 39 of jmh/PERFORMANCE.md.) Each row is still computed whole by one thread, so the bits
+     * five or so ran batch-64 steps on 2 threads at 0.6× one thread's speed, from start to end;
+     * fewer since, but not none: entry 39 of jmh/PERFORMANCE.md.) Each row is still computed whole by one thread, so the bits
      * do not depend on who. Returns whether the thread computed a piece.
      */
     private boolean runPieces(int t) {
