@@ -84,6 +84,11 @@ def main():
     try:
         import torch
     except ImportError:
+        # Debian's python3-torch lives under the system interpreter; a pyenv or venv python3 first on
+        # PATH does not see it.
+        if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+            sys.exit(f"torch_step.py: PyTorch is not importable from {sys.executable}; run it with /usr/bin/python3"
+                     " (Debian's python3-torch), or install torch for this interpreter")
         sys.exit("torch_step.py: PyTorch is not installed; on Debian: apt-get install python3-torch")
     torch.set_num_threads(args.threads)
     torch.manual_seed(124)
