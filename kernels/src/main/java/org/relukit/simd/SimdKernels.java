@@ -287,11 +287,9 @@ final class SimdKernels {
         for (int wide = threeBlockEnd(n); j < wide; j += 3 * V) {
             transpose(b, j * ldb, 3 * V, k, ldb, packed, j * k, 3 * V);
         }
-        for (; twoVectorBlock(j, n); j += 2 * V) {
-            transpose(b, j * ldb, Math.min(2 * V, n - j), k, ldb, packed, j * k, 2 * V);
-        }
-        for (; j < n; j += V) {
-            transpose(b, j * ldb, Math.min(V, n - j), k, ldb, packed, j * k, V);
+        for (int w; j < n; j += w * V) {
+            w = twoVectorBlock(j, n) ? 2 : 1;
+            transpose(b, j * ldb, Math.min(w * V, n - j), k, ldb, packed, j * k, w * V);
         }
     }
 
@@ -413,47 +411,33 @@ final class SimdKernels {
                 }
             }
         }
-        for (; twoVectorBlock(j, n); j += 2 * V) {
-            int cols = Math.min(2 * V, n - j);
+        // The columns left over, two vectors or one at a time (threeBlockEnd).
+        for (int w; j < n; j += w * V) {
+            w = twoVectorBlock(j, n) ? 2 : 1;
+            int cols = Math.min(w * V, n - j);
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
-                tile8x2(a, aRow, b, c, i, j, n, k, alpha, beta, edge);
+                if (w == 2) {
+                    tile8x2(a, aRow, b, c, i, j, n, k, alpha, beta, edge);
+                } else {
+                    tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
+                }
             }
             if (finishTiles && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x1(a, aRow, aCol, b, j * k, 2 * V, c, i, j, n, k, alpha, beta);
-                tile4x1(a, aRow, aCol, b, j * k + V, 2 * V, c, i, j + V, n, k, alpha, beta);
+                for (int v = 0; v < w; v++) {
+                    tile4x1(a, aRow, aCol, b, j * k + v * V, w * V, c, i, j + v * V, n, k, alpha, beta);
+                }
                 if (finishTiles) {
                     finish(c, i, 4, j, cols, n, bias, relu, gate);
                 }
             }
             for (; i < rowTo; i++) {
-                tile1x1(a, aRow, aCol, b, j * k, 2 * V, c, i, j, n, k, alpha, beta);
-                tile1x1(a, aRow, aCol, b, j * k + V, 2 * V, c, i, j + V, n, k, alpha, beta);
-                if (finishTiles) {
-                    finish(c, i, 1, j, cols, n, bias, relu, gate);
+                for (int v = 0; v < w; v++) {
+                    tile1x1(a, aRow, aCol, b, j * k + v * V, w * V, c, i, j + v * V, n, k, alpha, beta);
                 }
-            }
-        }
-        for (; j < n; j += V) {
-            int cols = Math.min(V, n - j);
-            int i = rowFrom;
-            for (; i + 8 <= rowTo; i += 8) {
-                tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
-            }
-            if (finishTiles && i > rowFrom) {
-                finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
-            }
-            for (; i + 4 <= rowTo; i += 4) {
-                tile4x1(a, aRow, aCol, b, j * k, V, c, i, j, n, k, alpha, beta);
-                if (finishTiles) {
-                    finish(c, i, 4, j, cols, n, bias, relu, gate);
-                }
-            }
-            for (; i < rowTo; i++) {
-                tile1x1(a, aRow, aCol, b, j * k, V, c, i, j, n, k, alpha, beta);
                 if (finishTiles) {
                     finish(c, i, 1, j, cols, n, bias, relu, gate);
                 }
