@@ -32,12 +32,20 @@ public final class SimdBackend implements Backend {
      * and less steady (entry 39 of jmh/PERFORMANCE.md).
      */
     private static final long PARALLEL_WORK = 1L << 19;
+    /**
+     * From this many multiply-adds a product always runs across threads; below it, as
+     * {@link SplitTrial} finds faster. Products from 2²² gained on every placement of the vCPUs
+     * (entry 4 of jmh/PERFORMANCE.md); the batch-64 step's, up to 3.2·10⁶, did only on some (entry 40).
+     */
+    private static final long ALWAYS_PARALLEL_WORK = 1L << 22;
 
     /** Runs the cheap kernels; it keeps no state, and its tensors are the same {@link HostTensor}s. */
     private final ScalarBackend scalar = new ScalarBackend();
     private final int threads;
     /** Null with one thread. */
     private final ParallelGemm parallel;
+    /** Whether the middling products split; null with one thread. */
+    private final SplitTrial splitTrial;
     /**
      * A training step over at least this many rows runs in two halves, at every thread count:
      * with two threads, one hand-off per step instead of one per product. At 256 rows that gave
@@ -57,6 +65,7 @@ public final class SimdBackend implements Backend {
     SimdBackend(int threads) {
         this.threads = threads;
         this.parallel = threads == 1 ? null : new ParallelGemm(threads);
+        this.splitTrial = threads == 1 ? null : new SplitTrial();
         this.secondHalf = threads == 1 ? null : new HalfThread();
     }
 
@@ -104,7 +113,8 @@ public final class SimdBackend implements Backend {
 
     private void layer(Tensor x, Tensor w, Tensor b, Tensor out, boolean relu) {
         int n = w.rows(), k = w.cols();
-        gemm(of(x).data, k, 1, of(w).data, k, true, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null);
+        gemm(of(x).data, k, 1, of(w).data, k, true, of(out).data, x.rows(), n, k, 1f, 0f, dataOrNull(b), relu, null,
+                ownedSplit(x.rows(), Split.COLUMNS));
     }
 
     @Override
@@ -121,7 +131,8 @@ public final class SimdBackend implements Backend {
     @Override
     public void backwardInput(Tensor dz, Tensor w, Tensor h, Tensor dx) {
         int n = w.rows(), k = w.cols();
-        gemm(of(dz).data, n, 1, of(w).data, k, of(dx).data, dz.rows(), k, n, 1f, 0f, null, false, dataOrNull(h));
+        gemm(of(dz).data, n, 1, of(w).data, k, false, of(dx).data, dz.rows(), k, n, 1f, 0f, null, false, dataOrNull(h),
+                ownedSplit(dz.rows(), Split.COLUMNS));
     }
 
     @Override
@@ -137,7 +148,8 @@ public final class SimdBackend implements Backend {
     /** w = beta·w + alpha·dzᵀx, b = beta·b + alpha·Σ dz. */
     private void weightUpdate(Tensor dz, Tensor x, Tensor w, Tensor b, float alpha, float beta) {
         int batch = dz.rows(), n = dz.cols(), k = x.cols();
-        gemm(of(dz).data, 1, n, of(x).data, k, of(w).data, n, k, batch, alpha, beta, null, false, null);
+        gemm(of(dz).data, 1, n, of(x).data, k, false, of(w).data, n, k, batch, alpha, beta, null, false, null,
+                ownedSplit(batch, Split.ROWS));
         if (b != null) {
             SimdKernels.columnSums(of(dz).data, batch, n, of(b).data, alpha, beta);
         }
@@ -247,26 +259,55 @@ public final class SimdBackend implements Backend {
         return parallel == null ? 0 : parallel.helperProducts();
     }
 
-    /** {@link #gemm} with b read as {@code b[p·ldb + j]}. */
+    /** How {@link ParallelGemm} shares a product's work out: any thread takes any piece of rows, or each its own block. */
+    private enum Split { PIECES, ROWS, COLUMNS }
+
+    /**
+     * A training step's split on a batch too small for halves: each thread its own block, so that a
+     * layer's weights, and the activations and gradients of its outputs, stay with the thread that
+     * wrote them (the weight update by rows, the forward and the input gradient by columns, at the
+     * same {@link ParallelGemm#boundary}). A larger batch (an evaluation's, say) goes in pieces of rows.
+     */
+    private static Split ownedSplit(int batch, Split owned) {
+        return batch < SPLIT_BATCH ? owned : Split.PIECES;
+    }
+
+    /** {@link #gemm} with b read as {@code b[p·ldb + j]}, its rows in pieces. */
     private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, float[] c, int m, int n, int k,
                       float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        gemm(a, aRow, aCol, b, ldb, false, c, m, n, k, alpha, beta, bias, relu, gate);
+        gemm(a, aRow, aCol, b, ldb, false, c, m, n, k, alpha, beta, bias, relu, gate, Split.PIECES);
+    }
+
+    /** {@link #gemm} with its rows in pieces. */
+    private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, boolean transposedB, float[] c, int m,
+                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        gemm(a, aRow, aCol, b, ldb, transposedB, c, m, n, k, alpha, beta, bias, relu, gate, Split.PIECES);
     }
 
     /**
-     * Packs b (read as {@code b[p·ldb + j]}, or {@code b[j·ldb + p]} when {@code transposedB}) on the
-     * calling thread, then splits the rows of c across threads when the product is big enough to pay
-     * for it.
+     * Packs b (read as {@code b[p·ldb + j]}, or {@code b[j·ldb + p]} when {@code transposedB}) and
+     * runs the product on the calling thread, or across threads as {@code split} says when the
+     * product is big enough to pay for it.
      */
     private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, boolean transposedB, float[] c, int m,
-                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        packed = grown(packed, SimdKernels.packedSize(n, k));
-        leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k));
-        SimdKernels.pack(b, ldb, transposedB, n, k, packed);
-        if (parallel == null || (long) m * n * k < PARALLEL_WORK || m < 2 * SimdKernels.MR) {
+                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate, Split split) {
+        long work = (long) m * n * k;
+        boolean middling = parallel != null && m >= 2 * SimdKernels.MR && work >= PARALLEL_WORK
+                && work < ALWAYS_PARALLEL_WORK;
+        long start = middling ? System.nanoTime() : 0;
+        if (parallel == null || m < 2 * SimdKernels.MR || work < PARALLEL_WORK || middling && !splitTrial.split()) {
+            packed = grown(packed, SimdKernels.packedSize(n, k));
+            leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k));
+            SimdKernels.pack(b, ldb, transposedB, n, k, packed);
             SimdKernels.gemm(a, aRow, aCol, leftCopy, packed, c, 0, m, n, k, alpha, beta, bias, relu, gate);
+        } else if (split == Split.PIECES) {
+            parallel.gemm(a, aRow, aCol, b, ldb, transposedB, c, m, n, k, alpha, beta, bias, relu, gate);
         } else {
-            parallel.gemm(a, aRow, aCol, leftCopy, packed, c, m, n, k, alpha, beta, bias, relu, gate);
+            parallel.gemmOwned(split == Split.COLUMNS, a, aRow, aCol, b, ldb, transposedB, c, m, n, k, alpha, beta,
+                    bias, relu, gate);
+        }
+        if (middling) {
+            splitTrial.record(work, System.nanoTime() - start);
         }
     }
 

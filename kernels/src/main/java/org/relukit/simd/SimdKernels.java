@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SimdKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
-    private static final int V = S.length();
+    static final int V = S.length();
 
     /** Rows of the largest register tile; a thread's share of rows is a multiple of it. */
     static final int MR = 8;
@@ -279,17 +279,26 @@ final class SimdKernels {
      * partial last vector past column n hold whatever they held: only masked stores read them.
      */
     static void pack(float[] b, int ldb, boolean transposed, int n, int k, float[] packed) {
+        pack(b, ldb, transposed, 0, n, k, packed);
+    }
+
+    /**
+     * {@link #pack} of columns {@code [colFrom, colTo)} only, for a thread that computes just those
+     * ({@link #gemm}'s column range): the blocks start at colFrom, a multiple of the vector length,
+     * and each panel goes where the whole pack puts it.
+     */
+    static void pack(float[] b, int ldb, boolean transposed, int colFrom, int colTo, int k, float[] packed) {
         if (!transposed) {
-            packRows(b, ldb, n, k, packed);
+            packRows(b, ldb, colFrom, colTo, k, packed);
             return;
         }
-        int j = 0;
-        for (int wide = threeBlockEnd(n); j < wide; j += 3 * V) {
+        int j = colFrom;
+        for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
             transpose(b, j * ldb, 3 * V, k, ldb, packed, j * k, 3 * V);
         }
-        for (int w; j < n; j += w * V) {
-            w = twoVectorBlock(j, n) ? 2 : 1;
-            transpose(b, j * ldb, Math.min(w * V, n - j), k, ldb, packed, j * k, w * V);
+        for (int w; j < colTo; j += w * V) {
+            w = twoVectorBlock(j, colTo) ? 2 : 1;
+            transpose(b, j * ldb, Math.min(w * V, colTo - j), k, ldb, packed, j * k, w * V);
         }
     }
 
@@ -299,22 +308,22 @@ final class SimdKernels {
      * stream of b but five write streams, was a little faster on the AVX2 EPYC and 6–15× slower on
      * the Zen 5, where it took a third of the input gradient's time: entry 30 of jmh/PERFORMANCE.md.)
      */
-    private static void packRows(float[] b, int ldb, int n, int k, float[] packed) {
-        int j = 0;
-        for (int wide = threeBlockEnd(n); j < wide; j += 3 * V) {
+    private static void packRows(float[] b, int ldb, int colFrom, int colTo, int k, float[] packed) {
+        int j = colFrom;
+        for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
             for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += 3 * V) {
                 FloatVector.fromArray(S, b, bo).intoArray(packed, po);
                 FloatVector.fromArray(S, b, bo + V).intoArray(packed, po + V);
                 FloatVector.fromArray(S, b, bo + 2 * V).intoArray(packed, po + 2 * V);
             }
         }
-        for (; twoVectorBlock(j, n); j += 2 * V) {
+        for (; twoVectorBlock(j, colTo); j += 2 * V) {
             for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += 2 * V) {
                 FloatVector.fromArray(S, b, bo).intoArray(packed, po);
                 FloatVector.fromArray(S, b, bo + V).intoArray(packed, po + V);
             }
         }
-        for (; j < n; j += V) {
+        for (; j < colTo; j += V) {
             for (int p = 0, bo = j, po = j * k; p < k; p++, bo += ldb, po += V) {
                 FloatVector.fromArray(S, b, bo).intoArray(packed, po);
             }
@@ -338,6 +347,18 @@ final class SimdKernels {
      */
     static void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] packed, float[] c, int rowFrom, int rowTo,
                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+        gemm(a, aRow, aCol, aCopy, packed, c, rowFrom, rowTo, 0, n, n, k, alpha, beta, bias, relu, gate);
+    }
+
+    /**
+     * {@link #gemm} of the block of rows {@code [rowFrom, rowTo)} and columns {@code [colFrom, colTo)},
+     * colFrom a multiple of the vector length, with those columns of b packed as
+     * {@link #pack(float[], int, boolean, int, int, int, float[])} packs them. Each element of c
+     * is summed as in the whole product, so the bits do not depend on the block.
+     */
+    static void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] packed, float[] c, int rowFrom, int rowTo,
+                     int colFrom, int colTo, int n, int k, float alpha, float beta, float[] bias, boolean relu,
+                     float[] gate) {
         if (n > 0 && k > 0 && (packed.length < packedSize(n, k) || c.length < (long) rowTo * n + V - 1
                 || aCopy.length < leftCopySize(rowTo, k))) {
             throw new IllegalArgumentException("gemm needs b packed, room to copy a, and " + (V - 1)
@@ -348,9 +369,10 @@ final class SimdKernels {
             int i1 = Math.min(rowTo, i0 + chunk);
             if (EIGHT_ROW_TILES && aCol != 1) {
                 copyLeft(a, aRow, aCol, i0, i1, k, aCopy);
-                rowChunk(aCopy, paddedStride(k), 1, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
+                rowChunk(aCopy, paddedStride(k), 1, packed, c, i0, i1, colFrom, colTo, n, k, alpha, beta, bias, relu,
+                        gate);
             } else {
-                rowChunk(a, aRow, aCol, packed, c, i0, i1, n, k, alpha, beta, bias, relu, gate);
+                rowChunk(a, aRow, aCol, packed, c, i0, i1, colFrom, colTo, n, k, alpha, beta, bias, relu, gate);
             }
         }
     }
@@ -383,14 +405,15 @@ final class SimdKernels {
         }
     }
 
-    /** Rows {@code [rowFrom, rowTo)}, a chunk small enough for L2: the loops over register tiles. */
-    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, float[] c, int rowFrom, int rowTo, int n,
-                                 int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
+    /** Rows {@code [rowFrom, rowTo)}, a chunk small enough for L2, of columns {@code [colFrom, colTo)}: the loops over register tiles. */
+    private static void rowChunk(float[] a, int aRow, int aCol, float[] b, float[] c, int rowFrom, int rowTo,
+                                 int colFrom, int colTo, int n, int k, float alpha, float beta, float[] bias,
+                                 boolean relu, float[] gate) {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
         float[] edge = EIGHT_ROW_TILES ? EDGE_ROWS.get() : null;
-        int j = 0;
-        for (int wide = threeBlockEnd(n); j < wide; j += 3 * V) {
+        int j = colFrom;
+        for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
                 tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
@@ -412,9 +435,9 @@ final class SimdKernels {
             }
         }
         // The columns left over, two vectors or one at a time (threeBlockEnd).
-        for (int w; j < n; j += w * V) {
-            w = twoVectorBlock(j, n) ? 2 : 1;
-            int cols = Math.min(w * V, n - j);
+        for (int w; j < colTo; j += w * V) {
+            w = twoVectorBlock(j, colTo) ? 2 : 1;
+            int cols = Math.min(w * V, colTo - j);
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
                 if (w == 2) {
@@ -444,7 +467,7 @@ final class SimdKernels {
             }
         }
         if (finish && !FINISH_EACH_TILE) {
-            finish(c, rowFrom, rowTo - rowFrom, 0, n, n, bias, relu, gate);
+            finish(c, rowFrom, rowTo - rowFrom, colFrom, colTo - colFrom, n, bias, relu, gate);
         }
     }
 

@@ -20,17 +20,15 @@ class ParallelGemmTest {
         int m = 64, n = 40, k = 30;
         SplittableRandom random = new SplittableRandom(7);
         float[] a = randomArray(random, m * k), b = randomArray(random, k * n + SLACK);
-        float[] packed = new float[SimdKernels.packedSize(n, k)], aCopy = new float[SimdKernels.leftCopySize(m, k)];
-        SimdKernels.pack(b, n, false, n, k, packed);
         try (ParallelGemm parallel = new ParallelGemm(2)) {
             // c without slack: only the last piece fails the slack check.
             float[] shortC = new float[m * n];
             IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
-                    () -> parallel.gemm(a, k, 1, aCopy, packed, shortC, m, n, k, 1f, 0f, null, false, null));
+                    () -> parallel.gemm(a, k, 1, b, n, false, shortC, m, n, k, 1f, 0f, null, false, null));
             assertTrue(failure.getMessage().contains("slack"), failure.getMessage());
 
             float[] c = new float[m * n + SLACK];
-            parallel.gemm(a, k, 1, aCopy, packed, c, m, n, k, 1f, 0f, null, false, null);
+            parallel.gemm(a, k, 1, b, n, false, c, m, n, k, 1f, 0f, null, false, null);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double sum = 0;
@@ -60,12 +58,67 @@ class ParallelGemmTest {
                     float[] aCopy = new float[SimdKernels.leftCopySize(m, k)];
                     SimdKernels.pack(b, n, false, n, k, packed);
                     SimdKernels.gemm(a, k, 1, aCopy, packed, expected, 0, m, n, k, 1f, 1f, null, false, null);
-                    parallel.gemm(a, k, 1, aCopy, packed, c, m, n, k, 1f, 1f, null, false, null);
+                    parallel.gemm(a, k, 1, b, n, false, c, m, n, k, 1f, 1f, null, false, null);
                     for (int i = 0; i < m * n; i++) {
                         assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(c[i]),
                                 threads + " threads, m = " + m + ": c[" + i / n + "][" + i % n + "]");
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Each thread its own block of columns (the forward's split) or of rows (the weight update's):
+     * the one-thread kernel's bits, with bias, ReLU and gate, b as it lies or transposed, a row-major
+     * or transposed (copied by each thread), and widths below, at and between whole vectors.
+     */
+    @Test
+    void ownedBlocksOfColumnsOrRowsGiveTheOneThreadBits() {
+        SplittableRandom random = new SplittableRandom(13);
+        int v = SimdKernels.V;
+        for (int threads = 2; threads <= 3; threads++) {
+            try (ParallelGemm parallel = new ParallelGemm(threads)) {
+                for (int[] shape : new int[][] {{64, 250, 200}, {64, 100, 20}, {16, 1, 30}, {40, v - 3, 17},
+                        {64, 2 * v + 5, 64}, {250, 150, 64}, {17, 3 * v, 9}, {64, 7 * v, 33}}) {
+                    int m = shape[0], n = shape[1], k = shape[2];
+                    for (int variant = 0; variant < 8; variant++) {
+                        boolean byColumns = (variant & 1) == 0, transposedB = (variant & 2) != 0;
+                        boolean transposedA = (variant & 4) != 0;
+                        float[] a = randomArray(random, m * k + SLACK), b = randomArray(random, k * n + SLACK);
+                        float[] bias = randomArray(random, n + SLACK), gate = randomArray(random, m * n + SLACK);
+                        float[] start = randomArray(random, m * n + SLACK);
+                        int aRow = transposedA ? 1 : k, aCol = transposedA ? m : 1, ldb = transposedB ? k : n;
+                        float[] expected = start.clone(), c = start.clone();
+                        float[] packed = new float[SimdKernels.packedSize(n, k)];
+                        float[] aCopy = new float[SimdKernels.leftCopySize(m, k)];
+                        SimdKernels.pack(b, ldb, transposedB, n, k, packed);
+                        SimdKernels.gemm(a, aRow, aCol, aCopy, packed, expected, 0, m, n, k, 0.5f, 1f, bias, true, gate);
+                        parallel.gemmOwned(byColumns, a, aRow, aCol, b, ldb, transposedB, c, m, n, k, 0.5f, 1f, bias,
+                                true, gate);
+                        for (int i = 0; i < m * n; i++) {
+                            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(c[i]),
+                                    threads + " threads, " + m + " × " + n + " × " + k + ", variant " + variant
+                                            + ": c[" + i / n + "][" + i % n + "]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The blocks cover each size once, in whole vectors but the last, the same for every product. */
+    @Test
+    void theOwnedBlocksAreWholeVectorsAndCoverTheSize() {
+        int v = SimdKernels.V;
+        try (ParallelGemm parallel = new ParallelGemm(2)) {
+            assertEquals(0, parallel.boundary(100, 0));
+            assertEquals(100, parallel.boundary(100, 2));
+            for (int size : new int[] {0, 1, v - 1, v, v + 1, 100, 150, 200, 250, 1000}) {
+                int middle = parallel.boundary(size, 1);
+                assertEquals(0, middle % v, "size " + size);
+                assertTrue(middle >= 0 && middle <= size, "size " + size);
+                assertTrue(Math.abs(2 * middle - size) <= v, "size " + size + ": " + middle + " is not near half");
             }
         }
     }

@@ -21,8 +21,8 @@ import org.relukit.backend.RandomTensors;
 import org.relukit.backend.Tensor;
 
 /**
- * The SIMD backend on two threads. A product is split across threads when m·n·k ≥ 2^22 and
- * m ≥ 8: the workload products that qualify, plus products whose row split is uneven (exactly 8
+ * The SIMD backend on two threads. A product is always split across threads when m·n·k ≥ 2^22
+ * and m ≥ 16 (from 2^19 when {@link SplitTrial} finds it faster): the workload products that qualify, plus products whose row split is uneven (exactly 8
  * rows, a last chunk of one row, m not a multiple of the 4-row micro-kernel) and two large
  * ones. The small edge and empty shapes stay, to check the single-thread fallback of a threaded
  * backend.
@@ -175,6 +175,43 @@ class SimdThreadedBackendTest extends BackendConformance {
             assertSame(one, one.half(0), "one thread: the halves run on the backend itself");
             assertSame(one, one.half(1));
         }
+    }
+
+    /**
+     * A batch-64 layer's forward, input gradient and fused SGD step, big enough to split (each
+     * thread its own columns, or rows of w), give the bits of one thread; repeated until the helper
+     * has taken part, at most 20 times.
+     */
+    @Test
+    void aSmallBatchLayerGivesTheSameBitsOnOneAndTwoThreads() {
+        int batch = 64, in = 250, out = 200;
+        RandomTensors random = random("small batch layer", "");
+        float[] x = random.gaussian(batch * in, 0, 1), h = random.gaussian(batch * in, 0, 1);
+        float[] w = random.signed(out * in), b = random.signed(out), dz = random.gaussian(batch * out, 0, 1);
+        try (SimdBackend one = new SimdBackend(1)) {
+            float[][] single = layerResults(one, x, h, w, b, dz, batch, in, out);
+            String[] names = {"y", "dx", "w", "b"};
+            long before = simd.productsOnHelpers();
+            for (int round = 0; round < 20 && simd.productsOnHelpers() == before; round++) {
+                float[][] two = layerResults(backend, x, h, w, b, dz, batch, in, out);
+                for (int i = 0; i < names.length; i++) {
+                    assertArrayEquals(single[i], two[i], names[i] + " differs between 1 and 2 threads");
+                }
+            }
+            assertTrue(simd.productsOnHelpers() > before, "the layer's products should be split across the 2 threads");
+        }
+    }
+
+    /** The ReLU layer's y, the gated dx, and w and b after a fused SGD step, on the given backend. */
+    private static float[][] layerResults(Backend on, float[] x, float[] h, float[] w, float[] b, float[] dz,
+                                          int batch, int in, int out) {
+        Tensor xt = upload(on, x, batch, in), ht = upload(on, h, batch, in), wt = upload(on, w, out, in);
+        Tensor bt = upload(on, b, 1, out), dzt = upload(on, dz, batch, out);
+        Tensor y = on.allocate(batch, out), dx = on.allocate(batch, in);
+        on.reluMatmul(xt, wt, bt, y);
+        on.backwardInput(dzt, wt, ht, dx);
+        on.sgdFused(dzt, xt, wt, bt, 0.01f);
+        return new float[][] {download(on, y), download(on, dx), download(on, wt), download(on, bt)};
     }
 
     /** The forward's y, the gated dx, and w and b after a fused SGD step, on the given backend. */
