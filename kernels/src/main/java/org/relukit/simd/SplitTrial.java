@@ -10,11 +10,15 @@ package org.relukit.simd;
  * what never changes a result's bits, so the choice only changes the speed.
  *
  * <p>A round is {@link #KEPT} products the way chosen, the last {@link #SAMPLE} of them timed,
- * then {@code SAMPLE} the other way, timed; the faster way, in nanoseconds per multiply-add, is
- * kept for the next round. The other way has to be faster by {@link #MARGIN} to be taken.
+ * then {@code SETTLE + SAMPLE} the other way, the last {@code SAMPLE} timed; the faster way, in
+ * nanoseconds per multiply-add, is kept for the next round. The other way has to be faster by
+ * {@link #MARGIN} to be taken. The first {@link #SETTLE} products after a change are not timed:
+ * they move the data to where the other way reads it, and timed they made the other way look
+ * 5–30% slower than it then ran.
  */
 final class SplitTrial {
     static final int KEPT = 4096;
+    static final int SETTLE = 64;
     static final int SAMPLE = 256;
     /** How much faster the other way must be: the two samples differ by a few per cent at random. */
     private static final double MARGIN = 0.95;
@@ -31,14 +35,14 @@ final class SplitTrial {
 
     /** Records the middling product just run as {@link #split()} said: its multiply-adds and nanoseconds. */
     void record(long work, long nanos) {
-        if (count >= KEPT) {
+        if (count >= KEPT + SETTLE) {
             otherWork += work;
             otherNanos += nanos;
-        } else if (count >= KEPT - SAMPLE) {
+        } else if (count >= KEPT - SAMPLE && count < KEPT) {
             keptWork += work;
             keptNanos += nanos;
         }
-        if (++count == KEPT + SAMPLE) {
+        if (++count == KEPT + SETTLE + SAMPLE) {
             // otherNanos / otherWork < MARGIN · keptNanos / keptWork, without the divisions.
             if ((double) otherNanos * keptWork < MARGIN * keptNanos * otherWork) {
                 split = !split;

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class SplitTrialTest {
     /** Runs one round, timing each product at the given nanoseconds per multiply-add for each way; returns the ways taken. */
     private static boolean[] round(SplitTrial trial, double splitNanos, double aloneNanos) {
-        boolean[] ways = new boolean[SplitTrial.KEPT + SplitTrial.SAMPLE];
+        boolean[] ways = new boolean[SplitTrial.KEPT + SplitTrial.SETTLE + SplitTrial.SAMPLE];
         long work = 1_000_000;
         for (int i = 0; i < ways.length; i++) {
             ways[i] = trial.split();
@@ -48,12 +48,25 @@ class SplitTrialTest {
         assertRound(true, round(trial, 0.0200, 0.0197));
     }
 
+    /** The other way's first SETTLE products are not timed: moving the data makes them slow. */
+    @Test
+    void theOtherWaysFirstProductsAreNotTimed() {
+        SplitTrial trial = new SplitTrial();
+        long work = 1_000_000;
+        for (int i = 0; i < SplitTrial.KEPT + SplitTrial.SETTLE + SplitTrial.SAMPLE; i++) {
+            boolean split = trial.split();
+            double nanos = split ? 0.02 : i < SplitTrial.KEPT + SplitTrial.SETTLE ? 1.0 : 0.01;
+            trial.record(work, (long) (work * nanos));
+        }
+        assertEquals(false, trial.split(), "alone was faster once settled");
+    }
+
     /** Only the last SAMPLE products of the kept way count: a change early in the round does not. */
     @Test
     void comparesTheOtherWayWithTheKeptWaysLatestProducts() {
         SplitTrial trial = new SplitTrial();
         long work = 1_000_000;
-        for (int i = 0; i < SplitTrial.KEPT + SplitTrial.SAMPLE; i++) {
+        for (int i = 0; i < SplitTrial.KEPT + SplitTrial.SETTLE + SplitTrial.SAMPLE; i++) {
             boolean split = trial.split();
             // Splitting was slow at first (warm-up, say), then fast; alone is in between.
             double nanos = split ? (i < SplitTrial.KEPT - SplitTrial.SAMPLE ? 0.05 : 0.01) : 0.02;
