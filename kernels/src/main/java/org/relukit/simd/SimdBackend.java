@@ -29,7 +29,8 @@ public final class SimdBackend implements Backend {
      * Below this many multiply-adds a product runs on the calling thread: a hand-off costs more. At
      * 2¹⁹ the batch-64 step's larger products split, and 2 threads ran it 1.3–1.55× faster than one
      * on the Zen 5 VM; 2²² kept them all on one thread, 2²⁰ gave 1.35×, 2¹⁸ was no better than 2¹⁹
-     * and less steady (entry 39 of jmh/PERFORMANCE.md).
+     * and less steady (entry 39 of jmh/PERFORMANCE.md). That is where its two vCPUs share a cache;
+     * where they do not, {@link SplitTrial} keeps these products on one thread (entry 40).
      */
     private static final long PARALLEL_WORK = 1L << 19;
     /**

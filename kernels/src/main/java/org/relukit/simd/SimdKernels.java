@@ -275,7 +275,8 @@ final class SimdKernels {
      * <p>Why a copy: the tiles then read b contiguously at a constant stride, so C2 drops their loads'
      * bounds checks, and a panel of 3 vectors × k stays in L1 for all of c's rows. The 4 × 3 tile on
      * this AVX2 CPU ran 8–15% faster (entry 29 of jmh/PERFORMANCE.md). It is one pass over b per
-     * product, done before the rows are split across threads, which share the panels. The lanes of a
+     * product; on several threads each packs the columns it needs into panels of its own
+     * ({@link ParallelGemm}). The lanes of a
      * partial last vector past column n hold whatever they held: only masked stores read them.
      */
     static void pack(float[] b, int ldb, boolean transposed, int n, int k, float[] packed) {

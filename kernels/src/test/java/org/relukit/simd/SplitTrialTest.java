@@ -6,15 +6,25 @@ import org.junit.jupiter.api.Test;
 
 /** The choice between the two ways, fed made-up timings: no clock is read. */
 class SplitTrialTest {
-    /** Runs one round, timing each product at the given nanoseconds per multiply-add for each way; returns the ways taken. */
-    private static boolean[] round(SplitTrial trial, double splitNanos, double aloneNanos) {
+    /** Nanoseconds per multiply-add of the round's product i, run split or alone. */
+    private interface Timing {
+        double nanos(int product, boolean split);
+    }
+
+    /** Runs one round with the given timings; returns the ways taken. */
+    private static boolean[] round(SplitTrial trial, Timing timing) {
         boolean[] ways = new boolean[SplitTrial.KEPT + SplitTrial.SETTLE + SplitTrial.SAMPLE];
         long work = 1_000_000;
         for (int i = 0; i < ways.length; i++) {
             ways[i] = trial.split();
-            trial.record(work, (long) (work * (ways[i] ? splitNanos : aloneNanos)));
+            trial.record(work, (long) (work * timing.nanos(i, ways[i])));
         }
         return ways;
+    }
+
+    /** Runs one round, each way at its own nanoseconds per multiply-add throughout. */
+    private static boolean[] round(SplitTrial trial, double splitNanos, double aloneNanos) {
+        return round(trial, (i, split) -> split ? splitNanos : aloneNanos);
     }
 
     private static void assertRound(boolean kept, boolean[] ways) {
@@ -52,12 +62,7 @@ class SplitTrialTest {
     @Test
     void theOtherWaysFirstProductsAreNotTimed() {
         SplitTrial trial = new SplitTrial();
-        long work = 1_000_000;
-        for (int i = 0; i < SplitTrial.KEPT + SplitTrial.SETTLE + SplitTrial.SAMPLE; i++) {
-            boolean split = trial.split();
-            double nanos = split ? 0.02 : i < SplitTrial.KEPT + SplitTrial.SETTLE ? 1.0 : 0.01;
-            trial.record(work, (long) (work * nanos));
-        }
+        round(trial, (i, split) -> split ? 0.02 : i < SplitTrial.KEPT + SplitTrial.SETTLE ? 1.0 : 0.01);
         assertEquals(false, trial.split(), "alone was faster once settled");
     }
 
@@ -65,13 +70,8 @@ class SplitTrialTest {
     @Test
     void comparesTheOtherWayWithTheKeptWaysLatestProducts() {
         SplitTrial trial = new SplitTrial();
-        long work = 1_000_000;
-        for (int i = 0; i < SplitTrial.KEPT + SplitTrial.SETTLE + SplitTrial.SAMPLE; i++) {
-            boolean split = trial.split();
-            // Splitting was slow at first (warm-up, say), then fast; alone is in between.
-            double nanos = split ? (i < SplitTrial.KEPT - SplitTrial.SAMPLE ? 0.05 : 0.01) : 0.02;
-            trial.record(work, (long) (work * nanos));
-        }
+        // Splitting was slow at first (warm-up, say), then fast; alone is in between.
+        round(trial, (i, split) -> split ? (i < SplitTrial.KEPT - SplitTrial.SAMPLE ? 0.05 : 0.01) : 0.02);
         assertEquals(true, trial.split());
     }
 }
