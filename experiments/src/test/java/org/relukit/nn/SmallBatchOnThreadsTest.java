@@ -1,0 +1,103 @@
+package org.relukit.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.relukit.backend.Backend;
+import org.relukit.backend.BackendOptions;
+import org.relukit.backend.Backends;
+import org.relukit.recon.SmallNets;
+
+/**
+ * A batch-64 step, one pass over the batch, whose larger products the SIMD backend splits across
+ * threads (each thread its own block of a layer's products): the same bits on any number of
+ * threads, and no allocation on the calling thread or the helper once compiled.
+ */
+class SmallBatchOnThreadsTest {
+    private static final int BATCH = 64;
+    private static final int STEPS = 5;
+
+    /** A student of 200 and 250 units: its products at batch 64 (up to 64 × 250 × 200) are large enough to split. */
+    private static SmallNets nets() {
+        return SmallNets.draw(SmallNets.dense(20, List.of(100, 125), 50), new SplittableRandom(21));
+    }
+
+    private static float[] inputs(SmallNets nets) {
+        return Initialisation.gaussian(new SplittableRandom(22), BATCH * nets.config().inputSize(), 1.0);
+    }
+
+    /** The losses of {@link #STEPS} steps, then the student's parameters. */
+    private static List<float[]> train(int threads, SmallNets nets) {
+        try (Backend backend = Backends.open("simd", new BackendOptions(threads, null));
+             Network teacher = new Network(backend, nets.teacher());
+             Network student = new Network(backend, nets.student());
+             TrainingStep step = TrainingStep.plainSgd(backend, teacher, student, BATCH)) {
+            assertFalse(step.runsInHalves(), "a 64-row step runs as one pass");
+            backend.upload(inputs(nets), step.input());
+            float[] losses = new float[STEPS];
+            for (int i = 0; i < STEPS; i++) {
+                losses[i] = step.run(0.05f);
+            }
+            List<float[]> values = new ArrayList<>(List.of(losses));
+            for (Layer layer : student.download()) {
+                values.add(layer.weights());
+                values.add(layer.bias());
+            }
+            return values;
+        }
+    }
+
+    @Test
+    void theBitsDoNotDependOnTheThreads() {
+        SmallNets nets = nets();
+        List<float[]> one = train(1, nets);
+        for (int threads : new int[] {2, 3}) {
+            List<float[]> more = train(threads, nets);
+            for (int i = 0; i < one.size(); i++) {
+                assertArrayEquals(one.get(i), more.get(i), (i == 0 ? "losses" : "tensor " + i) + " on " + threads + " threads");
+            }
+        }
+    }
+
+    /**
+     * Rounds of 100 steps run until one allocates under 8 bytes a step on each thread (until C2 has
+     * compiled the kernels the Vector API boxes vectors). The rounds cover products run split and
+     * alone, as the backend tries both ways every few thousand products.
+     */
+    @Test
+    void stepsOnTwoThreadsAllocateNothing() {
+        SmallNets nets = nets();
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Backend backend = Backends.open("simd", new BackendOptions(2, null));
+             Network teacher = new Network(backend, nets.teacher());
+             Network student = new Network(backend, nets.student());
+             TrainingStep step = TrainingStep.plainSgd(backend, teacher, student, BATCH)) {
+            backend.upload(inputs(nets), step.input());
+            step.run(1e-3f);
+            long helper = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("relukit-simd-1")).mapToLong(Thread::threadId).max().orElseThrow();
+            long[] ids = {Thread.currentThread().threadId(), helper};
+            long[] bytes = null;
+            for (int round = 0; round < 300; round++) {
+                long[] before = mx.getThreadAllocatedBytes(ids);
+                for (int i = 0; i < 100; i++) {
+                    step.run(1e-3f);
+                }
+                long[] after = mx.getThreadAllocatedBytes(ids);
+                bytes = new long[] {after[0] - before[0], after[1] - before[1]};
+                if (bytes[0] < 800 && bytes[1] < 800) {
+                    return;
+                }
+            }
+            fail("100 steps still allocated " + bytes[0] + " bytes on the calling thread and " + bytes[1]
+                    + " on the helper after 300 rounds");
+        }
+    }
+}
