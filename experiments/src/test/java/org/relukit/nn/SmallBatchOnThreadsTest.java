@@ -3,9 +3,7 @@ package org.relukit.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -67,15 +65,13 @@ class SmallBatchOnThreadsTest {
     }
 
     /**
-     * Rounds of 100 steps run until one allocates under 8 bytes a step on each thread (until C2 has
-     * compiled the kernels the Vector API boxes vectors). Before them 3000 steps, with 18000 of
-     * the products that the backend runs split or alone as it measures faster: past its first
-     * trial of the other way, so both ways have run.
+     * No allocation on the calling thread or the helper once compiled ({@link StepAllocation}),
+     * after 3000 steps, with 18000 of the products that the backend runs split or alone as it
+     * measures faster: past its first trial of the other way, so both ways have run.
      */
     @Test
     void stepsOnTwoThreadsAllocateNothing() {
         SmallNets nets = nets();
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Backend backend = Backends.open("simd", new BackendOptions(2, null));
              Network teacher = new Network(backend, nets.teacher());
              Network student = new Network(backend, nets.student());
@@ -84,23 +80,7 @@ class SmallBatchOnThreadsTest {
             for (int i = 0; i < 3000; i++) {
                 step.run(1e-3f);
             }
-            long helper = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().equals("relukit-simd-1")).mapToLong(Thread::threadId).max().orElseThrow();
-            long[] ids = {Thread.currentThread().threadId(), helper};
-            long[] bytes = null;
-            for (int round = 0; round < 300; round++) {
-                long[] before = mx.getThreadAllocatedBytes(ids);
-                for (int i = 0; i < 100; i++) {
-                    step.run(1e-3f);
-                }
-                long[] after = mx.getThreadAllocatedBytes(ids);
-                bytes = new long[] {after[0] - before[0], after[1] - before[1]};
-                if (bytes[0] < 800 && bytes[1] < 800) {
-                    return;
-                }
-            }
-            fail("100 steps still allocated " + bytes[0] + " bytes on the calling thread and " + bytes[1]
-                    + " on the helper after 300 rounds");
+            StepAllocation.assertStepsAllocateNothing(step, "relukit-simd-1");
         }
     }
 }

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -124,7 +122,6 @@ class StepInHalvesTest {
     @Test
     void stepsInHalvesOnTwoThreadsAllocateNothing() {
         SmallNets nets = nets(false, 9);
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Backend backend = Backends.open("simd", new BackendOptions(2, null));
              Network teacher = new Network(backend, nets.teacher());
              Network student = new Network(backend, nets.student());
@@ -132,23 +129,7 @@ class StepInHalvesTest {
             assertTrue(step.runsInHalves());
             backend.upload(inputs(nets, 10), step.input());
             step.run(1e-3f);
-            long half = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().equals("relukit-simd-half")).mapToLong(Thread::threadId).max().orElseThrow();
-            long[] ids = {Thread.currentThread().threadId(), half};
-            long[] bytes = null;
-            for (int round = 0; round < 200; round++) {
-                long[] before = mx.getThreadAllocatedBytes(ids);
-                for (int i = 0; i < 100; i++) {
-                    step.run(1e-3f);
-                }
-                long[] after = mx.getThreadAllocatedBytes(ids);
-                bytes = new long[] {after[0] - before[0], after[1] - before[1]};
-                if (bytes[0] < 800 && bytes[1] < 800) {
-                    return;
-                }
-            }
-            fail("100 steps still allocated " + bytes[0] + " bytes on the calling thread and " + bytes[1]
-                    + " on the half's after 200 rounds");
+            StepAllocation.assertStepsAllocateNothing(step, "relukit-simd-half");
         }
     }
 }
