@@ -56,7 +56,7 @@ final class ParallelGemm extends HandOff {
     private int aRow, aCol, ldb, rows, n, k, pieceRows, pieces;
     private boolean transposedB, owned, byColumns;
     private long product;
-    /** Per thread: b packed, the product it was packed for, and a copied row-major. */
+    /** Per thread: b packed, the product it was packed for, and a copied row-major where it is not (aCol ≠ 1). */
     private final float[][] packed, aCopy;
     private final long[] packedFor;
     private float alpha, beta;
@@ -203,7 +203,9 @@ final class ParallelGemm extends HandOff {
             }
             if (packedFor[t] != product) {
                 packed[t] = atLeast(packed[t], SimdKernels.packedSize(n, k));
-                aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k));
+                if (aCol != 1) {
+                    aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k));
+                }
                 SimdKernels.pack(b, ldb, transposedB, colFrom, colTo, k, packed[t]);
                 packedFor[t] = product;
             }

@@ -298,7 +298,9 @@ public final class SimdBackend implements Backend {
         long start = middling ? System.nanoTime() : 0;
         if (parallel == null || m < 2 * SimdKernels.MR || work < PARALLEL_WORK || middling && !splitTrial.split()) {
             packed = grown(packed, SimdKernels.packedSize(n, k));
-            leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k));
+            if (aCol != 1) {
+                leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k));
+            }
             SimdKernels.pack(b, ldb, transposedB, n, k, packed);
             SimdKernels.gemm(a, aRow, aCol, leftCopy, packed, c, 0, m, n, k, alpha, beta, bias, relu, gate);
         } else if (split == Split.PIECES) {
