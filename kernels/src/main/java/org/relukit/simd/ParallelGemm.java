@@ -75,10 +75,6 @@ final class ParallelGemm extends HandOff {
         start(helpers);
     }
 
-    int threads() {
-        return threads;
-    }
-
     /** {@link SimdKernels#gemm} over rows {@code [0, m)}, in pieces of whole register tiles that any thread may take. */
     void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, boolean transposedB, float[] c, int m, int n, int k,
               float alpha, float beta, float[] bias, boolean relu, float[] gate) {
@@ -203,9 +199,7 @@ final class ParallelGemm extends HandOff {
             }
             if (packedFor[t] != product) {
                 packed[t] = atLeast(packed[t], SimdKernels.packedSize(n, k));
-                if (aCol != 1) {
-                    aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k));
-                }
+                aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k, aCol));
                 SimdKernels.pack(b, ldb, transposedB, colFrom, colTo, k, packed[t]);
                 packedFor[t] = product;
             }

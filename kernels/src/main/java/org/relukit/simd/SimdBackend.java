@@ -209,7 +209,8 @@ public final class SimdBackend implements Backend {
     public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c, float alpha, float beta) {
         int m = c.rows(), n = c.cols(), k = transposeA ? a.rows() : a.cols();
         int aRow = transposeA ? 1 : a.cols(), aCol = transposeA ? a.cols() : 1;
-        gemm(of(a).data, aRow, aCol, of(b).data, b.cols(), transposeB, of(c).data, m, n, k, alpha, beta, null, false, null);
+        gemm(of(a).data, aRow, aCol, of(b).data, b.cols(), transposeB, of(c).data, m, n, k, alpha, beta, null, false, null,
+                Split.PIECES);
     }
 
     @Override
@@ -279,12 +280,6 @@ public final class SimdBackend implements Backend {
         gemm(a, aRow, aCol, b, ldb, false, c, m, n, k, alpha, beta, bias, relu, gate, Split.PIECES);
     }
 
-    /** {@link #gemm} with its rows in pieces. */
-    private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, boolean transposedB, float[] c, int m,
-                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
-        gemm(a, aRow, aCol, b, ldb, transposedB, c, m, n, k, alpha, beta, bias, relu, gate, Split.PIECES);
-    }
-
     /**
      * Packs b (read as {@code b[p·ldb + j]}, or {@code b[j·ldb + p]} when {@code transposedB}) and
      * runs the product on the calling thread, or across threads as {@code split} says when the
@@ -298,9 +293,7 @@ public final class SimdBackend implements Backend {
         long start = middling ? System.nanoTime() : 0;
         if (parallel == null || m < 2 * SimdKernels.MR || work < PARALLEL_WORK || middling && !splitTrial.split()) {
             packed = grown(packed, SimdKernels.packedSize(n, k));
-            if (aCol != 1) {
-                leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k));
-            }
+            leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k, aCol));
             SimdKernels.pack(b, ldb, transposedB, n, k, packed);
             SimdKernels.gemm(a, aRow, aCol, leftCopy, packed, c, 0, m, n, k, alpha, beta, bias, relu, gate);
         } else if (split == Split.PIECES) {

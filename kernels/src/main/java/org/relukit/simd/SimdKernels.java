@@ -361,7 +361,7 @@ final class SimdKernels {
                      int colFrom, int colTo, int n, int k, float alpha, float beta, float[] bias, boolean relu,
                      float[] gate) {
         if (n > 0 && k > 0 && (packed.length < packedSize(n, k) || c.length < (long) rowTo * n + V - 1
-                || aCol != 1 && aCopy.length < leftCopySize(rowTo, k))) {
+                || aCopy.length < leftCopySize(rowTo, k, aCol))) {
             throw new IllegalArgumentException("gemm needs b packed, room to copy a, and " + (V - 1)
                     + " floats of slack past c's last row");
         }
@@ -379,11 +379,12 @@ final class SimdKernels {
     }
 
     /**
-     * The floats {@link #gemm} needs in {@code aCopy} for rows below m when a is not row-major
-     * ({@code aCol ≠ 1}): a row-major copy of a, where the 8-row tiles run. A row-major a is read in place.
+     * The floats {@link #gemm} needs in {@code aCopy} for rows below m: a row-major copy of a, where
+     * the 8-row tiles run and a is not row-major already ({@code aCol ≠ 1}); none for a row-major a,
+     * which is read in place.
      */
-    static int leftCopySize(int m, int k) {
-        return EIGHT_ROW_TILES ? m * paddedStride(k) : 0;
+    static int leftCopySize(int m, int k, int aCol) {
+        return EIGHT_ROW_TILES && aCol != 1 ? m * paddedStride(k) : 0;
     }
 
     /**

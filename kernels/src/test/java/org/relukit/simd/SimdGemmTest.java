@@ -45,7 +45,7 @@ class SimdGemmTest {
             }
             float[] c = new float[m * n + SLACK];
             // A row-major a is read in place: no room for a copy.
-            float[] aCopy = new float[aCol == 1 ? 0 : SimdKernels.leftCopySize(m, k)];
+            float[] aCopy = new float[SimdKernels.leftCopySize(m, k, aCol)];
             SimdKernels.gemm(a, aRow, aCol, aCopy, packed, c, 0, m, n, k, 1f, 0f, null, false, null);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
