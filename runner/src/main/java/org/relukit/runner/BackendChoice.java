@@ -12,19 +12,24 @@ final class BackendChoice {
             description = "Kernel backend: simd, scalar or opencl (default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
-            description = "CPU threads for the kernels (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N",
+            description = "CPU threads for the kernels (default: 1; recon: the cores its trials at once leave, at most 2).")
+    Integer threads;
 
     @Option(names = "--device", paramLabel = "INDEX|NAME",
             description = "OpenCL device: an index or part of its name (default: first GPU, else first CPU).")
     String device;
 
-    /** Opens the chosen backend and says which in one line on {@code err} (null: says nothing). */
-    Backend open(PrintWriter err) {
-        if (threads < 1 || threads > 1024) {
+    /** --threads, or {@code otherwise} where it was not given. */
+    int threads(int otherwise) {
+        if (threads != null && (threads < 1 || threads > 1024)) {
             throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
         }
+        return threads != null ? threads : otherwise;
+    }
+
+    /** Opens the chosen backend on {@code threads} threads and says which in one line on {@code err} (null: says nothing). */
+    Backend open(int threads, PrintWriter err) {
         Backend backend = Backends.open(name, new BackendOptions(threads, device));
         if (err != null) {
             err.println("backend: " + backend.name() + " (" + backend.description() + ")");

@@ -90,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
         SplittableRandom rng = new SplittableRandom(shapes.seed());
         var teacherLayers = TeacherStudent.teacher(shapes, rng);
         var studentLayers = TeacherStudent.student(shapes, teacherLayers, rng);
-        try (Backend kernels = backend.open(spec.commandLine().getErr());
+        try (Backend kernels = backend.open(backend.threads(1), spec.commandLine().getErr());
              Network teacher = new Network(kernels, teacherLayers, List.of(), false, shapes.convInput());
              Network student = new Network(kernels, studentLayers, List.of(), false, shapes.convInput());
              TrainingStep step = TrainingStep.plainSgd(kernels, teacher, student, batch)) {
@@ -120,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
                         Runtime.getRuntime().availableProcessors(),
                         System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                         Runtime.version() + " (" + System.getProperty("java.vendor") + ")",
-                        System.getProperty("java.vm.name"), kernels.name(), kernels.description(), backend.threads,
+                        System.getProperty("java.vm.name"), kernels.name(), kernels.description(), backend.threads(1),
                         batch, useCnn, widths(teacherLayers), widths(studentLayers), steps, rates, median);
                 out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(result));
             } else {

@@ -13,12 +13,12 @@ final class Kernels implements AutoCloseable {
         this.backends = backends;
     }
 
-    /** Opens {@code count} instances of the chosen backend; the choice is logged once, in one line. */
-    static Kernels open(BackendChoice choice, int count, PrintWriter err) {
+    /** Opens {@code count} instances of the chosen backend on {@code threads} threads each; the choice is logged once, in one line. */
+    static Kernels open(BackendChoice choice, int count, int threads, PrintWriter err) {
         List<Backend> opened = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                opened.add(choice.open(null));
+                opened.add(choice.open(threads, null));
             }
         } catch (RuntimeException e) {
             opened.forEach(Backend::close);

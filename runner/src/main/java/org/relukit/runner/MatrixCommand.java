@@ -137,7 +137,7 @@ final class MatrixCommand implements Callable<Integer> {
         MatrixConfig config = config();
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        try (Backend kernels = backend.open(stderr);
+        try (Backend kernels = backend.open(backend.threads(1), stderr);
              RunFiles files = RunFiles.create(out, "matrix", overwrite)) {
             MatrixExperiment experiment = new MatrixExperiment(kernels, config);
             try (StopOnSignal stop = new StopOnSignal(experiment::requestStop)) {
@@ -196,7 +196,7 @@ final class MatrixCommand implements Callable<Integer> {
     }
 
     private JsonObject configJson(MatrixConfig c, Backend kernels) {
-        JsonObject json = RunFiles.describeRun("matrix", kernels, backend.threads, c);
+        JsonObject json = RunFiles.describeRun("matrix", kernels, backend.threads(1), c);
         // The report labels its bars with the student's widths.
         json.add("student_widths", Json.tree(c.studentWidths()));
         return json;

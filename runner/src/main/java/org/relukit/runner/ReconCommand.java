@@ -47,6 +47,13 @@ final class ReconCommand implements Callable<Integer> {
     /** Exit code when at least one trial's loss stopped being finite. */
     static final int DIVERGED = 3;
 
+    /**
+     * The most threads a trial takes when --threads is not given. Two is what was measured (a 2-vCPU
+     * VM: 0.8–1.6× one thread at batch 64, 1.6–1.9× at 1024, jmh/PERFORMANCE.md); a batch-64 product
+     * lasts tens of microseconds, and more helpers, each spinning while it waits, are not shown to help.
+     */
+    static final int DEFAULT_THREADS_MAX = 2;
+
     @Spec
     CommandSpec spec;
 
@@ -303,7 +310,7 @@ final class ReconCommand implements Callable<Integer> {
             ReconConfig config = config();
             originalArgs = expandedArgs();
             RunIdentity identity = RunIdentity.of(List.of(originalArgs), config, loadedTeacher(config), loadTeacherSha256);
-            try (Kernels kernels = Kernels.open(backend, jobs(config), stderr);
+            try (Kernels kernels = Kernels.open(backend, jobs(config), threads(config), stderr);
                  RunFiles files = RunFiles.create(out, "recon", overwrite)) {
                 return files.recordEnding(() -> execute(config, kernels, files, List.of(), identity, stdout, stderr));
             }
@@ -343,7 +350,7 @@ final class ReconCommand implements Callable<Integer> {
                 all.add(checkpoint.checkpoint());
             }
             Collection<Checkpoint> latest = RunFiles.latestPerTrial(all);
-            try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), stderr)) {
+            try (Kernels kernels = Kernels.open(original.backend, original.jobs(config), original.threads(config), stderr)) {
                 files.continueFrom(latest);
                 stderr.println("recon: resuming " + resume + " from " + describe(latest, config));
                 return files.recordEnding(() -> original.execute(config, kernels, files, latest, identity, stdout, stderr));
@@ -362,13 +369,21 @@ final class ReconCommand implements Callable<Integer> {
         return parts.isEmpty() ? "its finished trials" : String.join("; ", parts);
     }
 
-    /** --jobs, or by default as many trials at once as the cores allow at --threads each. */
+    /** --jobs, or by default as many trials at once as the cores allow at --threads (1 when not given) each. */
     int jobs(ReconConfig config) {
         if (jobs != null && (jobs < 1 || jobs > 1024)) {
             throw new IllegalArgumentException("--jobs must be between 1 and 1024, got " + jobs);
         }
-        int wanted = jobs != null ? jobs : Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, backend.threads));
+        int wanted = jobs != null ? jobs : Math.max(1, Runtime.getRuntime().availableProcessors() / backend.threads(1));
         return Math.min(wanted, config.numTrial());
+    }
+
+    /**
+     * --threads, or by default the cores that the trials at once leave each, at most {@link #DEFAULT_THREADS_MAX}:
+     * a single trial on two cores uses both (the bits are the same on any count).
+     */
+    int threads(ReconConfig config) {
+        return backend.threads(Math.clamp(Runtime.getRuntime().availableProcessors() / jobs(config), 1, DEFAULT_THREADS_MAX));
     }
 
     /** The command line this run was started with, kept in config.json for --resume. */
@@ -498,7 +513,7 @@ final class ReconCommand implements Callable<Integer> {
     }
 
     private JsonObject configJson(ReconConfig c, Backend kernels) {
-        JsonObject json = RunFiles.describeRun("recon", kernels, backend.threads, c);
+        JsonObject json = RunFiles.describeRun("recon", kernels, threads(c), c);
         json.addProperty("load_teacher", loadTeacher == null ? null : loadTeacher.toString());
         RunFiles.addArgs(json, originalArgs != null ? originalArgs
                 : spec.commandLine().getParseResult().originalArgs().stream().skip(1).toArray(String[]::new));

@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +64,28 @@ class ParallelTrialsTest {
         CommandLineTest.Result again = CommandLineTest.run("recon", "--resume", cut.toString());
         assertEquals(0, again.exit(), again.err());
         assertArrayEquals(Files.readAllBytes(whole.resolve(RunFiles.METRICS)), Files.readAllBytes(metrics));
+    }
+
+    /** Without --threads a trial takes the cores its fellows leave, at most two; --threads says otherwise. */
+    @Test
+    void threadsDefaultToTheCoresTheTrialsAtOnceLeave(@TempDir Path tmp) throws IOException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<String> tiny = List.of("recon", "--num_epoch", "1", "--train_size", "640", "--ks", "[10, 15]", "--quiet");
+        record Case(String name, int expected, String... flags) {}
+        for (Case c : List.of(new Case("one-trial", Math.clamp(cores, 1, 2), "--num_trial", "1"),
+                new Case("three-jobs", Math.clamp(cores / 3, 1, 2), "--num_trial", "3", "--jobs", "3"),
+                new Case("one-job", Math.clamp(cores, 1, 2), "--num_trial", "3", "--jobs", "1"),
+                new Case("told", 1, "--num_trial", "1", "--threads", "1"))) {
+            Path out = tmp.resolve(c.name());
+            List<String> args = new ArrayList<>(tiny);
+            args.addAll(List.of(c.flags()));
+            args.addAll(List.of("--out", out.toString()));
+            CommandLineTest.Result r = CommandLineTest.run(args.toArray(String[]::new));
+            assertEquals(0, r.exit(), r.err());
+            JsonObject config = JsonParser.parseString(Files.readString(out.resolve(RunFiles.CONFIG))).getAsJsonObject();
+            assertEquals(c.expected(), config.get("threads").getAsInt(), c.name());
+            assertTrue(r.err().contains(c.expected() + (c.expected() == 1 ? " thread)" : " threads)")), c.name() + ": " + r.err());
+        }
     }
 
     @Test

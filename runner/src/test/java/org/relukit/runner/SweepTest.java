@@ -76,6 +76,9 @@ class SweepTest {
             assertTrue(Files.exists(cell.resolve("report.html")), name);
             assertEquals(metrics(alone.resolve(name)), metrics(cell), name);
             assertFalse(metrics(cell).isEmpty());
+            // Cells share the machine, so each trial takes one thread unless the cell says otherwise.
+            assertEquals(1, JsonParser.parseString(Files.readString(cell.resolve(RunFiles.CONFIG))).getAsJsonObject()
+                    .get("threads").getAsInt(), name);
         }
         JsonObject json = sweepJson(sweep);
         assertEquals("recon", json.get("experiment").getAsString());

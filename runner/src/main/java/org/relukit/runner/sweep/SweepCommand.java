@@ -281,6 +281,7 @@ public final class SweepCommand implements Callable<Integer> {
             }
             Path cellDir = dir.cellDir(cell);
             List<String> args = new ArrayList<>();
+            boolean recon = dir.sweep().experiment().equals("recon");
             args.add(dir.sweep().experiment());
             if (resumeIt[0]) {
                 args.addAll(List.of("--resume", cellDir.toString(), "--quiet"));
@@ -288,9 +289,14 @@ public final class SweepCommand implements Callable<Integer> {
                 dir.clearCell(cell);
                 args.addAll(cell.args());
                 args.addAll(List.of("--out", cellDir.toString(), "--quiet"));
+                // One thread a trial unless told otherwise: recon alone cannot know that other cells
+                // share the machine. (A resumed cell keeps the flags it was started with.)
+                if (recon && cell.args().stream().noneMatch(a -> a.startsWith("--threads"))) {
+                    args.addAll(List.of("--threads", "1"));
+                }
             }
             // A recon cell of several trials runs them at once on its share of the cores, unless told otherwise.
-            if (dir.sweep().experiment().equals("recon") && cell.args().stream().noneMatch(a -> a.startsWith("--jobs"))) {
+            if (recon && cell.args().stream().noneMatch(a -> a.startsWith("--jobs"))) {
                 args.addAll(List.of("--jobs", Integer.toString(coresPerCell())));
             }
             long start = System.nanoTime();

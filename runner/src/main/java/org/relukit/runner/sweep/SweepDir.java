@@ -149,16 +149,19 @@ final class SweepDir {
     }
 
     /**
-     * The flags a cell was run with, less {@code --out DIR}, {@code --quiet} and {@code --jobs N}
-     * (which change no result): a sweep moved to another path or machine still matches.
+     * The flags a cell was run with, less {@code --out DIR}, {@code --quiet}, {@code --jobs N} and
+     * {@code --threads N} (which change no result): a sweep moved to another path or machine still matches.
      */
+    private static final List<String> OWN_FLAGS = List.of("--out", "--jobs", "--threads");
+
     private static List<String> withoutOwnFlags(List<String> args) {
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals("--out") || args.get(i).equals("--jobs")) {
+            String arg = args.get(i);
+            if (OWN_FLAGS.contains(arg)) {
                 i++;
-            } else if (!args.get(i).equals("--quiet") && !args.get(i).startsWith("--out=") && !args.get(i).startsWith("--jobs=")) {
-                kept.add(args.get(i));
+            } else if (!arg.equals("--quiet") && OWN_FLAGS.stream().noneMatch(f -> arg.startsWith(f + "="))) {
+                kept.add(arg);
             }
         }
         return kept;
