@@ -91,10 +91,10 @@ final class SimdKernels {
     static int paddedStride(int n) {
         return (n * Float.BYTES) % 1024 == 0 && n > 0 ? n + 64 / Float.BYTES : n;
     }
-
     /**
-     * {@code t[p·ldt + j] = w[j][p]} for a row-major {@code w[n × k]}: 8 × 8 blocks in registers
-     * ({@link #transposeBlocks}) where the species has 8 or 16 lanes, the edges one float at a time.
+     * {@code t[p·ldt + j] = w[j][p]} for a row-major {@code w[n × k]}: blocks in registers where the
+     * species has 8 or 16 lanes (16 × 16 with 16 lanes, {@link #transposeSixteen}; then 8 × 8,
+     * {@link #transposeBlocks}), the edges one float at a time.
      */
     static void transpose(float[] w, int n, int k, float[] t, int ldt) {
         transpose(w, 0, n, k, t, 0, ldt);
@@ -113,21 +113,110 @@ final class SimdKernels {
         }
         float[] pair = V == 16 ? BLOCK_PAIR.get() : null;
         int j = 0;
+        if (V == 16) {
+            for (; j + 16 <= n; j += 16) {
+                int p = 0;
+                for (; p + 16 <= k; p += 16) {
+                    transposeSixteen(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt);
+                }
+                transposeEight(w, wOff, j, p, k, ldw, t, tOff, ldt, pair);
+                transposeEight(w, wOff, j + 8, p, k, ldw, t, tOff, ldt, pair);
+            }
+        }
         for (; j + 8 <= n; j += 8) {
-            int p = 0;
-            // Stores may run 8 floats past this group's columns where the next group rewrites them.
-            boolean spill = j + 16 <= n;
-            for (; p + V <= k; p += V) {
-                transposeBlocks(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt, pair, true, spill);
-            }
-            if (V == 16 && p + 8 <= k && wOff + (j + 7) * ldw + p + V <= w.length) {
-                // One block left: its rows are read 16 floats long, the right half unused.
-                transposeBlocks(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt, pair, false, false);
-                p += 8;
-            }
-            transposeScalar(w, wOff + j * ldw + p, 8, k - p, ldw, t, tOff + p * ldt + j, ldt);
+            transposeEight(w, wOff, j, 0, k, ldw, t, tOff, ldt, pair);
         }
         transposeScalar(w, wOff + j * ldw, n - j, k, ldw, t, tOff + j, ldt);
+    }
+
+    /** Rows {@code [j, j + 8)} of {@link #transpose}, from column p on. */
+    private static void transposeEight(float[] w, int wOff, int j, int p, int k, int ldw, float[] t, int tOff,
+                                       int ldt, float[] pair) {
+        for (; p + V <= k; p += V) {
+            transposeBlocks(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt, pair, true);
+        }
+        if (V == 16 && p + 8 <= k && wOff + (j + 7) * ldw + p + V <= w.length) {
+            // One block left: its rows are read 16 floats long, the right half unused.
+            transposeBlocks(w, wOff + j * ldw + p, ldw, t, tOff + p * ldt + j, ldt, pair, false);
+            p += 8;
+        }
+        transposeScalar(w, wOff + j * ldw + p, 8, k - p, ldw, t, tOff + p * ldt + j, ldt);
+    }
+
+    /**
+     * The 16 × 16 block {@code t[tOff + c·ldt + r] = w[wOff + r·ldw + c]} with 16 lanes: each 8 rows
+     * through {@link #transposeBlocks}' three stages, then the two halves joined, lane halves
+     * swapped, so each of t's 16 rows is one whole store. Eight rows at a time stored each vector
+     * twice, 8 floats of it to be rewritten by the next group: the forward's packs of W took 1.45×
+     * as long (entry 41 of jmh/PERFORMANCE.md). Written out, not a loop over the halves: the vectors
+     * must stay in locals for C2 not to box them.
+     */
+    private static void transposeSixteen(float[] w, int wOff, int ldw, float[] t, int tOff, int ldt) {
+        FloatVector r0 = FloatVector.fromArray(S, w, wOff), r1 = FloatVector.fromArray(S, w, wOff + ldw);
+        FloatVector r2 = FloatVector.fromArray(S, w, wOff + 2 * ldw), r3 = FloatVector.fromArray(S, w, wOff + 3 * ldw);
+        FloatVector r4 = FloatVector.fromArray(S, w, wOff + 4 * ldw), r5 = FloatVector.fromArray(S, w, wOff + 5 * ldw);
+        FloatVector r6 = FloatVector.fromArray(S, w, wOff + 6 * ldw), r7 = FloatVector.fromArray(S, w, wOff + 7 * ldw);
+        FloatVector x0 = r0.blend(r1.rearrange(FROM_LEFT_1), ODD_1), x1 = r0.rearrange(FROM_RIGHT_1).blend(r1, ODD_1);
+        FloatVector x2 = r2.blend(r3.rearrange(FROM_LEFT_1), ODD_1), x3 = r2.rearrange(FROM_RIGHT_1).blend(r3, ODD_1);
+        FloatVector x4 = r4.blend(r5.rearrange(FROM_LEFT_1), ODD_1), x5 = r4.rearrange(FROM_RIGHT_1).blend(r5, ODD_1);
+        FloatVector x6 = r6.blend(r7.rearrange(FROM_LEFT_1), ODD_1), x7 = r6.rearrange(FROM_RIGHT_1).blend(r7, ODD_1);
+        FloatVector y0 = x0.blend(x2.rearrange(FROM_LEFT_2), ODD_2), y1 = x0.rearrange(FROM_RIGHT_2).blend(x2, ODD_2);
+        FloatVector y2 = x1.blend(x3.rearrange(FROM_LEFT_2), ODD_2), y3 = x1.rearrange(FROM_RIGHT_2).blend(x3, ODD_2);
+        FloatVector y4 = x4.blend(x6.rearrange(FROM_LEFT_2), ODD_2), y5 = x4.rearrange(FROM_RIGHT_2).blend(x6, ODD_2);
+        FloatVector y6 = x5.blend(x7.rearrange(FROM_LEFT_2), ODD_2), y7 = x5.rearrange(FROM_RIGHT_2).blend(x7, ODD_2);
+        FloatVector z0 = y0.blend(y4.rearrange(FROM_LEFT_4), ODD_4), z1 = y2.blend(y6.rearrange(FROM_LEFT_4), ODD_4);
+        FloatVector z2 = y1.blend(y5.rearrange(FROM_LEFT_4), ODD_4), z3 = y3.blend(y7.rearrange(FROM_LEFT_4), ODD_4);
+        FloatVector z4 = y0.rearrange(FROM_RIGHT_4).blend(y4, ODD_4), z5 = y2.rearrange(FROM_RIGHT_4).blend(y6, ODD_4);
+        FloatVector z6 = y1.rearrange(FROM_RIGHT_4).blend(y5, ODD_4), z7 = y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4);
+        int w8 = wOff + 8 * ldw;
+        r0 = FloatVector.fromArray(S, w, w8);
+        r1 = FloatVector.fromArray(S, w, w8 + ldw);
+        r2 = FloatVector.fromArray(S, w, w8 + 2 * ldw);
+        r3 = FloatVector.fromArray(S, w, w8 + 3 * ldw);
+        r4 = FloatVector.fromArray(S, w, w8 + 4 * ldw);
+        r5 = FloatVector.fromArray(S, w, w8 + 5 * ldw);
+        r6 = FloatVector.fromArray(S, w, w8 + 6 * ldw);
+        r7 = FloatVector.fromArray(S, w, w8 + 7 * ldw);
+        x0 = r0.blend(r1.rearrange(FROM_LEFT_1), ODD_1);
+        x1 = r0.rearrange(FROM_RIGHT_1).blend(r1, ODD_1);
+        x2 = r2.blend(r3.rearrange(FROM_LEFT_1), ODD_1);
+        x3 = r2.rearrange(FROM_RIGHT_1).blend(r3, ODD_1);
+        x4 = r4.blend(r5.rearrange(FROM_LEFT_1), ODD_1);
+        x5 = r4.rearrange(FROM_RIGHT_1).blend(r5, ODD_1);
+        x6 = r6.blend(r7.rearrange(FROM_LEFT_1), ODD_1);
+        x7 = r6.rearrange(FROM_RIGHT_1).blend(r7, ODD_1);
+        y0 = x0.blend(x2.rearrange(FROM_LEFT_2), ODD_2);
+        y1 = x0.rearrange(FROM_RIGHT_2).blend(x2, ODD_2);
+        y2 = x1.blend(x3.rearrange(FROM_LEFT_2), ODD_2);
+        y3 = x1.rearrange(FROM_RIGHT_2).blend(x3, ODD_2);
+        y4 = x4.blend(x6.rearrange(FROM_LEFT_2), ODD_2);
+        y5 = x4.rearrange(FROM_RIGHT_2).blend(x6, ODD_2);
+        y6 = x5.blend(x7.rearrange(FROM_LEFT_2), ODD_2);
+        y7 = x5.rearrange(FROM_RIGHT_2).blend(x7, ODD_2);
+        FloatVector u0 = y0.blend(y4.rearrange(FROM_LEFT_4), ODD_4);
+        z0.blend(u0.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff);
+        z0.rearrange(SWAP_HALVES).blend(u0, LAST_8).intoArray(t, tOff + 8 * ldt);
+        FloatVector u1 = y2.blend(y6.rearrange(FROM_LEFT_4), ODD_4);
+        z1.blend(u1.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff + ldt);
+        z1.rearrange(SWAP_HALVES).blend(u1, LAST_8).intoArray(t, tOff + 9 * ldt);
+        FloatVector u2 = y1.blend(y5.rearrange(FROM_LEFT_4), ODD_4);
+        z2.blend(u2.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff + 2 * ldt);
+        z2.rearrange(SWAP_HALVES).blend(u2, LAST_8).intoArray(t, tOff + 10 * ldt);
+        FloatVector u3 = y3.blend(y7.rearrange(FROM_LEFT_4), ODD_4);
+        z3.blend(u3.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff + 3 * ldt);
+        z3.rearrange(SWAP_HALVES).blend(u3, LAST_8).intoArray(t, tOff + 11 * ldt);
+        FloatVector u4 = y0.rearrange(FROM_RIGHT_4).blend(y4, ODD_4);
+        z4.blend(u4.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff + 4 * ldt);
+        z4.rearrange(SWAP_HALVES).blend(u4, LAST_8).intoArray(t, tOff + 12 * ldt);
+        FloatVector u5 = y2.rearrange(FROM_RIGHT_4).blend(y6, ODD_4);
+        z5.blend(u5.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff + 5 * ldt);
+        z5.rearrange(SWAP_HALVES).blend(u5, LAST_8).intoArray(t, tOff + 13 * ldt);
+        FloatVector u6 = y1.rearrange(FROM_RIGHT_4).blend(y5, ODD_4);
+        z6.blend(u6.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff + 6 * ldt);
+        z6.rearrange(SWAP_HALVES).blend(u6, LAST_8).intoArray(t, tOff + 14 * ldt);
+        FloatVector u7 = y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4);
+        z7.blend(u7.rearrange(SWAP_HALVES), LAST_8).intoArray(t, tOff + 7 * ldt);
+        z7.rearrange(SWAP_HALVES).blend(u7, LAST_8).intoArray(t, tOff + 15 * ldt);
     }
 
     /**
@@ -164,14 +253,13 @@ final class SimdKernels {
      * stage is one single-vector lane move and one blend with constant masks: the two-vector
      * {@code rearrange} costs more on AVX2 (entries 24 and 28 of jmh/PERFORMANCE.md).
      *
-     * <p>With 16 lanes a transposed row holds 8 floats of t's row c and 8 of its row 8 + c. With
-     * {@code spill} the next 8 columns of t are the next group's, written after this one, so whole
-     * vectors are stored; otherwise they go through {@code pair} to {@link #storeBlockPair}'s masked
-     * stores. With those stores in this method, C1 ran out of virtual registers on it and left it
-     * in code that boxes every vector (entry 36).
+     * <p>With 16 lanes a transposed row holds 8 floats of t's row c and 8 of its row 8 + c; they go
+     * through {@code pair} to {@link #storeBlockPair}'s masked stores (these are the 8 rows that
+     * {@link #transposeSixteen} leaves). With those stores in this method, C1 ran out of virtual
+     * registers on it and left it in code that boxes every vector (entry 36).
      */
     private static void transposeBlocks(float[] w, int wOff, int ldw, float[] t, int tOff, int ldt, float[] pair,
-                                        boolean both, boolean spill) {
+                                        boolean both) {
         FloatVector r0 = FloatVector.fromArray(S, w, wOff), r1 = FloatVector.fromArray(S, w, wOff + ldw);
         FloatVector r2 = FloatVector.fromArray(S, w, wOff + 2 * ldw), r3 = FloatVector.fromArray(S, w, wOff + 3 * ldw);
         FloatVector r4 = FloatVector.fromArray(S, w, wOff + 4 * ldw), r5 = FloatVector.fromArray(S, w, wOff + 5 * ldw);
@@ -190,9 +278,7 @@ final class SimdKernels {
         FloatVector z2 = y1.blend(y5.rearrange(FROM_LEFT_4), ODD_4), z3 = y3.blend(y7.rearrange(FROM_LEFT_4), ODD_4);
         FloatVector z4 = y0.rearrange(FROM_RIGHT_4).blend(y4, ODD_4), z5 = y2.rearrange(FROM_RIGHT_4).blend(y6, ODD_4);
         FloatVector z6 = y1.rearrange(FROM_RIGHT_4).blend(y5, ODD_4), z7 = y3.rearrange(FROM_RIGHT_4).blend(y7, ODD_4);
-        if (V == 8 || both && spill) {
-            // With 16 lanes row c takes the left block's column c, row 8 + c the right block's (halves
-            // swapped), and each 8 floats that the next group overwrites.
+        if (V == 8) {
             z0.intoArray(t, tOff);
             z1.intoArray(t, tOff + ldt);
             z2.intoArray(t, tOff + 2 * ldt);
@@ -201,16 +287,6 @@ final class SimdKernels {
             z5.intoArray(t, tOff + 5 * ldt);
             z6.intoArray(t, tOff + 6 * ldt);
             z7.intoArray(t, tOff + 7 * ldt);
-            if (V == 16) {
-                z0.rearrange(SWAP_HALVES).intoArray(t, tOff + 8 * ldt);
-                z1.rearrange(SWAP_HALVES).intoArray(t, tOff + 9 * ldt);
-                z2.rearrange(SWAP_HALVES).intoArray(t, tOff + 10 * ldt);
-                z3.rearrange(SWAP_HALVES).intoArray(t, tOff + 11 * ldt);
-                z4.rearrange(SWAP_HALVES).intoArray(t, tOff + 12 * ldt);
-                z5.rearrange(SWAP_HALVES).intoArray(t, tOff + 13 * ldt);
-                z6.rearrange(SWAP_HALVES).intoArray(t, tOff + 14 * ldt);
-                z7.rearrange(SWAP_HALVES).intoArray(t, tOff + 15 * ldt);
-            }
             return;
         }
         z0.intoArray(pair, 0);

@@ -11,15 +11,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The transpose behind the forward layer, the conv weight gradient and Winograd's channels-last
- * maps: the 8 × 8 register blocks (two side by side with 16 lanes) and the scalar edges (and the
- * scalar path alone, which a 4-lane species takes) give exactly {@code t[p·ldt + j] = w[j·ldw + p]}, write nothing
- * else, and allocate nothing once compiled. Shapes cover 0, 1, 8, and sizes on both sides of a
- * whole number of blocks, with offsets and strides wider than the matrix.
+ * maps: the register blocks (16 × 16 with 16 lanes, then 8 × 8, two side by side with 16 lanes) and
+ * the scalar edges (and the scalar path alone, which a 4-lane species takes) give exactly
+ * {@code t[p·ldt + j] = w[j·ldw + p]}, write nothing else, and allocate nothing once compiled. Shapes
+ * cover 0, 1, 8, 16, and sizes on both sides of a whole number of blocks, with offsets and strides
+ * wider than the matrix.
  */
 class SimdTransposeTest {
     @ParameterizedTest(name = "{0} x {1}, ldw +{2}, ldt +{3}")
     @CsvSource({"0,5,0,0", "5,0,0,0", "1,1,0,0", "1,9,0,0", "9,1,0,0", "8,8,0,0", "8,8,3,5", "7,7,0,1",
-            "16,24,0,0", "17,23,1,2", "33,56,0,0", "250,200,0,0", "100,250,0,6", "13,300,2,0", "64,20,0,0"})
+            "16,24,0,0", "17,23,1,2", "32,16,0,0", "40,24,1,3", "33,56,0,0", "250,200,0,0", "100,250,0,6", "13,300,2,0", "64,20,0,0"})
     void blocksAndEdgesEqualTheDefinition(int n, int k, int extraLdw, int extraLdt) {
         Random random = new Random(31L * n + k);
         int ldw = k + extraLdw, ldt = n + extraLdt, wOff = 3, tOff = 5;
@@ -39,7 +40,7 @@ class SimdTransposeTest {
         Arrays.fill(scalar, Float.NaN);
         SimdKernels.transpose(w, wOff, n, k, ldw, blocked, tOff, ldt);
         SimdKernels.transposeScalar(w, wOff, n, k, ldw, scalar, tOff, ldt);
-        assertArrayEquals(expected, blocked, "8 x 8 blocks");
+        assertArrayEquals(expected, blocked, "blocks in registers");
         assertArrayEquals(expected, scalar, "one float at a time");
     }
 
