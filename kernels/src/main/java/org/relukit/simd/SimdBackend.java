@@ -288,10 +288,10 @@ public final class SimdBackend implements Backend {
     private void gemm(float[] a, int aRow, int aCol, float[] b, int ldb, boolean transposedB, float[] c, int m,
                       int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate, Split split) {
         long work = (long) m * n * k;
-        boolean middling = parallel != null && m >= 2 * SimdKernels.MR && work >= PARALLEL_WORK
-                && work < ALWAYS_PARALLEL_WORK;
+        boolean splittable = parallel != null && m >= 2 * SimdKernels.MR && work >= PARALLEL_WORK;
+        boolean middling = splittable && work < ALWAYS_PARALLEL_WORK;
         long start = middling ? System.nanoTime() : 0;
-        if (parallel == null || m < 2 * SimdKernels.MR || work < PARALLEL_WORK || middling && !splitTrial.split()) {
+        if (!splittable || middling && !splitTrial.split()) {
             packed = grown(packed, SimdKernels.packedSize(n, k));
             leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k, aCol));
             SimdKernels.pack(b, ldb, transposedB, n, k, packed);
