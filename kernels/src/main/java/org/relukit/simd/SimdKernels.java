@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * operand costs nothing) and b first copied into panels ({@link #pack}), row-major or transposed,
  * so weights and activations are used where they lie. The last partial vector of a row is
  * computed whole and stored under a mask. Scaling and accumulating into c happen in
- * registers before the single store, which is what fuses the SGD update into the weight gradient;
- * bias, ReLU and gate are applied to the tile just stored, or to the row chunk once its tiles are
- * stored ({@link #FINISH_EACH_TILE}).
+ * registers before the single store, which is what fuses the SGD update into the weight gradient.
+ * Bias and ReLU (a forward layer) or the gate (an input gradient) are applied in the registers of
+ * the 8 × 3 tile ({@link #tile8x3BiasRelu}, {@link #tile8x3Gate}); after the other tiles, to the
+ * tile just stored, or to the row chunk once its tiles are stored ({@link #FINISH_EACH_TILE}).
  */
 final class SimdKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -419,8 +420,9 @@ final class SimdKernels {
      * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
      * {@code b} stays in cache, and the columns left over two vectors or one at a time
      * ({@link #threeBlockEnd}). Each register tile
-     * is scaled and accumulated in registers and stored once; bias, ReLU and gate follow per tile or
-     * per chunk ({@link #FINISH_EACH_TILE}).
+     * is scaled and accumulated in registers and stored once; bias, ReLU and gate are applied in the
+     * 8 × 3 tiles' registers, and after the other tiles per tile or per chunk
+     * ({@link #FINISH_EACH_TILE}).
      */
     static void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] packed, float[] c, int rowFrom, int rowTo,
                      int n, int k, float alpha, float beta, float[] bias, boolean relu, float[] gate) {
@@ -493,13 +495,21 @@ final class SimdKernels {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
         float[] edge = EIGHT_ROW_TILES ? EDGE_ROWS.get() : null;
+        boolean forward = bias != null && relu && gate == null && alpha == 1f && beta == 0f;
+        boolean gated = bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
         int j = colFrom;
         for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
-                tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
+                if (forward) {
+                    tile8x3BiasRelu(a, aRow, b, c, i, j, n, k, bias);
+                } else if (gated) {
+                    tile8x3Gate(a, aRow, b, c, i, j, n, k, gate);
+                } else {
+                    tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
+                }
             }
-            if (finishTiles && i > rowFrom) {
+            if (finishTiles && !forward && !gated && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, 3 * V, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
@@ -691,6 +701,185 @@ final class SimdKernels {
         c70.intoArray(c, o7);
         c71.intoArray(c, o7 + V);
         c72.intoArray(c, o7 + 2 * V);
+    }
+
+    /**
+     * {@link #tile8x3} for a forward layer (alpha 1, beta 0): bias and ReLU applied in the registers
+     * before the one store, so the epilogue does not reload the tile (bench b64 +6–10%, entry 43 of
+     * jmh/PERFORMANCE.md). A method of its own, without the alpha and beta code: the same epilogue
+     * as branches inside {@link #tile8x3} made C2 box the vectors (entries 10 and 33a).
+     */
+    private static void tile8x3BiasRelu(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                        float[] bias) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0; p < k; p++) {
+            int bo = j * k + 3 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        FloatVector d0 = FloatVector.fromArray(S, bias, j);
+        FloatVector d1 = FloatVector.fromArray(S, bias, j + V);
+        FloatVector d2 = FloatVector.fromArray(S, bias, j + 2 * V);
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c00.add(d0).max(0f).intoArray(c, o0);
+        c01.add(d1).max(0f).intoArray(c, o0 + V);
+        c02.add(d2).max(0f).intoArray(c, o0 + 2 * V);
+        c10.add(d0).max(0f).intoArray(c, o1);
+        c11.add(d1).max(0f).intoArray(c, o1 + V);
+        c12.add(d2).max(0f).intoArray(c, o1 + 2 * V);
+        c20.add(d0).max(0f).intoArray(c, o2);
+        c21.add(d1).max(0f).intoArray(c, o2 + V);
+        c22.add(d2).max(0f).intoArray(c, o2 + 2 * V);
+        c30.add(d0).max(0f).intoArray(c, o3);
+        c31.add(d1).max(0f).intoArray(c, o3 + V);
+        c32.add(d2).max(0f).intoArray(c, o3 + 2 * V);
+        c40.add(d0).max(0f).intoArray(c, o4);
+        c41.add(d1).max(0f).intoArray(c, o4 + V);
+        c42.add(d2).max(0f).intoArray(c, o4 + 2 * V);
+        c50.add(d0).max(0f).intoArray(c, o5);
+        c51.add(d1).max(0f).intoArray(c, o5 + V);
+        c52.add(d2).max(0f).intoArray(c, o5 + 2 * V);
+        c60.add(d0).max(0f).intoArray(c, o6);
+        c61.add(d1).max(0f).intoArray(c, o6 + V);
+        c62.add(d2).max(0f).intoArray(c, o6 + 2 * V);
+        c70.add(d0).max(0f).intoArray(c, o7);
+        c71.add(d1).max(0f).intoArray(c, o7 + V);
+        c72.add(d2).max(0f).intoArray(c, o7 + 2 * V);
+    }
+
+    /**
+     * {@link #tile8x3} for an input gradient (alpha 1, beta 0): zero where the gate is not positive,
+     * in the registers before the one store, as {@link #tile8x3BiasRelu} does for the forward.
+     */
+    private static void tile8x3Gate(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                    float[] gate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0; p < k; p++) {
+            int bo = j * k + 3 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c00.blend(0f, FloatVector.fromArray(S, gate, o0).compare(VectorOperators.LE, 0f)).intoArray(c, o0);
+        c01.blend(0f, FloatVector.fromArray(S, gate, o0 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o0 + V);
+        c02.blend(0f, FloatVector.fromArray(S, gate, o0 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o0 + 2 * V);
+        c10.blend(0f, FloatVector.fromArray(S, gate, o1).compare(VectorOperators.LE, 0f)).intoArray(c, o1);
+        c11.blend(0f, FloatVector.fromArray(S, gate, o1 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o1 + V);
+        c12.blend(0f, FloatVector.fromArray(S, gate, o1 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o1 + 2 * V);
+        c20.blend(0f, FloatVector.fromArray(S, gate, o2).compare(VectorOperators.LE, 0f)).intoArray(c, o2);
+        c21.blend(0f, FloatVector.fromArray(S, gate, o2 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o2 + V);
+        c22.blend(0f, FloatVector.fromArray(S, gate, o2 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o2 + 2 * V);
+        c30.blend(0f, FloatVector.fromArray(S, gate, o3).compare(VectorOperators.LE, 0f)).intoArray(c, o3);
+        c31.blend(0f, FloatVector.fromArray(S, gate, o3 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o3 + V);
+        c32.blend(0f, FloatVector.fromArray(S, gate, o3 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o3 + 2 * V);
+        c40.blend(0f, FloatVector.fromArray(S, gate, o4).compare(VectorOperators.LE, 0f)).intoArray(c, o4);
+        c41.blend(0f, FloatVector.fromArray(S, gate, o4 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o4 + V);
+        c42.blend(0f, FloatVector.fromArray(S, gate, o4 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o4 + 2 * V);
+        c50.blend(0f, FloatVector.fromArray(S, gate, o5).compare(VectorOperators.LE, 0f)).intoArray(c, o5);
+        c51.blend(0f, FloatVector.fromArray(S, gate, o5 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o5 + V);
+        c52.blend(0f, FloatVector.fromArray(S, gate, o5 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o5 + 2 * V);
+        c60.blend(0f, FloatVector.fromArray(S, gate, o6).compare(VectorOperators.LE, 0f)).intoArray(c, o6);
+        c61.blend(0f, FloatVector.fromArray(S, gate, o6 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o6 + V);
+        c62.blend(0f, FloatVector.fromArray(S, gate, o6 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o6 + 2 * V);
+        c70.blend(0f, FloatVector.fromArray(S, gate, o7).compare(VectorOperators.LE, 0f)).intoArray(c, o7);
+        c71.blend(0f, FloatVector.fromArray(S, gate, o7 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o7 + V);
+        c72.blend(0f, FloatVector.fromArray(S, gate, o7 + 2 * V).compare(VectorOperators.LE, 0f)).intoArray(c, o7 + 2 * V);
     }
 
     /**
