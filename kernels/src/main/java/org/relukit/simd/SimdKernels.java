@@ -531,13 +531,17 @@ final class SimdKernels {
             int cols = Math.min(w * V, colTo - j);
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
-                if (w == 2) {
+                if (w == 2 && forward) {
+                    tile8x2BiasRelu(a, aRow, b, c, i, j, n, k, bias, edge);
+                } else if (w == 2 && gated) {
+                    tile8x2Gate(a, aRow, b, c, i, j, n, k, gate, edge);
+                } else if (w == 2) {
                     tile8x2(a, aRow, b, c, i, j, n, k, alpha, beta, edge);
                 } else {
                     tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 }
             }
-            if (finishTiles && i > rowFrom) {
+            if (finishTiles && !(w == 2 && (forward || gated)) && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
@@ -999,6 +1003,166 @@ final class SimdKernels {
             c51.intoArray(edge, 5 * V);
             c61.intoArray(edge, 6 * V);
             c71.intoArray(edge, 7 * V);
+            storeEdge(edge, c, i, j + V, n);
+        }
+    }
+
+    /** {@link #tile8x2} with {@link #tile8x3BiasRelu}'s epilogue. */
+    private static void tile8x2BiasRelu(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                        float[] bias, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0; p < k; p++) {
+            int bo = j * k + 2 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        FloatVector d0 = FloatVector.fromArray(S, bias, j);
+        FloatVector d1 = FloatVector.fromArray(S, bias, j + V);
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c00.add(d0).max(0f).intoArray(c, o0);
+        c10.add(d0).max(0f).intoArray(c, o1);
+        c20.add(d0).max(0f).intoArray(c, o2);
+        c30.add(d0).max(0f).intoArray(c, o3);
+        c40.add(d0).max(0f).intoArray(c, o4);
+        c50.add(d0).max(0f).intoArray(c, o5);
+        c60.add(d0).max(0f).intoArray(c, o6);
+        c70.add(d0).max(0f).intoArray(c, o7);
+        if (j + 2 * V <= n) {
+            c01.add(d1).max(0f).intoArray(c, o0 + V);
+            c11.add(d1).max(0f).intoArray(c, o1 + V);
+            c21.add(d1).max(0f).intoArray(c, o2 + V);
+            c31.add(d1).max(0f).intoArray(c, o3 + V);
+            c41.add(d1).max(0f).intoArray(c, o4 + V);
+            c51.add(d1).max(0f).intoArray(c, o5 + V);
+            c61.add(d1).max(0f).intoArray(c, o6 + V);
+            c71.add(d1).max(0f).intoArray(c, o7 + V);
+        } else {
+            c01.add(d1).max(0f).intoArray(edge, 0);
+            c11.add(d1).max(0f).intoArray(edge, 1 * V);
+            c21.add(d1).max(0f).intoArray(edge, 2 * V);
+            c31.add(d1).max(0f).intoArray(edge, 3 * V);
+            c41.add(d1).max(0f).intoArray(edge, 4 * V);
+            c51.add(d1).max(0f).intoArray(edge, 5 * V);
+            c61.add(d1).max(0f).intoArray(edge, 6 * V);
+            c71.add(d1).max(0f).intoArray(edge, 7 * V);
+            storeEdge(edge, c, i, j + V, n);
+        }
+    }
+
+    /** {@link #tile8x2} with {@link #tile8x3Gate}'s epilogue. */
+    private static void tile8x2Gate(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                    float[] gate, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0; p < k; p++) {
+            int bo = j * k + 2 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c00.blend(0f, FloatVector.fromArray(S, gate, o0).compare(VectorOperators.LE, 0f)).intoArray(c, o0);
+        c10.blend(0f, FloatVector.fromArray(S, gate, o1).compare(VectorOperators.LE, 0f)).intoArray(c, o1);
+        c20.blend(0f, FloatVector.fromArray(S, gate, o2).compare(VectorOperators.LE, 0f)).intoArray(c, o2);
+        c30.blend(0f, FloatVector.fromArray(S, gate, o3).compare(VectorOperators.LE, 0f)).intoArray(c, o3);
+        c40.blend(0f, FloatVector.fromArray(S, gate, o4).compare(VectorOperators.LE, 0f)).intoArray(c, o4);
+        c50.blend(0f, FloatVector.fromArray(S, gate, o5).compare(VectorOperators.LE, 0f)).intoArray(c, o5);
+        c60.blend(0f, FloatVector.fromArray(S, gate, o6).compare(VectorOperators.LE, 0f)).intoArray(c, o6);
+        c70.blend(0f, FloatVector.fromArray(S, gate, o7).compare(VectorOperators.LE, 0f)).intoArray(c, o7);
+        if (j + 2 * V <= n) {
+            c01.blend(0f, FloatVector.fromArray(S, gate, o0 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o0 + V);
+            c11.blend(0f, FloatVector.fromArray(S, gate, o1 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o1 + V);
+            c21.blend(0f, FloatVector.fromArray(S, gate, o2 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o2 + V);
+            c31.blend(0f, FloatVector.fromArray(S, gate, o3 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o3 + V);
+            c41.blend(0f, FloatVector.fromArray(S, gate, o4 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o4 + V);
+            c51.blend(0f, FloatVector.fromArray(S, gate, o5 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o5 + V);
+            c61.blend(0f, FloatVector.fromArray(S, gate, o6 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o6 + V);
+            c71.blend(0f, FloatVector.fromArray(S, gate, o7 + V).compare(VectorOperators.LE, 0f)).intoArray(c, o7 + V);
+        } else {
+            c01.blend(0f, FloatVector.fromArray(S, gate, o0 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 0);
+            c11.blend(0f, FloatVector.fromArray(S, gate, o1 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 1 * V);
+            c21.blend(0f, FloatVector.fromArray(S, gate, o2 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 2 * V);
+            c31.blend(0f, FloatVector.fromArray(S, gate, o3 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 3 * V);
+            c41.blend(0f, FloatVector.fromArray(S, gate, o4 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 4 * V);
+            c51.blend(0f, FloatVector.fromArray(S, gate, o5 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 5 * V);
+            c61.blend(0f, FloatVector.fromArray(S, gate, o6 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 6 * V);
+            c71.blend(0f, FloatVector.fromArray(S, gate, o7 + V).compare(VectorOperators.LE, 0f)).intoArray(edge, 7 * V);
             storeEdge(edge, c, i, j + V, n);
         }
     }
