@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * computed whole and stored under a mask. Scaling and accumulating into c happen in
  * registers before the single store, which is what fuses the SGD update into the weight gradient.
  * Bias and ReLU (a forward layer) or the gate (an input gradient) are applied in the registers of
- * the 8 × 3 tile ({@link #tile8x3BiasRelu}, {@link #tile8x3Gate}); after the other tiles, to the
- * tile just stored, or to the row chunk once its tiles are stored ({@link #FINISH_EACH_TILE}).
+ * the 8-row tiles ({@link #tile8x3Forward}, {@link #tile8x3Gate} and their 8 × 2 and 8 × 1 kin);
+ * after the other tiles, to the tile just stored, or to the row chunk once its tiles are stored
+ * ({@link #FINISH_EACH_TILE}).
  */
 final class SimdKernels {
     private static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -421,7 +422,7 @@ final class SimdKernels {
      * {@code b} stays in cache, and the columns left over two vectors or one at a time
      * ({@link #threeBlockEnd}). Each register tile
      * is scaled and accumulated in registers and stored once; bias, ReLU and gate are applied in the
-     * 8 × 3 tiles' registers, and after the other tiles per tile or per chunk
+     * 8-row tiles' registers, and after the other tiles per tile or per chunk
      * ({@link #FINISH_EACH_TILE}).
      */
     static void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] packed, float[] c, int rowFrom, int rowTo,
@@ -495,14 +496,17 @@ final class SimdKernels {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
         float[] edge = EIGHT_ROW_TILES ? EDGE_ROWS.get() : null;
-        boolean forward = bias != null && relu && gate == null && alpha == 1f && beta == 0f;
-        boolean gated = bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
+        // Where the 8-row tiles apply the epilogue in their registers (on AVX2 it runs per chunk).
+        boolean forward = EIGHT_ROW_TILES && bias != null && gate == null && alpha == 1f && beta == 0f;
+        // max(x, −∞) is x, so one method serves layers with and without the ReLU.
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+        boolean gated = EIGHT_ROW_TILES && bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
         int j = colFrom;
         for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
             int i = rowFrom;
             for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
                 if (forward) {
-                    tile8x3BiasRelu(a, aRow, b, c, i, j, n, k, bias);
+                    tile8x3Forward(a, aRow, b, c, i, j, n, k, bias, floor);
                 } else if (gated) {
                     tile8x3Gate(a, aRow, b, c, i, j, n, k, gate);
                 } else {
@@ -532,16 +536,20 @@ final class SimdKernels {
             int i = rowFrom;
             for (; i + 8 <= rowTo; i += 8) {
                 if (w == 2 && forward) {
-                    tile8x2BiasRelu(a, aRow, b, c, i, j, n, k, bias, edge);
+                    tile8x2Forward(a, aRow, b, c, i, j, n, k, bias, floor, edge);
                 } else if (w == 2 && gated) {
                     tile8x2Gate(a, aRow, b, c, i, j, n, k, gate, edge);
                 } else if (w == 2) {
                     tile8x2(a, aRow, b, c, i, j, n, k, alpha, beta, edge);
+                } else if (forward) {
+                    tile8x1Forward(a, aRow, aCol, b, c, i, j, n, k, bias, floor);
+                } else if (gated) {
+                    tile8x1Gate(a, aRow, aCol, b, c, i, j, n, k, gate);
                 } else {
                     tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 }
             }
-            if (finishTiles && !(w == 2 && (forward || gated)) && i > rowFrom) {
+            if (finishTiles && !forward && !gated && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
@@ -708,13 +716,13 @@ final class SimdKernels {
     }
 
     /**
-     * {@link #tile8x3} for a forward layer (alpha 1, beta 0): bias and ReLU applied in the registers
-     * before the one store, so the epilogue does not reload the tile (bench b64 +6–10%, entry 43 of
-     * jmh/PERFORMANCE.md). A method of its own, without the alpha and beta code: the same epilogue
+     * {@link #tile8x3} for a forward layer (alpha 1, beta 0): the bias added and {@code max(·, floor)}
+     * taken in the registers before the one store (floor 0 for a ReLU, −∞ for none), so the epilogue
+     * does not reload the tile (bench b64 +6–10%, entries 43–45 of jmh/PERFORMANCE.md). A method of its own, without the alpha and beta code: the same epilogue
      * as branches inside {@link #tile8x3} made C2 box the vectors (entries 10 and 33a).
      */
-    private static void tile8x3BiasRelu(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
-                                        float[] bias) {
+    private static void tile8x3Forward(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                        float[] bias, float floor) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
@@ -773,35 +781,35 @@ final class SimdKernels {
         int o5 = (i + 5) * n + j;
         int o6 = (i + 6) * n + j;
         int o7 = (i + 7) * n + j;
-        c00.add(d0).max(0f).intoArray(c, o0);
-        c01.add(d1).max(0f).intoArray(c, o0 + V);
-        c02.add(d2).max(0f).intoArray(c, o0 + 2 * V);
-        c10.add(d0).max(0f).intoArray(c, o1);
-        c11.add(d1).max(0f).intoArray(c, o1 + V);
-        c12.add(d2).max(0f).intoArray(c, o1 + 2 * V);
-        c20.add(d0).max(0f).intoArray(c, o2);
-        c21.add(d1).max(0f).intoArray(c, o2 + V);
-        c22.add(d2).max(0f).intoArray(c, o2 + 2 * V);
-        c30.add(d0).max(0f).intoArray(c, o3);
-        c31.add(d1).max(0f).intoArray(c, o3 + V);
-        c32.add(d2).max(0f).intoArray(c, o3 + 2 * V);
-        c40.add(d0).max(0f).intoArray(c, o4);
-        c41.add(d1).max(0f).intoArray(c, o4 + V);
-        c42.add(d2).max(0f).intoArray(c, o4 + 2 * V);
-        c50.add(d0).max(0f).intoArray(c, o5);
-        c51.add(d1).max(0f).intoArray(c, o5 + V);
-        c52.add(d2).max(0f).intoArray(c, o5 + 2 * V);
-        c60.add(d0).max(0f).intoArray(c, o6);
-        c61.add(d1).max(0f).intoArray(c, o6 + V);
-        c62.add(d2).max(0f).intoArray(c, o6 + 2 * V);
-        c70.add(d0).max(0f).intoArray(c, o7);
-        c71.add(d1).max(0f).intoArray(c, o7 + V);
-        c72.add(d2).max(0f).intoArray(c, o7 + 2 * V);
+        c00.add(d0).max(floor).intoArray(c, o0);
+        c01.add(d1).max(floor).intoArray(c, o0 + V);
+        c02.add(d2).max(floor).intoArray(c, o0 + 2 * V);
+        c10.add(d0).max(floor).intoArray(c, o1);
+        c11.add(d1).max(floor).intoArray(c, o1 + V);
+        c12.add(d2).max(floor).intoArray(c, o1 + 2 * V);
+        c20.add(d0).max(floor).intoArray(c, o2);
+        c21.add(d1).max(floor).intoArray(c, o2 + V);
+        c22.add(d2).max(floor).intoArray(c, o2 + 2 * V);
+        c30.add(d0).max(floor).intoArray(c, o3);
+        c31.add(d1).max(floor).intoArray(c, o3 + V);
+        c32.add(d2).max(floor).intoArray(c, o3 + 2 * V);
+        c40.add(d0).max(floor).intoArray(c, o4);
+        c41.add(d1).max(floor).intoArray(c, o4 + V);
+        c42.add(d2).max(floor).intoArray(c, o4 + 2 * V);
+        c50.add(d0).max(floor).intoArray(c, o5);
+        c51.add(d1).max(floor).intoArray(c, o5 + V);
+        c52.add(d2).max(floor).intoArray(c, o5 + 2 * V);
+        c60.add(d0).max(floor).intoArray(c, o6);
+        c61.add(d1).max(floor).intoArray(c, o6 + V);
+        c62.add(d2).max(floor).intoArray(c, o6 + 2 * V);
+        c70.add(d0).max(floor).intoArray(c, o7);
+        c71.add(d1).max(floor).intoArray(c, o7 + V);
+        c72.add(d2).max(floor).intoArray(c, o7 + 2 * V);
     }
 
     /**
      * {@link #tile8x3} for an input gradient (alpha 1, beta 0): zero where the gate is not positive,
-     * in the registers before the one store, as {@link #tile8x3BiasRelu} does for the forward.
+     * in the registers before the one store, as {@link #tile8x3Forward} does for the forward.
      */
     private static void tile8x3Gate(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
                                     float[] gate) {
@@ -1007,9 +1015,9 @@ final class SimdKernels {
         }
     }
 
-    /** {@link #tile8x2} with {@link #tile8x3BiasRelu}'s epilogue. */
-    private static void tile8x2BiasRelu(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
-                                        float[] bias, float[] edge) {
+    /** {@link #tile8x2} with {@link #tile8x3Forward}'s epilogue. */
+    private static void tile8x2Forward(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                        float[] bias, float floor, float[] edge) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -1058,32 +1066,32 @@ final class SimdKernels {
         int o5 = (i + 5) * n + j;
         int o6 = (i + 6) * n + j;
         int o7 = (i + 7) * n + j;
-        c00.add(d0).max(0f).intoArray(c, o0);
-        c10.add(d0).max(0f).intoArray(c, o1);
-        c20.add(d0).max(0f).intoArray(c, o2);
-        c30.add(d0).max(0f).intoArray(c, o3);
-        c40.add(d0).max(0f).intoArray(c, o4);
-        c50.add(d0).max(0f).intoArray(c, o5);
-        c60.add(d0).max(0f).intoArray(c, o6);
-        c70.add(d0).max(0f).intoArray(c, o7);
+        c00.add(d0).max(floor).intoArray(c, o0);
+        c10.add(d0).max(floor).intoArray(c, o1);
+        c20.add(d0).max(floor).intoArray(c, o2);
+        c30.add(d0).max(floor).intoArray(c, o3);
+        c40.add(d0).max(floor).intoArray(c, o4);
+        c50.add(d0).max(floor).intoArray(c, o5);
+        c60.add(d0).max(floor).intoArray(c, o6);
+        c70.add(d0).max(floor).intoArray(c, o7);
         if (j + 2 * V <= n) {
-            c01.add(d1).max(0f).intoArray(c, o0 + V);
-            c11.add(d1).max(0f).intoArray(c, o1 + V);
-            c21.add(d1).max(0f).intoArray(c, o2 + V);
-            c31.add(d1).max(0f).intoArray(c, o3 + V);
-            c41.add(d1).max(0f).intoArray(c, o4 + V);
-            c51.add(d1).max(0f).intoArray(c, o5 + V);
-            c61.add(d1).max(0f).intoArray(c, o6 + V);
-            c71.add(d1).max(0f).intoArray(c, o7 + V);
+            c01.add(d1).max(floor).intoArray(c, o0 + V);
+            c11.add(d1).max(floor).intoArray(c, o1 + V);
+            c21.add(d1).max(floor).intoArray(c, o2 + V);
+            c31.add(d1).max(floor).intoArray(c, o3 + V);
+            c41.add(d1).max(floor).intoArray(c, o4 + V);
+            c51.add(d1).max(floor).intoArray(c, o5 + V);
+            c61.add(d1).max(floor).intoArray(c, o6 + V);
+            c71.add(d1).max(floor).intoArray(c, o7 + V);
         } else {
-            c01.add(d1).max(0f).intoArray(edge, 0);
-            c11.add(d1).max(0f).intoArray(edge, 1 * V);
-            c21.add(d1).max(0f).intoArray(edge, 2 * V);
-            c31.add(d1).max(0f).intoArray(edge, 3 * V);
-            c41.add(d1).max(0f).intoArray(edge, 4 * V);
-            c51.add(d1).max(0f).intoArray(edge, 5 * V);
-            c61.add(d1).max(0f).intoArray(edge, 6 * V);
-            c71.add(d1).max(0f).intoArray(edge, 7 * V);
+            c01.add(d1).max(floor).intoArray(edge, 0);
+            c11.add(d1).max(floor).intoArray(edge, 1 * V);
+            c21.add(d1).max(floor).intoArray(edge, 2 * V);
+            c31.add(d1).max(floor).intoArray(edge, 3 * V);
+            c41.add(d1).max(floor).intoArray(edge, 4 * V);
+            c51.add(d1).max(floor).intoArray(edge, 5 * V);
+            c61.add(d1).max(floor).intoArray(edge, 6 * V);
+            c71.add(d1).max(floor).intoArray(edge, 7 * V);
             storeEdge(edge, c, i, j + V, n);
         }
     }
@@ -1333,6 +1341,85 @@ final class SimdKernels {
         c5.intoArray(c, (i + 5) * n + j, m);
         c6.intoArray(c, (i + 6) * n + j, m);
         c7.intoArray(c, (i + 7) * n + j, m);
+    }
+
+    /**
+     * {@link #tile8x1} with {@link #tile8x3Forward}'s epilogue. Here it matters most: {@code finish}
+     * reloaded whole vectors just stored under a mask, which the CPU cannot forward from the store,
+     * and the teacher's products of 10 and 15 columns spent half their time there.
+     */
+    private static void tile8x1Forward(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
+                                        int n, int k, float[] bias, float floor) {
+        VectorMask<Float> m = S.indexInRange(j, n);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = j * k + V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(b0, c7);
+        }
+        FloatVector d = FloatVector.fromArray(S, bias, j);
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c0.add(d).max(floor).intoArray(c, o0, m);
+        c1.add(d).max(floor).intoArray(c, o1, m);
+        c2.add(d).max(floor).intoArray(c, o2, m);
+        c3.add(d).max(floor).intoArray(c, o3, m);
+        c4.add(d).max(floor).intoArray(c, o4, m);
+        c5.add(d).max(floor).intoArray(c, o5, m);
+        c6.add(d).max(floor).intoArray(c, o6, m);
+        c7.add(d).max(floor).intoArray(c, o7, m);
+    }
+
+    /** {@link #tile8x1} with {@link #tile8x3Gate}'s epilogue. */
+    private static void tile8x1Gate(float[] a, int aRow, int aCol, float[] b, float[] c, int i, int j,
+                                    int n, int k, float[] gate) {
+        VectorMask<Float> m = S.indexInRange(j, n);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0, ap = 0; p < k; p++, ap += aCol) {
+            int bo = j * k + V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(b0, c7);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c0.blend(0f, FloatVector.fromArray(S, gate, o0).compare(VectorOperators.LE, 0f)).intoArray(c, o0, m);
+        c1.blend(0f, FloatVector.fromArray(S, gate, o1).compare(VectorOperators.LE, 0f)).intoArray(c, o1, m);
+        c2.blend(0f, FloatVector.fromArray(S, gate, o2).compare(VectorOperators.LE, 0f)).intoArray(c, o2, m);
+        c3.blend(0f, FloatVector.fromArray(S, gate, o3).compare(VectorOperators.LE, 0f)).intoArray(c, o3, m);
+        c4.blend(0f, FloatVector.fromArray(S, gate, o4).compare(VectorOperators.LE, 0f)).intoArray(c, o4, m);
+        c5.blend(0f, FloatVector.fromArray(S, gate, o5).compare(VectorOperators.LE, 0f)).intoArray(c, o5, m);
+        c6.blend(0f, FloatVector.fromArray(S, gate, o6).compare(VectorOperators.LE, 0f)).intoArray(c, o6, m);
+        c7.blend(0f, FloatVector.fromArray(S, gate, o7).compare(VectorOperators.LE, 0f)).intoArray(c, o7, m);
     }
 
     private static void tile4x1(float[] a, int aRow, int aCol, float[] b, int panel, int width, float[] c, int i,
