@@ -500,6 +500,7 @@ final class SimdKernels {
         boolean forward = EIGHT_ROW_TILES && bias != null && gate == null && alpha == 1f && beta == 0f;
         // max(x, −∞) is x, so one method serves layers with and without the ReLU.
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+        boolean update = EIGHT_ROW_TILES && !finish && beta == 1f;
         boolean gated = EIGHT_ROW_TILES && bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
         int j = colFrom;
         for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
@@ -509,6 +510,8 @@ final class SimdKernels {
                     tile8x3Forward(a, aRow, b, c, i, j, n, k, bias, floor);
                 } else if (gated) {
                     tile8x3Gate(a, aRow, b, c, i, j, n, k, gate);
+                } else if (update) {
+                    tile8x3Update(a, aRow, b, c, i, j, n, k, alpha);
                 } else {
                     tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
                 }
@@ -539,6 +542,8 @@ final class SimdKernels {
                     tile8x2Forward(a, aRow, b, c, i, j, n, k, bias, floor, edge);
                 } else if (w == 2 && gated) {
                     tile8x2Gate(a, aRow, b, c, i, j, n, k, gate, edge);
+                } else if (w == 2 && update) {
+                    tile8x2Update(a, aRow, b, c, i, j, n, k, alpha, edge);
                 } else if (w == 2) {
                     tile8x2(a, aRow, b, c, i, j, n, k, alpha, beta, edge);
                 } else if (forward) {
@@ -713,6 +718,96 @@ final class SimdKernels {
         c70.intoArray(c, o7);
         c71.intoArray(c, o7 + V);
         c72.intoArray(c, o7 + 2 * V);
+    }
+
+    /**
+     * {@link #tile8x3} for the weight update (beta 1): {@code c += alpha · sum}, without the
+     * multiply by beta, and without the branches on alpha and beta. Those branches, seen one way
+     * only in training, trapped when a product of the other kind came at the end of the first epoch
+     * (the correlations), and C2 then compiled the hot tiles again while the step ran their slow
+     * code (entry 46 of jmh/PERFORMANCE.md).
+     */
+    private static void tile8x3Update(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                      float alpha) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0; p < k; p++) {
+            int bo = j * k + 3 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        FloatVector.fromArray(S, c, o0).add(c00.mul(alpha)).intoArray(c, o0);
+        FloatVector.fromArray(S, c, o0 + V).add(c01.mul(alpha)).intoArray(c, o0 + V);
+        FloatVector.fromArray(S, c, o0 + 2 * V).add(c02.mul(alpha)).intoArray(c, o0 + 2 * V);
+        FloatVector.fromArray(S, c, o1).add(c10.mul(alpha)).intoArray(c, o1);
+        FloatVector.fromArray(S, c, o1 + V).add(c11.mul(alpha)).intoArray(c, o1 + V);
+        FloatVector.fromArray(S, c, o1 + 2 * V).add(c12.mul(alpha)).intoArray(c, o1 + 2 * V);
+        FloatVector.fromArray(S, c, o2).add(c20.mul(alpha)).intoArray(c, o2);
+        FloatVector.fromArray(S, c, o2 + V).add(c21.mul(alpha)).intoArray(c, o2 + V);
+        FloatVector.fromArray(S, c, o2 + 2 * V).add(c22.mul(alpha)).intoArray(c, o2 + 2 * V);
+        FloatVector.fromArray(S, c, o3).add(c30.mul(alpha)).intoArray(c, o3);
+        FloatVector.fromArray(S, c, o3 + V).add(c31.mul(alpha)).intoArray(c, o3 + V);
+        FloatVector.fromArray(S, c, o3 + 2 * V).add(c32.mul(alpha)).intoArray(c, o3 + 2 * V);
+        FloatVector.fromArray(S, c, o4).add(c40.mul(alpha)).intoArray(c, o4);
+        FloatVector.fromArray(S, c, o4 + V).add(c41.mul(alpha)).intoArray(c, o4 + V);
+        FloatVector.fromArray(S, c, o4 + 2 * V).add(c42.mul(alpha)).intoArray(c, o4 + 2 * V);
+        FloatVector.fromArray(S, c, o5).add(c50.mul(alpha)).intoArray(c, o5);
+        FloatVector.fromArray(S, c, o5 + V).add(c51.mul(alpha)).intoArray(c, o5 + V);
+        FloatVector.fromArray(S, c, o5 + 2 * V).add(c52.mul(alpha)).intoArray(c, o5 + 2 * V);
+        FloatVector.fromArray(S, c, o6).add(c60.mul(alpha)).intoArray(c, o6);
+        FloatVector.fromArray(S, c, o6 + V).add(c61.mul(alpha)).intoArray(c, o6 + V);
+        FloatVector.fromArray(S, c, o6 + 2 * V).add(c62.mul(alpha)).intoArray(c, o6 + 2 * V);
+        FloatVector.fromArray(S, c, o7).add(c70.mul(alpha)).intoArray(c, o7);
+        FloatVector.fromArray(S, c, o7 + V).add(c71.mul(alpha)).intoArray(c, o7 + V);
+        FloatVector.fromArray(S, c, o7 + 2 * V).add(c72.mul(alpha)).intoArray(c, o7 + 2 * V);
     }
 
     /**
@@ -1011,6 +1106,85 @@ final class SimdKernels {
             c51.intoArray(edge, 5 * V);
             c61.intoArray(edge, 6 * V);
             c71.intoArray(edge, 7 * V);
+            storeEdge(edge, c, i, j + V, n);
+        }
+    }
+
+    /** {@link #tile8x2} for the weight update, as {@link #tile8x3Update}. */
+    private static void tile8x2Update(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
+                                      float alpha, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int a0 = i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0; p < k; p++) {
+            int bo = j * k + 2 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        FloatVector.fromArray(S, c, o0).add(c00.mul(alpha)).intoArray(c, o0);
+        FloatVector.fromArray(S, c, o1).add(c10.mul(alpha)).intoArray(c, o1);
+        FloatVector.fromArray(S, c, o2).add(c20.mul(alpha)).intoArray(c, o2);
+        FloatVector.fromArray(S, c, o3).add(c30.mul(alpha)).intoArray(c, o3);
+        FloatVector.fromArray(S, c, o4).add(c40.mul(alpha)).intoArray(c, o4);
+        FloatVector.fromArray(S, c, o5).add(c50.mul(alpha)).intoArray(c, o5);
+        FloatVector.fromArray(S, c, o6).add(c60.mul(alpha)).intoArray(c, o6);
+        FloatVector.fromArray(S, c, o7).add(c70.mul(alpha)).intoArray(c, o7);
+        if (j + 2 * V <= n) {
+            FloatVector.fromArray(S, c, o0 + V).add(c01.mul(alpha)).intoArray(c, o0 + V);
+            FloatVector.fromArray(S, c, o1 + V).add(c11.mul(alpha)).intoArray(c, o1 + V);
+            FloatVector.fromArray(S, c, o2 + V).add(c21.mul(alpha)).intoArray(c, o2 + V);
+            FloatVector.fromArray(S, c, o3 + V).add(c31.mul(alpha)).intoArray(c, o3 + V);
+            FloatVector.fromArray(S, c, o4 + V).add(c41.mul(alpha)).intoArray(c, o4 + V);
+            FloatVector.fromArray(S, c, o5 + V).add(c51.mul(alpha)).intoArray(c, o5 + V);
+            FloatVector.fromArray(S, c, o6 + V).add(c61.mul(alpha)).intoArray(c, o6 + V);
+            FloatVector.fromArray(S, c, o7 + V).add(c71.mul(alpha)).intoArray(c, o7 + V);
+        } else {
+            FloatVector.fromArray(S, c, o0 + V).add(c01.mul(alpha)).intoArray(edge, 0);
+            FloatVector.fromArray(S, c, o1 + V).add(c11.mul(alpha)).intoArray(edge, 1 * V);
+            FloatVector.fromArray(S, c, o2 + V).add(c21.mul(alpha)).intoArray(edge, 2 * V);
+            FloatVector.fromArray(S, c, o3 + V).add(c31.mul(alpha)).intoArray(edge, 3 * V);
+            FloatVector.fromArray(S, c, o4 + V).add(c41.mul(alpha)).intoArray(edge, 4 * V);
+            FloatVector.fromArray(S, c, o5 + V).add(c51.mul(alpha)).intoArray(edge, 5 * V);
+            FloatVector.fromArray(S, c, o6 + V).add(c61.mul(alpha)).intoArray(edge, 6 * V);
+            FloatVector.fromArray(S, c, o7 + V).add(c71.mul(alpha)).intoArray(edge, 7 * V);
             storeEdge(edge, c, i, j + V, n);
         }
     }
