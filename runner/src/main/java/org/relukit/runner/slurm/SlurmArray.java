@@ -23,8 +23,13 @@ import java.util.regex.Pattern;
  * tasks still queued from an earlier one.
  */
 public final class SlurmArray {
-    /** The flags every relukit JVM needs; the {@code relukit} launcher passes the same ones. */
-    static final List<String> JVM_FLAGS = List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED");
+    /**
+     * The flags every relukit JVM needs, and the JIT warm-up ones; the {@code relukit} launcher
+     * passes the same ones (it says why).
+     */
+    static final List<String> JVM_FLAGS = List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+            "-XX:-UseOnStackReplacement", "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=CompileThresholdScaling,org.relukit.simd.*::*,0.05");
     static final String SCRIPT = "sweep.sbatch";
     static final String JAR = "relukit.jar";
     /** Slurm's time limit forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or no limit. */
@@ -127,7 +132,7 @@ public final class SlurmArray {
         s.append("fi\n");
         // The timestamps give the per-task overhead (JVM start, warm-up) against the cells' own times.
         s.append("echo \"relukit-task start $(date +%s.%N) host $(hostname) job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} cells $range\"\n");
-        s.append("\"$java\" ").append(String.join(" ", JVM_FLAGS)).append(" -jar '").append(slurm.resolve(JAR))
+        s.append("\"$java\" '").append(String.join("' '", JVM_FLAGS)).append("' -jar '").append(slurm.resolve(JAR))
                 .append("' sweep --resume '").append(dir).append("' --cells \"$range\" --jobs ").append(options.jobsPerTask()).append('\n');
         s.append("status=$?\n");
         s.append("echo \"relukit-task end $(date +%s.%N) exit $status\"\n");
