@@ -496,12 +496,13 @@ final class SimdKernels {
         boolean finish = bias != null || relu || gate != null;
         boolean finishTiles = finish && FINISH_EACH_TILE;
         float[] edge = EIGHT_ROW_TILES ? EDGE_ROWS.get() : null;
-        // Where the 8-row tiles apply the epilogue in their registers (on AVX2 it runs per chunk).
+        // The products whose 8-row tiles have a method of their own (AVX2 has no 8-row tiles, and
+        // runs the epilogue per chunk).
         boolean forward = EIGHT_ROW_TILES && bias != null && gate == null && alpha == 1f && beta == 0f;
+        boolean gated = EIGHT_ROW_TILES && bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
+        boolean update = EIGHT_ROW_TILES && !finish && beta == 1f;
         // max(x, −∞) is x, so one method serves layers with and without the ReLU.
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
-        boolean update = EIGHT_ROW_TILES && !finish && beta == 1f;
-        boolean gated = EIGHT_ROW_TILES && bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
         int j = colFrom;
         for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
             int i = rowFrom;
@@ -813,8 +814,9 @@ final class SimdKernels {
     /**
      * {@link #tile8x3} for a forward layer (alpha 1, beta 0): the bias added and {@code max(·, floor)}
      * taken in the registers before the one store (floor 0 for a ReLU, −∞ for none), so the epilogue
-     * does not reload the tile (bench b64 +6–10%, entries 43–45 of jmh/PERFORMANCE.md). A method of its own, without the alpha and beta code: the same epilogue
-     * as branches inside {@link #tile8x3} made C2 box the vectors (entries 10 and 33a).
+     * does not reload the tile (bench b64 +6–10%, entries 43–45 of jmh/PERFORMANCE.md). A method of
+     * its own, without the alpha and beta code: the same epilogue as branches inside
+     * {@link #tile8x3} made C2 box the vectors (entries 10 and 33a).
      */
     private static void tile8x3Forward(float[] a, int aRow, float[] b, float[] c, int i, int j, int n, int k,
                                         float[] bias, float floor) {
