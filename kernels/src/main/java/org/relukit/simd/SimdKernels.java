@@ -501,6 +501,7 @@ final class SimdKernels {
         boolean forward = EIGHT_ROW_TILES && bias != null && gate == null && alpha == 1f && beta == 0f;
         boolean gated = EIGHT_ROW_TILES && bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
         boolean update = EIGHT_ROW_TILES && !finish && beta == 1f;
+        boolean finishEightRows = finishTiles && !forward && !gated;
         // max(x, −∞) is x, so one method serves layers with and without the ReLU.
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         int j = colFrom;
@@ -517,7 +518,7 @@ final class SimdKernels {
                     tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
                 }
             }
-            if (finishTiles && !forward && !gated && i > rowFrom) {
+            if (finishEightRows && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, 3 * V, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {
@@ -555,7 +556,7 @@ final class SimdKernels {
                     tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
                 }
             }
-            if (finishTiles && !forward && !gated && i > rowFrom) {
+            if (finishEightRows && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
             }
             for (; i + 4 <= rowTo; i += 4) {

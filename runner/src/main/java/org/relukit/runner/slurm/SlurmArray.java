@@ -1,6 +1,7 @@
 package org.relukit.runner.slurm;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,13 +24,8 @@ import java.util.regex.Pattern;
  * tasks still queued from an earlier one.
  */
 public final class SlurmArray {
-    /**
-     * The flags every relukit JVM needs, and the JIT warm-up ones; the {@code relukit} launcher
-     * passes the same ones (it says why).
-     */
-    static final List<String> JVM_FLAGS = List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-            "-XX:-UseOnStackReplacement", "-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=CompileThresholdScaling,org.relukit.simd.*::*,0.05");
+    /** The JVM flags of every relukit process, from the file the launchers read too (it says why). */
+    static final List<String> JVM_FLAGS = jvmFlags();
     static final String SCRIPT = "sweep.sbatch";
     static final String JAR = "relukit.jar";
     /** Slurm's time limit forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or no limit. */
@@ -138,6 +134,18 @@ public final class SlurmArray {
         s.append("echo \"relukit-task end $(date +%s.%N) exit $status\"\n");
         s.append("exit $status\n");
         return s.toString();
+    }
+
+    private static List<String> jvmFlags() {
+        try (InputStream in = SlurmArray.class.getResourceAsStream("/org/relukit/runner/jvm-flags")) {
+            if (in == null) {
+                throw new IllegalStateException("org/relukit/runner/jvm-flags is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Slurm shows job names in squeue; the sweep directory's name, restricted to safe characters. */
