@@ -346,12 +346,9 @@ public final class ReconExperiment {
         }
 
         TrialResult run(Checkpoint start) {
-            int batch = config.batchsize(), d = config.inputSize();
+            int batch = config.batchsize();
             int fullSteps = config.trainSize() / batch, tailRows = config.trainSize() % batch;
             int steps = config.stepsPerEpoch();
-            float[] host = originalTrain;
-            float[] shuffledHost = new float[host.length];
-            int[] order = new int[config.trainSize()];
             List<Layer> initialised = TeacherStudent.student(config, teacherLayers, random(config.seed(), trial, -1));
             if (config.normalize()) {
                 // The original normalises the student once before its first statistics, then after every step.
@@ -375,7 +372,8 @@ public final class ReconExperiment {
                  Evaluator trainEvaluator = new Evaluator(backend, teacher, student, config.evaluationSamples("train"),
                          config.statsW() ? initialised : null, config.statsH());
                  Evaluator evalEvaluator = new Evaluator(backend, teacher, student, config.evaluationSamples("eval"),
-                         config.statsW() ? initialised : null, config.statsH())) {
+                         config.statsW() ? initialised : null, config.statsH());
+                 EpochData data = new EpochData(config, trial, originalTrain, images, augmentation)) {
                 int firstEpoch = 0, firstStep = 0;
                 if (start != null) {
                     sgd.uploadVelocities(start.velocities());
@@ -385,19 +383,11 @@ public final class ReconExperiment {
                     evaluate(trainEvaluator, evalEvaluator, -1, 0);
                 }
                 for (int epoch = firstEpoch; epoch < config.numEpoch(); epoch++) {
-                    SplittableRandom rng = random(config.seed(), trial, epoch);
-                    if (config.regenDatasetEachEpoch() && epoch > 0) {
-                        host = Initialisation.gaussian(rng, host.length, config.dataStd());
-                        backend.upload(host, trainSet);
+                    EpochData.Epoch rows = data.take(epoch);
+                    if (rows.regenerated() != null) {
+                        backend.upload(rows.regenerated(), trainSet);
                     }
-                    shuffle(order, rng);
-                    if (augmentation != null) {
-                        // Each sample augmented afresh as the epoch fetches it, as the original's loader does.
-                        augmentation.apply(images.train(), order, 0, order.length, shuffledHost, rng);
-                    } else {
-                        gather(host, shuffledHost, order, d);
-                    }
-                    backend.upload(shuffledHost, shuffled);
+                    backend.upload(rows.rows(), shuffled);
                     float lr = (float) config.lr().at(epoch);
                     long begin = System.nanoTime();
                     int from = epoch == firstEpoch ? firstStep : 0;
@@ -448,26 +438,6 @@ public final class ReconExperiment {
                 evaluations.add(e);
                 listener.onEvaluation(e);
             }
-        }
-    }
-
-    /** Fisher–Yates over sample indices. */
-    private static void shuffle(int[] order, SplittableRandom rng) {
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
-    }
-
-    /** The rows of {@code data} in {@code order}. */
-    private static void gather(float[] data, float[] out, int[] order, int d) {
-        for (int i = 0; i < order.length; i++) {
-            System.arraycopy(data, order[i] * d, out, i * d, d);
         }
     }
 }
