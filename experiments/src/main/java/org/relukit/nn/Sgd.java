@@ -89,15 +89,16 @@ public final class Sgd implements AutoCloseable {
      * Updates layer l from the gradients of a split step's two halves, each the mean over its half
      * ({@code gw0}, {@code gb0} from the first): the batch's gradient is their average. The
      * halves' tensors are overwritten; plain SGD uses the second half's, once averaged in, as the
-     * velocity scratch that {@link Backend#sgdUpdate} writes.
+     * velocity scratch that {@link Backend#sgdUpdate} writes. The kernels run {@code on} a half's
+     * backend, so the two halves' threads can move different layers at once.
      */
-    void updateFromHalves(int l, Tensor gw0, Tensor gw1, Tensor gb0, Tensor gb1, float lr) {
-        backend.average(gw0, gw1, gw0);
-        backend.sgdUpdate(student.weights[l], gw0, isPlain() ? gw1 : velocityW[l], lr, momentum, weightDecay);
+    void updateFromHalves(Backend on, int l, Tensor gw0, Tensor gw1, Tensor gb0, Tensor gb1, float lr) {
+        on.average(gw0, gw1, gw0);
+        on.sgdUpdate(student.weights[l], gw0, isPlain() ? gw1 : velocityW[l], lr, momentum, weightDecay);
         Tensor b = student.biases[l];
         if (b != null) {
-            backend.average(gb0, gb1, gb0);
-            backend.sgdUpdate(b, gb0, isPlain() ? gb1 : velocityB[l], lr, momentum, weightDecay);
+            on.average(gb0, gb1, gb0);
+            on.sgdUpdate(b, gb0, isPlain() ? gb1 : velocityB[l], lr, momentum, weightDecay);
         }
     }
 

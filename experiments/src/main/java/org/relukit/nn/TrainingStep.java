@@ -1,5 +1,6 @@
 package org.relukit.nn;
 
+import java.util.Arrays;
 import org.relukit.backend.Backend;
 import org.relukit.backend.Tensor;
 
@@ -14,7 +15,8 @@ import org.relukit.backend.Tensor;
  * BatchNorm (whose statistics need the whole batch), the step runs as two halves: each takes its
  * rows through the forward, the loss and the backward to every layer's mean gradient over them,
  * on its own {@link Backend#half}, and the layers then move by the average of the two halves'
- * gradients (docs/math.md#a-step-in-two-halves). That is one hand-off between threads per step.
+ * gradients (docs/math.md#a-step-in-two-halves), each layer moved whole by one of the halves'
+ * threads. That is two hand-offs between threads per step.
  */
 public final class TrainingStep implements AutoCloseable {
     private final Backend backend;
@@ -28,6 +30,12 @@ public final class TrainingStep implements AutoCloseable {
     private final Tensor x;
     /** The two halves of a split step; null when the step is one pass over the whole batch. */
     private final Half[] halves;
+    /** A split step's updates, each on its half's thread: the layers {@link #updatedBy} gives it. */
+    private final Runnable[] updates;
+    /** Per half, the layers it moves, their weights shared out evenly by size (so by the shapes alone). */
+    private final int[][] updatedBy;
+    /** The learning rate of the step under way, for {@link #updates}. */
+    private float stepLr;
     /** The pass over the whole batch; null for a split step. */
     private final Pass whole;
 
@@ -52,6 +60,29 @@ public final class TrainingStep implements AutoCloseable {
         boolean split = backend.splitsBatch(batch) && !student.batchNorm();
         this.halves = split ? new Half[] {new Half(0), new Half(1)} : null;
         this.whole = split ? null : new Pass(x);
+        this.updatedBy = split ? shareLayers(student) : null;
+        this.updates = split ? new Runnable[] {() -> updateLayers(0), () -> updateLayers(1)} : null;
+    }
+
+    /**
+     * The student's layers in two sets of about as many weights each, largest first to the lighter
+     * set: a layer is updated whole by one thread, so the bits do not depend on the split.
+     */
+    private static int[][] shareLayers(Network student) {
+        Integer[] order = new Integer[student.layerCount()];
+        for (int l = 0; l < order.length; l++) {
+            order[l] = l;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(student.weights[b].size(), student.weights[a].size()));
+        long[] load = new long[2];
+        int[][] sets = {new int[0], new int[0]};
+        for (int l : order) {
+            int h = load[0] <= load[1] ? 0 : 1;
+            load[h] += student.weights[l].size();
+            sets[h] = Arrays.copyOf(sets[h], sets[h].length + 1);
+            sets[h][sets[h].length - 1] = l;
+        }
+        return sets;
     }
 
     /**
@@ -113,11 +144,18 @@ public final class TrainingStep implements AutoCloseable {
     /** The step as two halves; the loss over the batch is the mean of the halves' mean losses. */
     private float runHalves(float lr) {
         backend.runHalves(halves[0], halves[1]);
-        for (int l = 0; l < student.layerCount(); l++) {
-            sgd.updateFromHalves(l, halves[0].gradW[l], halves[1].gradW[l], halves[0].gradB[l], halves[1].gradB[l], lr);
-        }
+        stepLr = lr;
+        backend.runHalves(updates[0], updates[1]);
         sgd.afterStep();
         return (halves[0].loss + halves[1].loss) / 2;
+    }
+
+    /** Moves the layers of {@link #updatedBy}{@code [half]} on that half's backend. */
+    private void updateLayers(int half) {
+        for (int l : updatedBy[half]) {
+            sgd.updateFromHalves(halves[half].on, l, halves[0].gradW[l], halves[1].gradW[l], halves[0].gradB[l],
+                    halves[1].gradB[l], stepLr);
+        }
     }
 
     /**
