@@ -445,9 +445,11 @@ final class SimdKernels {
                     + " floats of slack past c's last row");
         }
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
+        // The weight update reads a transposed a (dZᵀ) where it lies (tile8x3UpdateTransposed).
+        boolean update = beta == 1f && bias == null && !relu && gate == null;
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
             int i1 = Math.min(rowTo, i0 + chunk);
-            if (EIGHT_ROW_TILES && aCol != 1) {
+            if (EIGHT_ROW_TILES && aCol != 1 && !(aRow == 1 && update)) {
                 copyLeft(a, aRow, aCol, i0, i1, k, aCopy);
                 rowChunk(aCopy, paddedStride(k), 1, packed, c, i0, i1, colFrom, colTo, n, k, alpha, beta, bias, relu,
                         gate);
@@ -473,7 +475,8 @@ final class SimdKernels {
      * counter, C2 checks each row's bounds once before the loop instead of at every step, and keeps
      * the indices in registers. Read through aCol, the tile ran at 157–183 GFLOP/s on the Zen 5,
      * row-major at 194–227 (entries 31 and 32 of jmh/PERFORMANCE.md). A transposed a (the weight
-     * gradient's) is transposed by {@link #transpose}'s blocks. The 4-row tiles of AVX2 read a in
+     * gradient's) is transposed by {@link #transpose}'s blocks, but for the weight update, whose
+     * tiles read it in place ({@link #tile8x3UpdateTransposed}). The 4-row tiles of AVX2 read a in
      * place: there the row-major form measured slower (entry 29a).
      */
     private static void copyLeft(float[] a, int aRow, int aCol, int rowFrom, int rowTo, int k, float[] aCopy) {
@@ -512,6 +515,8 @@ final class SimdKernels {
                     tile8x3Forward(a, aRow, b, c, i, j, n, k, bias, floor);
                 } else if (gated) {
                     tile8x3Gate(a, aRow, b, c, i, j, n, k, gate);
+                } else if (update && aCol != 1) {
+                    tile8x3UpdateTransposed(a, aCol, b, c, i, j, n, k, alpha);
                 } else if (update) {
                     tile8x3Update(a, aRow, b, c, i, j, n, k, alpha);
                 } else {
@@ -544,6 +549,8 @@ final class SimdKernels {
                     tile8x2Forward(a, aRow, b, c, i, j, n, k, bias, floor, edge);
                 } else if (w == 2 && gated) {
                     tile8x2Gate(a, aRow, b, c, i, j, n, k, gate, edge);
+                } else if (w == 2 && update && aCol != 1) {
+                    tile8x2UpdateTransposed(a, aCol, b, c, i, j, n, k, alpha, edge);
                 } else if (w == 2 && update) {
                     tile8x2Update(a, aRow, b, c, i, j, n, k, alpha, edge);
                 } else if (w == 2) {
@@ -1109,6 +1116,174 @@ final class SimdKernels {
             c51.intoArray(edge, 5 * V);
             c61.intoArray(edge, 6 * V);
             c71.intoArray(edge, 7 * V);
+            storeEdge(edge, c, i, j + V, n);
+        }
+    }
+
+    /**
+     * {@link #tile8x3Update} reading a transposed a where it lies, {@code a(i, p) = a[p·aCol + i]}
+     * (the weight gradient's dZᵀ): the 8 rows' values at step p are 8 consecutive floats, one base
+     * index plus constants, so C2 checks their bounds together and keeps one index in a register.
+     * In one process against the copy of dZᵀ that the other tiles need ({@link #copyLeft}), the
+     * batch-64 step's five weight updates took 0.78–0.92 of the time (entry 50 of
+     * jmh/PERFORMANCE.md); entry 31's 8 checks per step were for a's rows read through two strides.
+     */
+    private static void tile8x3UpdateTransposed(float[] a, int aCol, float[] b, float[] c, int i, int j, int n,
+                                                int k, float alpha) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        for (int p = 0, ap = i; p < k; p++, ap += aCol) {
+            int bo = j * k + 3 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[ap + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[ap + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        FloatVector.fromArray(S, c, o0).add(c00.mul(alpha)).intoArray(c, o0);
+        FloatVector.fromArray(S, c, o0 + V).add(c01.mul(alpha)).intoArray(c, o0 + V);
+        FloatVector.fromArray(S, c, o0 + 2 * V).add(c02.mul(alpha)).intoArray(c, o0 + 2 * V);
+        FloatVector.fromArray(S, c, o1).add(c10.mul(alpha)).intoArray(c, o1);
+        FloatVector.fromArray(S, c, o1 + V).add(c11.mul(alpha)).intoArray(c, o1 + V);
+        FloatVector.fromArray(S, c, o1 + 2 * V).add(c12.mul(alpha)).intoArray(c, o1 + 2 * V);
+        FloatVector.fromArray(S, c, o2).add(c20.mul(alpha)).intoArray(c, o2);
+        FloatVector.fromArray(S, c, o2 + V).add(c21.mul(alpha)).intoArray(c, o2 + V);
+        FloatVector.fromArray(S, c, o2 + 2 * V).add(c22.mul(alpha)).intoArray(c, o2 + 2 * V);
+        FloatVector.fromArray(S, c, o3).add(c30.mul(alpha)).intoArray(c, o3);
+        FloatVector.fromArray(S, c, o3 + V).add(c31.mul(alpha)).intoArray(c, o3 + V);
+        FloatVector.fromArray(S, c, o3 + 2 * V).add(c32.mul(alpha)).intoArray(c, o3 + 2 * V);
+        FloatVector.fromArray(S, c, o4).add(c40.mul(alpha)).intoArray(c, o4);
+        FloatVector.fromArray(S, c, o4 + V).add(c41.mul(alpha)).intoArray(c, o4 + V);
+        FloatVector.fromArray(S, c, o4 + 2 * V).add(c42.mul(alpha)).intoArray(c, o4 + 2 * V);
+        FloatVector.fromArray(S, c, o5).add(c50.mul(alpha)).intoArray(c, o5);
+        FloatVector.fromArray(S, c, o5 + V).add(c51.mul(alpha)).intoArray(c, o5 + V);
+        FloatVector.fromArray(S, c, o5 + 2 * V).add(c52.mul(alpha)).intoArray(c, o5 + 2 * V);
+        FloatVector.fromArray(S, c, o6).add(c60.mul(alpha)).intoArray(c, o6);
+        FloatVector.fromArray(S, c, o6 + V).add(c61.mul(alpha)).intoArray(c, o6 + V);
+        FloatVector.fromArray(S, c, o6 + 2 * V).add(c62.mul(alpha)).intoArray(c, o6 + 2 * V);
+        FloatVector.fromArray(S, c, o7).add(c70.mul(alpha)).intoArray(c, o7);
+        FloatVector.fromArray(S, c, o7 + V).add(c71.mul(alpha)).intoArray(c, o7 + V);
+        FloatVector.fromArray(S, c, o7 + 2 * V).add(c72.mul(alpha)).intoArray(c, o7 + 2 * V);
+    }
+
+    /** {@link #tile8x2Update} reading a transposed a where it lies, as {@link #tile8x3UpdateTransposed}. */
+    private static void tile8x2UpdateTransposed(float[] a, int aCol, float[] b, float[] c, int i, int j, int n,
+                                                int k, float alpha, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0, ap = i; p < k; p++, ap += aCol) {
+            int bo = j * k + 2 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ap + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ap + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        FloatVector.fromArray(S, c, o0).add(c00.mul(alpha)).intoArray(c, o0);
+        FloatVector.fromArray(S, c, o1).add(c10.mul(alpha)).intoArray(c, o1);
+        FloatVector.fromArray(S, c, o2).add(c20.mul(alpha)).intoArray(c, o2);
+        FloatVector.fromArray(S, c, o3).add(c30.mul(alpha)).intoArray(c, o3);
+        FloatVector.fromArray(S, c, o4).add(c40.mul(alpha)).intoArray(c, o4);
+        FloatVector.fromArray(S, c, o5).add(c50.mul(alpha)).intoArray(c, o5);
+        FloatVector.fromArray(S, c, o6).add(c60.mul(alpha)).intoArray(c, o6);
+        FloatVector.fromArray(S, c, o7).add(c70.mul(alpha)).intoArray(c, o7);
+        if (j + 2 * V <= n) {
+            FloatVector.fromArray(S, c, o0 + V).add(c01.mul(alpha)).intoArray(c, o0 + V);
+            FloatVector.fromArray(S, c, o1 + V).add(c11.mul(alpha)).intoArray(c, o1 + V);
+            FloatVector.fromArray(S, c, o2 + V).add(c21.mul(alpha)).intoArray(c, o2 + V);
+            FloatVector.fromArray(S, c, o3 + V).add(c31.mul(alpha)).intoArray(c, o3 + V);
+            FloatVector.fromArray(S, c, o4 + V).add(c41.mul(alpha)).intoArray(c, o4 + V);
+            FloatVector.fromArray(S, c, o5 + V).add(c51.mul(alpha)).intoArray(c, o5 + V);
+            FloatVector.fromArray(S, c, o6 + V).add(c61.mul(alpha)).intoArray(c, o6 + V);
+            FloatVector.fromArray(S, c, o7 + V).add(c71.mul(alpha)).intoArray(c, o7 + V);
+        } else {
+            FloatVector.fromArray(S, c, o0 + V).add(c01.mul(alpha)).intoArray(edge, 0);
+            FloatVector.fromArray(S, c, o1 + V).add(c11.mul(alpha)).intoArray(edge, 1 * V);
+            FloatVector.fromArray(S, c, o2 + V).add(c21.mul(alpha)).intoArray(edge, 2 * V);
+            FloatVector.fromArray(S, c, o3 + V).add(c31.mul(alpha)).intoArray(edge, 3 * V);
+            FloatVector.fromArray(S, c, o4 + V).add(c41.mul(alpha)).intoArray(edge, 4 * V);
+            FloatVector.fromArray(S, c, o5 + V).add(c51.mul(alpha)).intoArray(edge, 5 * V);
+            FloatVector.fromArray(S, c, o6 + V).add(c61.mul(alpha)).intoArray(edge, 6 * V);
+            FloatVector.fromArray(S, c, o7 + V).add(c71.mul(alpha)).intoArray(edge, 7 * V);
             storeEdge(edge, c, i, j + V, n);
         }
     }
