@@ -20,7 +20,7 @@ import org.relukit.nn.Initialisation;
  * cost as much memory again.
  */
 final class EpochData implements AutoCloseable {
-    /** 64 MB of floats: MNIST's 60,000 images (188 MB) and CIFAR-10's are made in place. */
+    /** 2²⁴ floats, 64 MB: MNIST's 60,000 images (188 MB) and CIFAR-10's are made on the trial's thread. */
     static final int AHEAD_MAX_FLOATS = 1 << 24;
 
     /** One epoch's rows and, when the epoch regenerated its data set, that set (null otherwise). */
@@ -74,6 +74,10 @@ final class EpochData implements AutoCloseable {
         if (ahead == null) {
             taken = make(epoch, 0);
         } else {
+            if (next != null && nextEpoch != epoch) {
+                // An epoch other than the one made ahead: that one may still be writing this epoch's buffer.
+                await(next);
+            }
             taken = nextEpoch == epoch ? await(next) : make(epoch, epoch % 2);
             if (epoch + 1 < config.numEpoch()) {
                 int buffer = (epoch + 1) % 2;

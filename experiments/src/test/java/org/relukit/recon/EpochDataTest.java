@@ -65,6 +65,10 @@ class EpochDataTest {
             }
         }
         assertFalse(Arrays.equals(whole[0], whole[1]), "two epochs in the same order");
+        try (EpochData skipping = new EpochData(config, 0, original, null, null, true)) {
+            skipping.take(0);
+            assertArrayEquals(whole[3], skipping.take(3).rows(), "epoch 3 taken while epoch 1 was being made");
+        }
     }
 
     @ParameterizedTest(name = "ahead={0}")
