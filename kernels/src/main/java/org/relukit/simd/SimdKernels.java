@@ -445,11 +445,12 @@ final class SimdKernels {
                     + " floats of slack past c's last row");
         }
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
-        // The weight update reads a transposed a (dZᵀ) where it lies (tile8x3UpdateTransposed).
-        boolean update = beta == 1f && bias == null && !relu && gate == null;
+        // The weight update and a plain product read a transposed a (dZᵀ) where it lies
+        // (tile8x3UpdateTransposed, tile8x3ProductTransposed).
+        boolean inPlace = aRow == 1 && bias == null && !relu && gate == null && (beta == 1f || alpha == 1f && beta == 0f);
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
             int i1 = Math.min(rowTo, i0 + chunk);
-            if (EIGHT_ROW_TILES && aCol != 1 && !(aRow == 1 && update)) {
+            if (EIGHT_ROW_TILES && aCol != 1 && !inPlace) {
                 copyLeft(a, aRow, aCol, i0, i1, k, aCopy);
                 rowChunk(aCopy, paddedStride(k), 1, packed, c, i0, i1, colFrom, colTo, n, k, alpha, beta, bias, relu,
                         gate);
@@ -504,6 +505,7 @@ final class SimdKernels {
         boolean forward = EIGHT_ROW_TILES && bias != null && gate == null && alpha == 1f && beta == 0f;
         boolean gated = EIGHT_ROW_TILES && bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
         boolean update = EIGHT_ROW_TILES && !finish && beta == 1f;
+        boolean product = EIGHT_ROW_TILES && !finish && alpha == 1f && beta == 0f;
         boolean finishEightRows = finishTiles && !forward && !gated;
         // max(x, −∞) is x, so one method serves layers with and without the ReLU.
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
@@ -517,6 +519,8 @@ final class SimdKernels {
                     tile8x3Gate(a, aRow, b, c, i, j, n, k, gate);
                 } else if (update && aCol != 1) {
                     tile8x3UpdateTransposed(a, aCol, b, c, i, j, n, k, alpha);
+                } else if (product && aCol != 1) {
+                    tile8x3ProductTransposed(a, aCol, b, c, i, j, n, k);
                 } else if (update) {
                     tile8x3Update(a, aRow, b, c, i, j, n, k, alpha);
                 } else {
@@ -551,6 +555,8 @@ final class SimdKernels {
                     tile8x2Gate(a, aRow, b, c, i, j, n, k, gate, edge);
                 } else if (w == 2 && update && aCol != 1) {
                     tile8x2UpdateTransposed(a, aCol, b, c, i, j, n, k, alpha, edge);
+                } else if (w == 2 && product && aCol != 1) {
+                    tile8x2ProductTransposed(a, aCol, b, c, i, j, n, k, edge);
                 } else if (w == 2 && update) {
                     tile8x2Update(a, aRow, b, c, i, j, n, k, alpha, edge);
                 } else if (w == 2) {
@@ -1284,6 +1290,171 @@ final class SimdKernels {
             FloatVector.fromArray(S, c, o5 + V).add(c51.mul(alpha)).intoArray(edge, 5 * V);
             FloatVector.fromArray(S, c, o6 + V).add(c61.mul(alpha)).intoArray(edge, 6 * V);
             FloatVector.fromArray(S, c, o7 + V).add(c71.mul(alpha)).intoArray(edge, 7 * V);
+            storeEdge(edge, c, i, j + V, n);
+        }
+    }
+
+    /**
+     * {@link #tile8x3UpdateTransposed} for a plain product (alpha 1, beta 0): the weight gradient of
+     * a step in halves or with momentum, and the correlations. Stores the sums as they are, as
+     * {@link #tile8x3} does for alpha 1 and beta 0 (entry 51 of jmh/PERFORMANCE.md).
+     */
+    private static void tile8x3ProductTransposed(float[] a, int aCol, float[] b, float[] c, int i, int j, int n,
+                                                int k) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        for (int p = 0, ap = i; p < k; p++, ap += aCol) {
+            int bo = j * k + 3 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[ap + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[ap + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + V);
+        c02.intoArray(c, o0 + 2 * V);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + V);
+        c12.intoArray(c, o1 + 2 * V);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + V);
+        c22.intoArray(c, o2 + 2 * V);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + V);
+        c32.intoArray(c, o3 + 2 * V);
+        c40.intoArray(c, o4);
+        c41.intoArray(c, o4 + V);
+        c42.intoArray(c, o4 + 2 * V);
+        c50.intoArray(c, o5);
+        c51.intoArray(c, o5 + V);
+        c52.intoArray(c, o5 + 2 * V);
+        c60.intoArray(c, o6);
+        c61.intoArray(c, o6 + V);
+        c62.intoArray(c, o6 + 2 * V);
+        c70.intoArray(c, o7);
+        c71.intoArray(c, o7 + V);
+        c72.intoArray(c, o7 + 2 * V);
+    }
+
+    /** {@link #tile8x2UpdateTransposed} for a plain product, as {@link #tile8x3ProductTransposed}. */
+    private static void tile8x2ProductTransposed(float[] a, int aCol, float[] b, float[] c, int i, int j, int n,
+                                                int k, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0, ap = i; p < k; p++, ap += aCol) {
+            int bo = j * k + 2 * V * p;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ap + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ap + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        int o0 = i * n + j;
+        int o1 = (i + 1) * n + j;
+        int o2 = (i + 2) * n + j;
+        int o3 = (i + 3) * n + j;
+        int o4 = (i + 4) * n + j;
+        int o5 = (i + 5) * n + j;
+        int o6 = (i + 6) * n + j;
+        int o7 = (i + 7) * n + j;
+        c00.intoArray(c, o0);
+        c10.intoArray(c, o1);
+        c20.intoArray(c, o2);
+        c30.intoArray(c, o3);
+        c40.intoArray(c, o4);
+        c50.intoArray(c, o5);
+        c60.intoArray(c, o6);
+        c70.intoArray(c, o7);
+        if (j + 2 * V <= n) {
+            c01.intoArray(c, o0 + V);
+            c11.intoArray(c, o1 + V);
+            c21.intoArray(c, o2 + V);
+            c31.intoArray(c, o3 + V);
+            c41.intoArray(c, o4 + V);
+            c51.intoArray(c, o5 + V);
+            c61.intoArray(c, o6 + V);
+            c71.intoArray(c, o7 + V);
+        } else {
+            c01.intoArray(edge, 0);
+            c11.intoArray(edge, 1 * V);
+            c21.intoArray(edge, 2 * V);
+            c31.intoArray(edge, 3 * V);
+            c41.intoArray(edge, 4 * V);
+            c51.intoArray(edge, 5 * V);
+            c61.intoArray(edge, 6 * V);
+            c71.intoArray(edge, 7 * V);
             storeEdge(edge, c, i, j + V, n);
         }
     }
