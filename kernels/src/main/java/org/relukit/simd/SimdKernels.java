@@ -476,8 +476,9 @@ final class SimdKernels {
      * counter, C2 checks each row's bounds once before the loop instead of at every step, and keeps
      * the indices in registers. Read through aCol, the tile ran at 157–183 GFLOP/s on the Zen 5,
      * row-major at 194–227 (entries 31 and 32 of jmh/PERFORMANCE.md). A transposed a (the weight
-     * gradient's) is transposed by {@link #transpose}'s blocks, but for the weight update, whose
-     * tiles read it in place ({@link #tile8x3UpdateTransposed}). The 4-row tiles of AVX2 read a in
+     * gradient's) is transposed by {@link #transpose}'s blocks, but for the weight update and a
+     * plain product (alpha 1, beta 0), whose tiles read it in place ({@link #tile8x3UpdateTransposed},
+     * {@link #tile8x3ProductTransposed}). The 4-row tiles of AVX2 read a in
      * place: there the row-major form measured slower (entry 29a).
      */
     private static void copyLeft(float[] a, int aRow, int aCol, int rowFrom, int rowTo, int k, float[] aCopy) {
