@@ -70,20 +70,18 @@ final class EpochData implements AutoCloseable {
      * valid until the next call.
      */
     Epoch take(int epoch) {
-        Epoch taken;
         if (ahead == null) {
-            taken = make(epoch, 0);
-        } else {
-            if (next != null && nextEpoch != epoch) {
-                // An epoch other than the one made ahead: that one may still be writing this epoch's buffer.
-                await(next);
-            }
-            taken = nextEpoch == epoch ? await(next) : make(epoch, epoch % 2);
-            if (epoch + 1 < config.numEpoch()) {
-                int buffer = (epoch + 1) % 2;
-                next = ahead.submit(() -> make(epoch + 1, buffer));
-                nextEpoch = epoch + 1;
-            }
+            return make(epoch, 0);
+        }
+        if (next != null && nextEpoch != epoch) {
+            // An epoch other than the one made ahead: that one may still be writing this epoch's buffer.
+            await(next);
+        }
+        Epoch taken = nextEpoch == epoch ? await(next) : make(epoch, epoch % 2);
+        if (epoch + 1 < config.numEpoch()) {
+            int buffer = (epoch + 1) % 2;
+            next = ahead.submit(() -> make(epoch + 1, buffer));
+            nextEpoch = epoch + 1;
         }
         return taken;
     }

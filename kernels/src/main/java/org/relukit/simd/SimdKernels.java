@@ -447,7 +447,8 @@ final class SimdKernels {
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
         // The weight update and a plain product read a transposed a (dZᵀ) where it lies
         // (tile8x3UpdateTransposed, tile8x3ProductTransposed).
-        boolean inPlace = aRow == 1 && bias == null && !relu && gate == null && (beta == 1f || alpha == 1f && beta == 0f);
+        boolean finish = bias != null || relu || gate != null;
+        boolean inPlace = aRow == 1 && (updateTiles(beta, finish) || productTiles(alpha, beta, finish));
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
             int i1 = Math.min(rowTo, i0 + chunk);
             if (EIGHT_ROW_TILES && aCol != 1 && !inPlace) {
@@ -458,6 +459,16 @@ final class SimdKernels {
                 rowChunk(a, aRow, aCol, packed, c, i0, i1, colFrom, colTo, n, k, alpha, beta, bias, relu, gate);
             }
         }
+    }
+
+    /** Whether a product's 8-row tiles are the weight update's ({@code c += alpha·sum}, no epilogue). */
+    private static boolean updateTiles(float beta, boolean finish) {
+        return EIGHT_ROW_TILES && !finish && beta == 1f;
+    }
+
+    /** Whether a product's 8-row tiles are the plain product's (alpha 1, beta 0, no epilogue). */
+    private static boolean productTiles(float alpha, float beta, boolean finish) {
+        return EIGHT_ROW_TILES && !finish && alpha == 1f && beta == 0f;
     }
 
     /**
@@ -505,8 +516,8 @@ final class SimdKernels {
         // runs the epilogue per chunk).
         boolean forward = EIGHT_ROW_TILES && bias != null && gate == null && alpha == 1f && beta == 0f;
         boolean gated = EIGHT_ROW_TILES && bias == null && !relu && gate != null && alpha == 1f && beta == 0f;
-        boolean update = EIGHT_ROW_TILES && !finish && beta == 1f;
-        boolean product = EIGHT_ROW_TILES && !finish && alpha == 1f && beta == 0f;
+        boolean update = updateTiles(beta, finish);
+        boolean product = productTiles(alpha, beta, finish);
         boolean finishEightRows = finishTiles && !forward && !gated;
         // max(x, −∞) is x, so one method serves layers with and without the ReLU.
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
