@@ -56,7 +56,10 @@ final class ParallelGemm extends HandOff {
     private int aRow, aCol, ldb, rows, n, k, pieceRows, pieces;
     private boolean transposedB, owned, byColumns;
     private long product;
-    /** Per thread: b packed, the product it was packed for, and a copied row-major where it is not (aCol ≠ 1). */
+    /**
+     * Per thread: b packed, the product it was packed for, and a copied row-major where the tiles do
+     * not read it in place.
+     */
     private final float[][] packed, aCopy;
     private final long[] packedFor;
     private float alpha, beta;
@@ -199,7 +202,8 @@ final class ParallelGemm extends HandOff {
             }
             if (packedFor[t] != product) {
                 packed[t] = atLeast(packed[t], SimdKernels.packedSize(n, k));
-                aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k, aCol));
+                aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k, aRow, aCol, alpha, beta,
+                        bias != null || relu || gate != null));
                 SimdKernels.pack(b, ldb, transposedB, colFrom, colTo, k, packed[t]);
                 packedFor[t] = product;
             }

@@ -439,19 +439,17 @@ final class SimdKernels {
     static void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] packed, float[] c, int rowFrom, int rowTo,
                      int colFrom, int colTo, int n, int k, float alpha, float beta, float[] bias, boolean relu,
                      float[] gate) {
+        boolean finish = bias != null || relu || gate != null;
+        boolean inPlace = readsLeftInPlace(aRow, aCol, alpha, beta, finish);
         if (n > 0 && k > 0 && (packed.length < packedSize(n, k) || c.length < (long) rowTo * n + V - 1
-                || aCopy.length < leftCopySize(rowTo, k, aCol))) {
+                || !inPlace && aCopy.length < rowTo * paddedStride(k))) {
             throw new IllegalArgumentException("gemm needs b packed, room to copy a, and " + (V - 1)
                     + " floats of slack past c's last row");
         }
         int chunk = Math.max(MR, A_CHUNK_FLOATS / Math.max(1, k) / MR * MR);
-        // The weight update and a plain product read a transposed a (dZᵀ) where it lies
-        // (tile8x3UpdateTransposed, tile8x3ProductTransposed).
-        boolean finish = bias != null || relu || gate != null;
-        boolean inPlace = aRow == 1 && (updateTiles(beta, finish) || productTiles(alpha, beta, finish));
         for (int i0 = rowFrom; i0 < rowTo; i0 += chunk) {
             int i1 = Math.min(rowTo, i0 + chunk);
-            if (EIGHT_ROW_TILES && aCol != 1 && !inPlace) {
+            if (!inPlace) {
                 copyLeft(a, aRow, aCol, i0, i1, k, aCopy);
                 rowChunk(aCopy, paddedStride(k), 1, packed, c, i0, i1, colFrom, colTo, n, k, alpha, beta, bias, relu,
                         gate);
@@ -472,12 +470,22 @@ final class SimdKernels {
     }
 
     /**
-     * The floats {@link #gemm} needs in {@code aCopy} for rows below m: a row-major copy of a, where
-     * the 8-row tiles run and a is not row-major already ({@code aCol ≠ 1}); none for a row-major a,
-     * which is read in place.
+     * Whether {@link #gemm} reads a where it lies: a row-major a ({@code aCol = 1}), any a where the
+     * 4-row tiles of AVX2 run, and a transposed a (dZᵀ) in the weight update and a plain product, whose
+     * tiles read it so ({@link #tile8x3UpdateTransposed}, {@link #tile8x3ProductTransposed}).
+     * Otherwise it is copied row-major first ({@link #copyLeft}).
      */
-    static int leftCopySize(int m, int k, int aCol) {
-        return EIGHT_ROW_TILES && aCol != 1 ? m * paddedStride(k) : 0;
+    private static boolean readsLeftInPlace(int aRow, int aCol, float alpha, float beta, boolean finish) {
+        return !EIGHT_ROW_TILES || aCol == 1
+                || aRow == 1 && (updateTiles(beta, finish) || productTiles(alpha, beta, finish));
+    }
+
+    /**
+     * The floats {@link #gemm} needs in {@code aCopy} for rows below m: m rows of a copied row-major,
+     * or none where it reads a in place ({@link #readsLeftInPlace}).
+     */
+    static int leftCopySize(int m, int k, int aRow, int aCol, float alpha, float beta, boolean finish) {
+        return readsLeftInPlace(aRow, aCol, alpha, beta, finish) ? 0 : m * paddedStride(k);
     }
 
     /**
