@@ -442,7 +442,7 @@ final class SimdKernels {
         boolean finish = bias != null || relu || gate != null;
         boolean inPlace = readsLeftInPlace(aRow, aCol, alpha, beta, finish);
         if (n > 0 && k > 0 && (packed.length < packedSize(n, k) || c.length < (long) rowTo * n + V - 1
-                || !inPlace && aCopy.length < rowTo * paddedStride(k))) {
+                || aCopy.length < leftCopySize(rowTo, k, aRow, aCol, alpha, beta, finish))) {
             throw new IllegalArgumentException("gemm needs b packed, room to copy a, and " + (V - 1)
                     + " floats of slack past c's last row");
         }
