@@ -529,24 +529,27 @@ final class SimdKernels {
         boolean finishEightRows = finishTiles && !forward && !gated;
         // max(x, −∞) is x, so one method serves layers with and without the ReLU.
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+        int eightRowEnd = eightRowEnd(rowFrom, rowTo, EIGHT_ROW_TILES && beta == 0f && !finishEightRows);
         int j = colFrom;
         for (int wide = colFrom + threeBlockEnd(colTo - colFrom); j < wide; j += 3 * V) {
             int i = rowFrom;
-            for (; EIGHT_ROW_TILES && i + 8 <= rowTo; i += 8) {
+            for (; EIGHT_ROW_TILES && i < eightRowEnd; i += 8) {
+                int r = Math.min(i, rowTo - 8);
                 if (forward) {
-                    tile8x3Forward(a, aRow, b, c, i, j, n, k, bias, floor);
+                    tile8x3Forward(a, aRow, b, c, r, j, n, k, bias, floor);
                 } else if (gated) {
-                    tile8x3Gate(a, aRow, b, c, i, j, n, k, gate);
+                    tile8x3Gate(a, aRow, b, c, r, j, n, k, gate);
                 } else if (update && aCol != 1) {
-                    tile8x3UpdateTransposed(a, aCol, b, c, i, j, n, k, alpha);
+                    tile8x3UpdateTransposed(a, aCol, b, c, r, j, n, k, alpha);
                 } else if (product && aCol != 1) {
-                    tile8x3ProductTransposed(a, aCol, b, c, i, j, n, k);
+                    tile8x3ProductTransposed(a, aCol, b, c, r, j, n, k);
                 } else if (update) {
-                    tile8x3Update(a, aRow, b, c, i, j, n, k, alpha);
+                    tile8x3Update(a, aRow, b, c, r, j, n, k, alpha);
                 } else {
-                    tile8x3(a, aRow, b, c, i, j, n, k, alpha, beta);
+                    tile8x3(a, aRow, b, c, r, j, n, k, alpha, beta);
                 }
             }
+            i = Math.min(i, rowTo);
             if (finishEightRows && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, 3 * V, n, bias, relu, gate);
             }
@@ -568,27 +571,29 @@ final class SimdKernels {
             w = twoVectorBlock(j, colTo) ? 2 : 1;
             int cols = Math.min(w * V, colTo - j);
             int i = rowFrom;
-            for (; i + 8 <= rowTo; i += 8) {
+            for (; i < eightRowEnd; i += 8) {
+                int r = Math.min(i, rowTo - 8);
                 if (w == 2 && forward) {
-                    tile8x2Forward(a, aRow, b, c, i, j, n, k, bias, floor, edge);
+                    tile8x2Forward(a, aRow, b, c, r, j, n, k, bias, floor, edge);
                 } else if (w == 2 && gated) {
-                    tile8x2Gate(a, aRow, b, c, i, j, n, k, gate, edge);
+                    tile8x2Gate(a, aRow, b, c, r, j, n, k, gate, edge);
                 } else if (w == 2 && update && aCol != 1) {
-                    tile8x2UpdateTransposed(a, aCol, b, c, i, j, n, k, alpha, edge);
+                    tile8x2UpdateTransposed(a, aCol, b, c, r, j, n, k, alpha, edge);
                 } else if (w == 2 && product && aCol != 1) {
-                    tile8x2ProductTransposed(a, aCol, b, c, i, j, n, k, edge);
+                    tile8x2ProductTransposed(a, aCol, b, c, r, j, n, k, edge);
                 } else if (w == 2 && update) {
-                    tile8x2Update(a, aRow, b, c, i, j, n, k, alpha, edge);
+                    tile8x2Update(a, aRow, b, c, r, j, n, k, alpha, edge);
                 } else if (w == 2) {
-                    tile8x2(a, aRow, b, c, i, j, n, k, alpha, beta, edge);
+                    tile8x2(a, aRow, b, c, r, j, n, k, alpha, beta, edge);
                 } else if (forward) {
-                    tile8x1Forward(a, aRow, aCol, b, c, i, j, n, k, bias, floor);
+                    tile8x1Forward(a, aRow, aCol, b, c, r, j, n, k, bias, floor);
                 } else if (gated) {
-                    tile8x1Gate(a, aRow, aCol, b, c, i, j, n, k, gate);
+                    tile8x1Gate(a, aRow, aCol, b, c, r, j, n, k, gate);
                 } else {
-                    tile8x1(a, aRow, aCol, b, c, i, j, n, k, alpha, beta);
+                    tile8x1(a, aRow, aCol, b, c, r, j, n, k, alpha, beta);
                 }
             }
+            i = Math.min(i, rowTo);
             if (finishEightRows && i > rowFrom) {
                 finish(c, rowFrom, i - rowFrom, j, cols, n, bias, relu, gate);
             }
@@ -612,6 +617,22 @@ final class SimdKernels {
         if (finish && !FINISH_EACH_TILE) {
             finish(c, rowFrom, rowTo - rowFrom, colFrom, colTo - colFrom, n, bias, relu, gate);
         }
+    }
+
+    /**
+     * Where a chunk's 8-row tiles stop. Where c is overwritten (beta 0) and no pass over the 8-row
+     * tiles follows, the rows left after the last whole 8 go in one more 8-row tile, which the loop
+     * moves back to the chunk's last 8 rows: it writes the same bits again for the rows it shares
+     * with the tile before, and the 1-row tiles it replaces read a transposed a one cache line per
+     * step of the sum. Four rows left stay with the 4-row tile, which took them as fast (entry 53 of
+     * jmh/PERFORMANCE.md).
+     */
+    private static int eightRowEnd(int rowFrom, int rowTo, boolean overwrites) {
+        int rows = rowTo - rowFrom;
+        if (rows < 8) {
+            return rowFrom;
+        }
+        return overwrites && (rows & 7) != 4 ? rowTo : rowFrom + (rows & ~7);
     }
 
     /**
