@@ -418,7 +418,8 @@ final class SimdKernels {
      *
      * <p>Rows go in chunks whose slice of {@code a} fits in L2 (copied row-major to {@code aCopy}
      * first where the 8-row tiles need it: {@link #copyLeft}); within a chunk, columns go in blocks
-     * of three vectors, each block's rows eight at a time (then four, then one) while that panel of
+     * of three vectors, each block's rows eight at a time (then four, then one, or one more eight
+     * over the last rows: {@link #eightRowEnd}) while that panel of
      * {@code b} stays in cache, and the columns left over two vectors or one at a time
      * ({@link #threeBlockEnd}). Each register tile
      * is scaled and accumulated in registers and stored once; bias, ReLU and gate are applied in the
