@@ -202,8 +202,8 @@ final class ParallelGemm extends HandOff {
             }
             if (packedFor[t] != product) {
                 packed[t] = atLeast(packed[t], SimdKernels.packedSize(n, k));
-                aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k, aRow, aCol, alpha, beta,
-                        bias != null || relu || gate != null));
+                aCopy[t] = atLeast(aCopy[t], SimdKernels.leftCopySize(rows, k, aRow, aCol, alpha, beta, bias,
+                        relu, gate));
                 SimdKernels.pack(b, ldb, transposedB, colFrom, colTo, k, packed[t]);
                 packedFor[t] = product;
             }

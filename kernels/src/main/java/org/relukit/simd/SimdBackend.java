@@ -293,8 +293,8 @@ public final class SimdBackend implements Backend {
         long start = middling ? System.nanoTime() : 0;
         if (!splittable || middling && !splitTrial.split()) {
             packed = grown(packed, SimdKernels.packedSize(n, k));
-            leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k, aRow, aCol, alpha, beta,
-                    bias != null || relu || gate != null));
+            leftCopy = grown(leftCopy, SimdKernels.leftCopySize(m, k, aRow, aCol, alpha, beta, bias, relu,
+                    gate));
             SimdKernels.pack(b, ldb, transposedB, n, k, packed);
             SimdKernels.gemm(a, aRow, aCol, leftCopy, packed, c, 0, m, n, k, alpha, beta, bias, relu, gate);
         } else if (split == Split.PIECES) {

@@ -440,10 +440,9 @@ final class SimdKernels {
     static void gemm(float[] a, int aRow, int aCol, float[] aCopy, float[] packed, float[] c, int rowFrom, int rowTo,
                      int colFrom, int colTo, int n, int k, float alpha, float beta, float[] bias, boolean relu,
                      float[] gate) {
-        boolean finish = bias != null || relu || gate != null;
-        boolean inPlace = readsLeftInPlace(aRow, aCol, alpha, beta, finish);
+        boolean inPlace = readsLeftInPlace(aRow, aCol, alpha, beta, hasEpilogue(bias, relu, gate));
         if (n > 0 && k > 0 && (packed.length < packedSize(n, k) || c.length < (long) rowTo * n + V - 1
-                || aCopy.length < leftCopySize(rowTo, k, aRow, aCol, alpha, beta, finish))) {
+                || aCopy.length < leftCopySize(rowTo, k, aRow, aCol, alpha, beta, bias, relu, gate))) {
             throw new IllegalArgumentException("gemm needs b packed, room to copy a, and " + (V - 1)
                     + " floats of slack past c's last row");
         }
@@ -470,6 +469,11 @@ final class SimdKernels {
         return EIGHT_ROW_TILES && !finish && alpha == 1f && beta == 0f;
     }
 
+    /** Whether a product has an epilogue: a bias, the ReLU or a gate applied to its sums. */
+    private static boolean hasEpilogue(float[] bias, boolean relu, float[] gate) {
+        return bias != null || relu || gate != null;
+    }
+
     /**
      * Whether {@link #gemm} reads a where it lies: a row-major a ({@code aCol = 1}), any a where the
      * 4-row tiles of AVX2 run, and a transposed a (dZᵀ) in the weight update and a plain product, whose
@@ -485,8 +489,9 @@ final class SimdKernels {
      * The floats {@link #gemm} needs in {@code aCopy} for rows below m: m rows of a copied row-major,
      * or none where it reads a in place ({@link #readsLeftInPlace}).
      */
-    static int leftCopySize(int m, int k, int aRow, int aCol, float alpha, float beta, boolean finish) {
-        return readsLeftInPlace(aRow, aCol, alpha, beta, finish) ? 0 : m * paddedStride(k);
+    static int leftCopySize(int m, int k, int aRow, int aCol, float alpha, float beta, float[] bias, boolean relu,
+                            float[] gate) {
+        return readsLeftInPlace(aRow, aCol, alpha, beta, hasEpilogue(bias, relu, gate)) ? 0 : m * paddedStride(k);
     }
 
     /**
@@ -518,7 +523,7 @@ final class SimdKernels {
     private static void rowChunk(float[] a, int aRow, int aCol, float[] b, float[] c, int rowFrom, int rowTo,
                                  int colFrom, int colTo, int n, int k, float alpha, float beta, float[] bias,
                                  boolean relu, float[] gate) {
-        boolean finish = bias != null || relu || gate != null;
+        boolean finish = hasEpilogue(bias, relu, gate);
         boolean finishTiles = finish && FINISH_EACH_TILE;
         float[] edge = EIGHT_ROW_TILES ? EDGE_ROWS.get() : null;
         // The products whose 8-row tiles have a method of their own (AVX2 has no 8-row tiles, and

@@ -55,7 +55,7 @@ class ParallelGemmTest {
                     float[] a = randomArray(random, m * k), b = randomArray(random, k * n + SLACK);
                     float[] start = randomArray(random, m * n + SLACK);
                     float[] expected = start.clone(), c = start.clone(), packed = new float[SimdKernels.packedSize(n, k)];
-                    float[] aCopy = new float[SimdKernels.leftCopySize(m, k, k, 1, 1f, 1f, false)];
+                    float[] aCopy = new float[SimdKernels.leftCopySize(m, k, k, 1, 1f, 1f, null, false, null)];
                     SimdKernels.pack(b, n, false, n, k, packed);
                     SimdKernels.gemm(a, k, 1, aCopy, packed, expected, 0, m, n, k, 1f, 1f, null, false, null);
                     parallel.gemm(a, k, 1, b, n, false, c, m, n, k, 1f, 1f, null, false, null);
@@ -91,7 +91,7 @@ class ParallelGemmTest {
                         int aRow = transposedA ? 1 : k, aCol = transposedA ? m : 1, ldb = transposedB ? k : n;
                         float[] expected = start.clone(), c = start.clone();
                         float[] packed = new float[SimdKernels.packedSize(n, k)];
-                        float[] aCopy = new float[SimdKernels.leftCopySize(m, k, aRow, aCol, 0.5f, 1f, true)];
+                        float[] aCopy = new float[SimdKernels.leftCopySize(m, k, aRow, aCol, 0.5f, 1f, bias, true, gate)];
                         SimdKernels.pack(b, ldb, transposedB, n, k, packed);
                         SimdKernels.gemm(a, aRow, aCol, aCopy, packed, expected, 0, m, n, k, 0.5f, 1f, bias, true, gate);
                         parallel.gemmOwned(byColumns, a, aRow, aCol, b, ldb, transposedB, c, m, n, k, 0.5f, 1f, bias,

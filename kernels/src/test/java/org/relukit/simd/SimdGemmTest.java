@@ -45,7 +45,7 @@ class SimdGemmTest {
             }
             float[] c = new float[m * n + SLACK];
             // Where a is read in place (row-major, or transposed in this plain product), no room for a copy.
-            float[] aCopy = new float[SimdKernels.leftCopySize(m, k, aRow, aCol, 1f, 0f, false)];
+            float[] aCopy = new float[SimdKernels.leftCopySize(m, k, aRow, aCol, 1f, 0f, null, false, null)];
             SimdKernels.gemm(a, aRow, aCol, aCopy, packed, c, 0, m, n, k, 1f, 0f, null, false, null);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
