@@ -5,21 +5,26 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * While open, SIGINT and SIGTERM ask the experiment to stop at its next step boundary instead of
  * killing the JVM, so the results so far and a checkpoint get written. A second signal kills as usual.
  *
  * <p>Signal handlers belong to the whole process, and {@code relukit sweep} runs several commands
- * in one JVM at once: so the handlers are installed when the first command opens one and restored
- * when the last closes, and a signal stops every open command. A command that opens one after the
+ * in one JVM at once: so a signal stops every open command, and a command that opens one after the
  * signal (a sweep cell starting just then) stops at once, as the others do.
+ *
+ * <p>The handlers are installed once, by the first command, and stay: with none open, a signal ends
+ * the JVM as its own handler would (shutdown hooks, exit 128 + the signal's number). Putting the
+ * previous handler back is not safe: where the JVM's table of Java handlers and the OS disagree,
+ * {@code Signal.handle} returns a handle that wraps none, and restoring it throws
+ * {@code NullPointerException: handler}, which failed a command at its end once in CI.
  */
 final class StopOnSignal implements AutoCloseable {
     private static final String[] SIGNALS = {"INT", "TERM"};
     private static final Set<StopOnSignal> OPEN = new LinkedHashSet<>();
-    private static final SignalHandler[] PREVIOUS = new SignalHandler[SIGNALS.length];
+    /** Guarded by {@code OPEN}. */
+    private static boolean installed;
     /** The first signal's number while any is open, else 0; guarded by {@code OPEN}. */
     private static int received;
 
@@ -29,12 +34,14 @@ final class StopOnSignal implements AutoCloseable {
     StopOnSignal(Runnable requestStop) {
         this.requestStop = requestStop;
         synchronized (OPEN) {
+            if (!installed) {
+                installed = true;
+                for (String name : SIGNALS) {
+                    install(name);
+                }
+            }
             if (OPEN.isEmpty()) {
                 received = 0;
-                for (int i = 0; i < SIGNALS.length; i++) {
-                    int index = i;
-                    PREVIOUS[i] = Signal.handle(new Signal(SIGNALS[i]), signal -> onSignal(index, signal));
-                }
             }
             OPEN.add(this);
             if (received != 0) {
@@ -44,19 +51,26 @@ final class StopOnSignal implements AutoCloseable {
         }
     }
 
-    private static void onSignal(int index, Signal signal) {
-        List<StopOnSignal> toStop;
-        SignalHandler previous;
-        synchronized (OPEN) {
-            previous = received != 0 ? PREVIOUS[index] : null;
-            if (previous == null) {
-                received = signal.getNumber();
-            }
-            toStop = new ArrayList<>(OPEN);
+    private static void install(String name) {
+        try {
+            Signal.handle(new Signal(name), StopOnSignal::onSignal);
+        } catch (IllegalArgumentException reservedByTheJvm) {
+            // -Xrs: the JVM leaves INT and TERM to the OS, so a signal kills the run as the user asked
         }
-        if (previous != null) {
-            previous.handle(signal);
-            return;
+    }
+
+    private static void onSignal(Signal signal) {
+        List<StopOnSignal> toStop;
+        synchronized (OPEN) {
+            if (OPEN.isEmpty() || received != 0) {
+                toStop = null;
+            } else {
+                received = signal.getNumber();
+                toStop = new ArrayList<>(OPEN);
+            }
+        }
+        if (toStop == null) {
+            System.exit(128 + signal.getNumber());
         }
         for (StopOnSignal open : toStop) {
             open.stoppedBy = signal.getNumber();
@@ -72,11 +86,7 @@ final class StopOnSignal implements AutoCloseable {
     @Override
     public void close() {
         synchronized (OPEN) {
-            if (OPEN.remove(this) && OPEN.isEmpty()) {
-                for (int i = 0; i < SIGNALS.length; i++) {
-                    Signal.handle(new Signal(SIGNALS[i]), PREVIOUS[i]);
-                }
-            }
+            OPEN.remove(this);
         }
     }
 }
