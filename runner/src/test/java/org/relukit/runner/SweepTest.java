@@ -216,23 +216,15 @@ class SweepTest {
      */
     @Test
     void sigtermStopsTheCellThatOpenedAfterAnotherClosed(@TempDir Path tmp) throws Exception {
-        Path dir = tmp.resolve("sweep");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "sweep", "recon", "--grid", "seed=1:2", "--jobs", "1", "--out", dir.toString(), "--",
-                "--num_epoch", "3", "--train_size", "3000", "--ks", "[6, 8]", "--num_trial", "1"));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(tmp.resolve("log").toFile()).start();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
-        while (!hasMetrics(dir.resolve("cells/seed=2")) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        process.destroy();
-        assertTrue(process.waitFor(3, java.util.concurrent.TimeUnit.MINUTES));
-        String log = Files.readString(tmp.resolve("log"));
-        assertEquals(143, process.exitValue(), log);
-        assertEquals("done", status(dir, 0).get("state").getAsString(), log);
-        assertEquals("stopped", status(dir, 1).get("state").getAsString(), log);
-        assertFalse(log.contains("Exception"), log);
+        Path dir = tmp.resolve("sweep"), log = tmp.resolve("log");
+        String[] args = {"sweep", "recon", "--grid", "seed=1:2", "--jobs", "1", "--out", dir.toString(), "--",
+                "--num_epoch", "3", "--train_size", "3000", "--ks", "[6, 8]", "--num_trial", "1"};
+        int exit = CommandLineTest.stopAfterMetricsLines(args, dir.resolve("cells/seed=2"), 1, log);
+        String output = Files.readString(log);
+        assertEquals(143, exit, output);
+        assertEquals("done", status(dir, 0).get("state").getAsString(), output);
+        assertEquals("stopped", status(dir, 1).get("state").getAsString(), output);
+        assertFalse(output.contains("Exception"), output);
     }
 
     private static boolean hasMetrics(Path cell) throws IOException {
